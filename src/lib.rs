@@ -1,0 +1,4 @@
+//! terraform-provider-pools: a Terraform/OpenTofu provider for Exoscale Instance Pools and
+//! Ona prebuild warm pools.
+
+pub mod plugin;

@@ -1,0 +1,8 @@
+//! cty, Terraform's type system: types, values (with unknowns), and the msgpack and
+//! JSON wire codecs described in Terraform's `object-wire-format.md`.
+
+mod number;
+mod value;
+
+pub use number::Number;
+pub use value::{Refinements, Type, Value};

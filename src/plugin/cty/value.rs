@@ -1,0 +1,48 @@
+use std::collections::BTreeMap;
+
+use super::Number;
+
+/// A cty type. Object attributes are kept sorted by name, as cty orders them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Type {
+    Bool,
+    Number,
+    String,
+    /// `DynamicPseudoType`: the concrete type travels with the value.
+    Dynamic,
+    List(Box<Type>),
+    Set(Box<Type>),
+    Map(Box<Type>),
+    Object(BTreeMap<String, Type>),
+    Tuple(Vec<Type>),
+}
+
+/// What Terraform (>= 1.6) may promise about an unknown value. Everything is optional;
+/// a codec that cannot use a refinement keeps it opaque rather than failing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Refinements {
+    pub not_null: bool,
+    pub string_prefix: Option<String>,
+    pub number_lower: Option<(Number, bool)>,
+    pub number_upper: Option<(Number, bool)>,
+    pub length_lower: Option<u64>,
+    pub length_upper: Option<u64>,
+}
+
+/// A cty value. Values do not carry their type (except where dynamic): codecs
+/// decode and encode against the schema's `Type`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Unknown(Refinements),
+    Bool(bool),
+    Number(Number),
+    String(String),
+    List(Vec<Value>),
+    Set(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Object(BTreeMap<String, Value>),
+    Tuple(Vec<Value>),
+    /// A value in a `Dynamic` position: its concrete type and the value of that type.
+    Dynamic(Box<Type>, Box<Value>),
+}

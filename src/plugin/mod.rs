@@ -1,0 +1,18 @@
+//! The protocol layer: a small Terraform plugin framework. It knows tfplugin6, go-plugin's
+//! handshake, cty values and schemas; it knows nothing about Exoscale or Ona.
+
+pub mod cty;
+
+/// Code generated from `proto/` by build.rs.
+pub mod proto {
+    #![allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod tfplugin6 {
+        tonic::include_proto!("tfplugin6");
+    }
+    pub mod go_plugin {
+        tonic::include_proto!("plugin");
+    }
+    pub mod health {
+        tonic::include_proto!("grpc.health.v1");
+    }
+}
