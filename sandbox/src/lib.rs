@@ -1,1 +1,347 @@
+//! pools-sandbox: a local emulator of the two backends the provider manages, the Exoscale
+//! Instance Pool API v2 (under `/{zone}/v2/...`) and Ona's `gitpod.v1.PrebuildService`
+//! warm pools (under `/api/gitpod.v1.PrebuildService/...`). Tests run it in-process through
+//! [`Sandbox::start`]; the demo runs the `pools-sandbox` binary.
+//!
+//! Shared by both APIs: the request log, fault injection, and the admin endpoints under
+//! `/_sandbox/` (`requests`, `faults`, `fixtures`).
 
+pub mod exoscale;
+pub mod faults;
+pub mod ona;
+pub mod requests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+pub use faults::{FaultKind, FaultRule, Faults};
+pub use requests::{LoggedRequest, RequestLog};
+
+/// Default credentials (design.md section 8); anything else is refused like the real APIs do.
+pub const DEFAULT_EXOSCALE_KEY: &str = "EXOsandboxkey";
+pub const DEFAULT_EXOSCALE_SECRET: &str = "sandboxsecret";
+pub const DEFAULT_ONA_TOKEN: &str = "sandboxtoken";
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub exoscale_key: String,
+    pub exoscale_secret: String,
+    pub ona_token: String,
+    /// How long an Exoscale operation stays `pending`.
+    pub operation_duration: Duration,
+    /// How long an Ona warm pool stays PENDING before READY (and DELETING before gone).
+    pub warm_pool_settle: Duration,
+    /// Where to persist the state across restarts, if anywhere.
+    pub state_file: Option<PathBuf>,
+    pub faults: Vec<FaultRule>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            exoscale_key: DEFAULT_EXOSCALE_KEY.into(),
+            exoscale_secret: DEFAULT_EXOSCALE_SECRET.into(),
+            ona_token: DEFAULT_ONA_TOKEN.into(),
+            operation_duration: Duration::from_millis(500),
+            warm_pool_settle: Duration::from_millis(500),
+            state_file: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Everything the handlers share.
+pub struct Shared {
+    pub exoscale: Arc<exoscale::ExoscaleApi>,
+    pub ona: Arc<ona::OnaApi>,
+    pub faults: Faults,
+    pub requests: RequestLog,
+    state_file: Option<PathBuf>,
+}
+
+/// A running sandbox. Dropping it (or calling [`Sandbox::stop`]) shuts the server down.
+pub struct Sandbox {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on `listen` (use `127.0.0.1:0` for a free port).
+    pub async fn start(config: Config, listen: SocketAddr) -> std::io::Result<Sandbox> {
+        if !listen.ip().is_loopback() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("the sandbox listens on loopback only, not {listen}"),
+            ));
+        }
+        let faults = Faults::default();
+        for rule in &config.faults {
+            faults.add(rule.clone());
+        }
+        let shared = Arc::new(Shared {
+            exoscale: exoscale::ExoscaleApi::new(&config, faults.clone()),
+            ona: ona::OnaApi::new(&config, faults.clone()),
+            faults,
+            requests: RequestLog::default(),
+            state_file: config.state_file.clone(),
+        });
+        if let Some(path) = &shared.state_file {
+            shared.load_state(path)?;
+        }
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = router(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Sandbox {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The provider's `exoscale.endpoint` for this sandbox.
+    pub fn exoscale_endpoint(&self) -> String {
+        format!("{}/{{zone}}/v2", self.url())
+    }
+
+    /// The provider's `ona.endpoint` for this sandbox.
+    pub fn ona_endpoint(&self) -> String {
+        format!("{}/api", self.url())
+    }
+
+    pub fn requests(&self) -> &RequestLog {
+        &self.shared.requests
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.server).await;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// All fixtures, as `pools-sandbox --fixtures` prints them.
+pub fn fixtures() -> serde_json::Value {
+    serde_json::json!({ "exoscale": exoscale::fixtures(), "ona": ona::fixtures() })
+}
+
+impl Shared {
+    fn load_state(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+        let state: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        self.exoscale.load(&state["exoscale"]).map_err(invalid)?;
+        self.ona.load(&state["ona"]).map_err(invalid)?;
+        Ok(())
+    }
+
+    fn save_state(&self) {
+        let Some(path) = &self.state_file else { return };
+        let state = serde_json::json!({ "exoscale": self.exoscale.save(), "ona": self.ona.save() });
+        // Write then rename, so a crash never leaves half a file.
+        let tmp = path.with_extension("tmp");
+        let written = serde_json::to_vec_pretty(&state)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&tmp, bytes))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
+            eprintln!(
+                "pools-sandbox: cannot save state to {}: {e}",
+                path.display()
+            );
+        }
+    }
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let admin = Router::new()
+        .route(
+            "/_sandbox/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route(
+            "/_sandbox/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_sandbox/fixtures", get(|| async { Json(fixtures()) }))
+        .with_state(shared.clone());
+    Router::new()
+        .merge(shared.exoscale.clone().router())
+        .merge(shared.ona.clone().router())
+        .merge(admin)
+        .layer(middleware::from_fn_with_state(shared, observe))
+}
+
+/// Names the route, applies HTTP-level faults, logs the request, persists state after mutations.
+async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let named = exoscale::route_name(&method, &path)
+        .map(|r| ("exoscale", r))
+        .or_else(|| ona::route_name(&method, &path).map(|r| ("ona", r)));
+    let Some((api, route)) = named else {
+        return next.run(request).await;
+    };
+    let mut response = None;
+    while let Some(fault) = shared.faults.take(route, FaultKind::is_http_level) {
+        match fault {
+            FaultKind::Latency { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
+            FaultKind::Status {
+                status,
+                retry_after,
+            } => {
+                response = Some(fault_status(api, status, retry_after));
+                break;
+            }
+            FaultKind::Reset => {
+                response = Some(broken_response());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let response = match response {
+        Some(r) => r,
+        None => next.run(request).await,
+    };
+    shared.requests.push(LoggedRequest {
+        api,
+        route,
+        method: method.to_string(),
+        path,
+        status: response.status().as_u16(),
+    });
+    if method != axum::http::Method::GET && !route.starts_with("Get") && !route.starts_with("List")
+    {
+        shared.save_state();
+    }
+    response
+}
+
+/// An injected error status, in the body shape of the API it stands for.
+fn fault_status(api: &str, status: u16, retry_after: Option<u64>) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = if api == "ona" {
+        let connect_code = match status {
+            429 => "resource_exhausted",
+            503 => "unavailable",
+            504 => "deadline_exceeded",
+            _ => "internal",
+        };
+        (
+            code,
+            Json(serde_json::json!({"code": connect_code, "message": "injected fault"})),
+        )
+            .into_response()
+    } else {
+        let mut body = serde_json::json!({"message": "injected fault"});
+        if let Some(seconds) = retry_after {
+            body["retry_after"] = seconds.into();
+        }
+        (code, Json(body)).into_response()
+    };
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// A response whose body fails mid-stream, so the client sees the connection drop.
+fn broken_response() -> Response {
+    let stream = failing_stream();
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+fn failing_stream(
+) -> impl futures_core::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
+    struct Broken(bool);
+    impl futures_core::Stream for Broken {
+        type Item = Result<axum::body::Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if self.0 {
+                return std::task::Poll::Ready(None);
+            }
+            self.0 = true;
+            std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "injected connection reset",
+            ))))
+        }
+    }
+    Broken(false)
+}
+
+async fn list_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<LoggedRequest>> {
+    Json(shared.requests.all())
+}
+
+async fn clear_requests(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.requests.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Json<Vec<FaultRule>> {
+    Json(shared.faults.list())
+}
+
+async fn add_fault(State(shared): State<Arc<Shared>>, Json(rule): Json<FaultRule>) -> StatusCode {
+    shared.faults.add(rule);
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> StatusCode {
+    shared.faults.clear();
+    StatusCode::NO_CONTENT
+}

@@ -1,1 +1,85 @@
-fn main() {}
+//! `pools-sandbox`: runs the emulator until interrupted.
+//!
+//!     pools-sandbox [--listen 127.0.0.1:0] [--operation-ms N] [--warm-pool-ms N]
+//!                   [--exoscale-key K --exoscale-secret S] [--ona-token T]
+//!                   [--state FILE] [--fault ROUTE=KIND[:ARG][*TIMES]]... | --fixtures
+//!
+//! The first stdout line is the address it listens on (`http://127.0.0.1:PORT`).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pools_sandbox::{Config, FaultRule, Sandbox};
+
+const USAGE: &str =
+    "usage: pools-sandbox [--listen 127.0.0.1:PORT] [--operation-ms N] [--warm-pool-ms N] \
+[--exoscale-key KEY] [--exoscale-secret SECRET] [--ona-token TOKEN] [--state FILE] \
+[--fault ROUTE=KIND[:ARG][*TIMES]]... | --fixtures";
+
+fn parse_args() -> Result<Option<(Config, std::net::SocketAddr)>, String> {
+    let mut config = Config::default();
+    let mut listen = "127.0.0.1:0".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "--fixtures" {
+            return Ok(None);
+        }
+        if flag == "--help" || flag == "-h" {
+            return Err(USAGE.to_string());
+        }
+        let value = args
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let millis = |v: &str| {
+            v.parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| format!("{flag}: `{v}` is not a number of milliseconds"))
+        };
+        match flag.as_str() {
+            "--listen" => listen = value,
+            "--operation-ms" => config.operation_duration = millis(&value)?,
+            "--warm-pool-ms" => config.warm_pool_settle = millis(&value)?,
+            "--exoscale-key" => config.exoscale_key = value,
+            "--exoscale-secret" => config.exoscale_secret = value,
+            "--ona-token" => config.ona_token = value,
+            "--state" => config.state_file = Some(value.into()),
+            "--fault" => config.faults.push(FaultRule::parse(&value)?),
+            _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
+        }
+    }
+    let listen = listen
+        .parse()
+        .map_err(|_| format!("--listen: `{listen}` is not an address like 127.0.0.1:8080"))?;
+    Ok(Some((config, listen)))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let (config, listen) = match parse_args() {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            println!("{:#}", pools_sandbox::fixtures());
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("pools-sandbox: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let sandbox = match Sandbox::start(config, listen).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("pools-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", sandbox.url());
+    eprintln!(
+        "pools-sandbox: Exoscale at {} , Ona at {} ; Ctrl-C to stop",
+        sandbox.exoscale_endpoint(),
+        sandbox.ona_endpoint()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.stop().await;
+    ExitCode::SUCCESS
+}
