@@ -16,3 +16,6 @@ pub mod proto {
         tonic::include_proto!("grpc.health.v1");
     }
 }
+pub mod tls;
+pub mod log;
+pub mod diag;

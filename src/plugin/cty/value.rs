@@ -46,3 +46,25 @@ pub enum Value {
     /// A value in a `Dynamic` position: its concrete type and the value of that type.
     Dynamic(Box<Type>, Box<Value>),
 }
+
+// TEMPORARY until the codec branch lands: type JSON for schemas.
+impl Type {
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Type::Bool => json!("bool"),
+            Type::Number => json!("number"),
+            Type::String => json!("string"),
+            Type::Dynamic => json!("dynamic"),
+            Type::List(t) => json!(["list", t.to_json()]),
+            Type::Set(t) => json!(["set", t.to_json()]),
+            Type::Map(t) => json!(["map", t.to_json()]),
+            Type::Object(attrs) => {
+                let m: serde_json::Map<String, serde_json::Value> =
+                    attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+                json!(["object", m])
+            }
+            Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
+        }
+    }
+}
