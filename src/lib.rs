@@ -2,3 +2,4 @@
 //! Ona prebuild warm pools.
 
 pub mod plugin;
+pub mod wait;

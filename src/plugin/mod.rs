@@ -19,3 +19,8 @@ pub mod proto {
 pub mod tls;
 pub mod log;
 pub mod diag;
+pub mod schema;
+pub mod validators;
+pub mod model;
+pub mod resource;
+pub mod grpc;

@@ -6,3 +6,5 @@ mod value;
 
 pub use number::Number;
 pub use value::{Refinements, Type, Value};
+mod codec_tmp;
+pub use codec_tmp::{json, msgpack, DecodeError, EncodeError};

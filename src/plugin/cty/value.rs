@@ -68,3 +68,23 @@ impl Type {
         }
     }
 }
+
+// TEMPORARY until the codec branch lands.
+impl Value {
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) => false,
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_known),
+            Value::Map(m) | Value::Object(m) => m.values().all(Value::is_known),
+            Value::Dynamic(_, v) => v.is_known(),
+            _ => true,
+        }
+    }
+}
+
+// TEMPORARY until the codec branch lands.
+impl Value {
+    pub fn same_as(&self, other: &Value) -> bool {
+        self == other
+    }
+}

@@ -1,0 +1,291 @@
+//! Schemas as a resource declares them: attributes with their types, modes, validators and
+//! plan rules, nested blocks, descriptions. Terraform receives the protocol view; the
+//! framework keeps the rest (validators, defaults, plan rules) to enforce them itself.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::cty::{Type, Value};
+use super::proto::tfplugin6 as pb;
+use super::validators::Validator;
+
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    pub version: i64,
+    pub block: Block,
+}
+
+impl Schema {
+    pub fn new(block: Block) -> Self {
+        Schema { version: 0, block }
+    }
+
+    pub fn to_proto(&self) -> pb::Schema {
+        pb::Schema { version: self.version, block: Some(self.block.to_proto()) }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub description: String,
+    pub deprecation: Option<String>,
+    pub attributes: Vec<Attribute>,
+    pub blocks: Vec<NestedBlock>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Required,
+    Optional,
+    Computed,
+    /// Optional, and the provider fills it in when the configuration leaves it out.
+    OptionalComputed,
+}
+
+/// How a value compares with the prior state for planning purposes (e.g. case-insensitive
+/// names): when the configuration is semantically equal to the state, the plan keeps the
+/// state's spelling and shows no change.
+pub type SemanticEq = fn(&Value, &Value) -> bool;
+
+#[derive(Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub mode: Mode,
+    pub description: String,
+    pub sensitive: bool,
+    pub deprecation: Option<String>,
+    pub validators: Vec<Arc<dyn Validator>>,
+    /// A change of this attribute destroys and re-creates the resource.
+    pub requires_replace: bool,
+    /// A computed value that never changes once known: plans keep the prior state's value
+    /// instead of showing "(known after apply)".
+    pub use_state_for_unknown: bool,
+    /// The value planned when the configuration leaves the attribute out.
+    pub default: Option<Value>,
+    pub semantic_eq: Option<SemanticEq>,
+}
+
+impl fmt::Debug for Attribute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attribute").field("name", &self.name).field("ty", &self.ty).finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nesting {
+    /// At most one block; its value is an object, or null when absent.
+    Single,
+    List,
+    Set,
+}
+
+#[derive(Clone, Debug)]
+pub struct NestedBlock {
+    pub name: String,
+    pub block: Block,
+    pub nesting: Nesting,
+    pub min_items: i64,
+    pub max_items: i64,
+}
+
+impl Attribute {
+    pub fn new(name: &str, ty: Type) -> Self {
+        Attribute {
+            name: name.to_string(),
+            ty,
+            mode: Mode::Optional,
+            description: String::new(),
+            sensitive: false,
+            deprecation: None,
+            validators: Vec::new(),
+            requires_replace: false,
+            use_state_for_unknown: false,
+            default: None,
+            semantic_eq: None,
+        }
+    }
+
+    pub fn string(name: &str) -> Self {
+        Attribute::new(name, Type::String)
+    }
+
+    /// A whole number (cty has only `number`; the validator keeps it whole).
+    pub fn int(name: &str) -> Self {
+        Attribute::new(name, Type::Number).validate(super::validators::integer())
+    }
+
+    pub fn bool(name: &str) -> Self {
+        Attribute::new(name, Type::Bool)
+    }
+
+    pub fn list(name: &str, element: Type) -> Self {
+        Attribute::new(name, Type::List(Box::new(element)))
+    }
+
+    pub fn set(name: &str, element: Type) -> Self {
+        Attribute::new(name, Type::Set(Box::new(element)))
+    }
+
+    pub fn map(name: &str, element: Type) -> Self {
+        Attribute::new(name, Type::Map(Box::new(element)))
+    }
+
+    pub fn required(mut self) -> Self {
+        self.mode = Mode::Required;
+        self
+    }
+
+    pub fn optional(mut self) -> Self {
+        self.mode = Mode::Optional;
+        self
+    }
+
+    pub fn computed(mut self) -> Self {
+        self.mode = Mode::Computed;
+        self
+    }
+
+    pub fn optional_computed(mut self) -> Self {
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+
+    pub fn describe(mut self, markdown: &str) -> Self {
+        self.description = markdown.to_string();
+        self
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn deprecated(mut self, message: &str) -> Self {
+        self.deprecation = Some(message.to_string());
+        self
+    }
+
+    pub fn validate(mut self, validator: impl Validator + 'static) -> Self {
+        self.validators.push(Arc::new(validator));
+        self
+    }
+
+    pub fn requires_replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+
+    pub fn use_state_for_unknown(mut self) -> Self {
+        self.use_state_for_unknown = true;
+        self
+    }
+
+    /// Sets the default; the attribute becomes optional and computed.
+    pub fn default(mut self, value: Value) -> Self {
+        self.default = Some(value);
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+
+    pub fn semantic_eq(mut self, eq: SemanticEq) -> Self {
+        self.semantic_eq = Some(eq);
+        self
+    }
+
+    pub fn is_computed(&self) -> bool {
+        matches!(self.mode, Mode::Computed | Mode::OptionalComputed)
+    }
+
+    fn to_proto(&self) -> pb::schema::Attribute {
+        pb::schema::Attribute {
+            name: self.name.clone(),
+            r#type: self.ty.to_json().to_string().into_bytes(),
+            nested_type: None,
+            description: self.description.clone(),
+            required: self.mode == Mode::Required,
+            optional: matches!(self.mode, Mode::Optional | Mode::OptionalComputed),
+            computed: self.is_computed(),
+            sensitive: self.sensitive,
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: self.deprecation.is_some(),
+            write_only: false,
+            deprecation_message: self.deprecation.clone().unwrap_or_default(),
+        }
+    }
+}
+
+impl Block {
+    pub fn new(description: &str) -> Self {
+        Block { description: description.to_string(), ..Block::default() }
+    }
+
+    pub fn attribute(mut self, attribute: Attribute) -> Self {
+        self.attributes.push(attribute);
+        self
+    }
+
+    pub fn block(mut self, block: NestedBlock) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Attribute> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    pub fn nested(&self, name: &str) -> Option<&NestedBlock> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// The cty type of this block's value.
+    pub fn ty(&self) -> Type {
+        let mut attrs: std::collections::BTreeMap<String, Type> =
+            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        for b in &self.blocks {
+            let object = b.block.ty();
+            let ty = match b.nesting {
+                Nesting::Single => object,
+                Nesting::List => Type::List(Box::new(object)),
+                Nesting::Set => Type::Set(Box::new(object)),
+            };
+            attrs.insert(b.name.clone(), ty);
+        }
+        Type::Object(attrs)
+    }
+
+    pub fn to_proto(&self) -> pb::schema::Block {
+        pb::schema::Block {
+            version: 0,
+            attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
+            block_types: self.blocks.iter().map(NestedBlock::to_proto).collect(),
+            description: self.description.clone(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: self.deprecation.is_some(),
+            deprecation_message: self.deprecation.clone().unwrap_or_default(),
+            computed: false,
+        }
+    }
+}
+
+impl NestedBlock {
+    /// A block that appears at most once, like `exoscale { ... }` or `timeouts { ... }`.
+    pub fn single(name: &str, block: Block) -> Self {
+        NestedBlock { name: name.to_string(), block, nesting: Nesting::Single, min_items: 0, max_items: 0 }
+    }
+
+    fn to_proto(&self) -> pb::schema::NestedBlock {
+        use pb::schema::nested_block::NestingMode;
+        pb::schema::NestedBlock {
+            type_name: self.name.clone(),
+            block: Some(self.block.to_proto()),
+            nesting: match self.nesting {
+                Nesting::Single => NestingMode::Single,
+                Nesting::List => NestingMode::List,
+                Nesting::Set => NestingMode::Set,
+            } as i32,
+            min_items: self.min_items,
+            max_items: self.max_items,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Declarative validators. They run at validate time on known, non-null values only
+//! (an unknown value is checked again once known, at apply), and every failure names the
+//! attribute path and what is allowed.
+
+use super::cty::Value;
+use super::diag::{AttrPath, Diagnostics};
+
+pub trait Validator: Send + Sync {
+    /// What is allowed, as a phrase completing "must be ...", used in errors and docs.
+    fn allowed(&self) -> String;
+    /// Whether the (known, non-null) value is allowed.
+    fn check(&self, value: &Value) -> bool;
+
+    fn validate(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+        if !value.is_known() || matches!(value, Value::Null) || self.check(value) {
+            return;
+        }
+        diags.error_at(
+            path.clone(),
+            format!("Invalid value for {path}"),
+            format!("{path} must be {}; got {}.", self.allowed(), show(value)),
+        );
+    }
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::List(v) | Value::Set(v) | Value::Tuple(v) => format!("{} elements", v.len()),
+        Value::Map(m) | Value::Object(m) => format!("{} entries", m.len()),
+        _ => "an unsupported value".to_string(),
+    }
+}
+
+struct Fn<F> {
+    allowed: String,
+    check: F,
+}
+
+impl<F: std::ops::Fn(&Value) -> bool + Send + Sync> Validator for Fn<F> {
+    fn allowed(&self) -> String {
+        self.allowed.clone()
+    }
+    fn check(&self, value: &Value) -> bool {
+        (self.check)(value)
+    }
+}
+
+/// A validator from a description of what is allowed and a check.
+pub fn custom(
+    allowed: impl Into<String>,
+    check: impl std::ops::Fn(&Value) -> bool + Send + Sync,
+) -> impl Validator {
+    Fn { allowed: allowed.into(), check }
+}
+
+fn string_check(check: impl std::ops::Fn(&str) -> bool + Send + Sync) -> impl std::ops::Fn(&Value) -> bool + Send + Sync {
+    move |v| matches!(v, Value::String(s) if check(s))
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+pub fn integer() -> impl Validator {
+    custom("a whole number", |v| int_of(v).is_some())
+}
+
+pub fn int_between(min: i64, max: i64) -> impl Validator {
+    custom(format!("a whole number from {min} to {max}"), move |v| {
+        int_of(v).is_some_and(|n| (min..=max).contains(&n))
+    })
+}
+
+pub fn int_at_least(min: i64) -> impl Validator {
+    custom(format!("a whole number of at least {min}"), move |v| int_of(v).is_some_and(|n| n >= min))
+}
+
+pub fn one_of(allowed: &'static [&'static str]) -> impl Validator {
+    let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+    custom(format!("one of {list}"), string_check(move |s| allowed.contains(&s)))
+}
+
+pub fn string_length(min: usize, max: usize) -> impl Validator {
+    custom(format!("a string of {min} to {max} characters"), string_check(move |s| {
+        (min..=max).contains(&s.chars().count())
+    }))
+}
+
+pub fn not_empty() -> impl Validator {
+    custom("a non-empty string", string_check(|s| !s.trim().is_empty()))
+}
+
+pub fn uuid() -> impl Validator {
+    custom("a UUID (like 01234567-89ab-cdef-0123-456789abcdef)", string_check(is_uuid))
+}
+
+/// Each element of a list or set (or each value of a map) passes `inner`.
+pub fn each(inner: impl Validator + 'static) -> impl Validator {
+    let allowed = format!("a collection whose elements are each {}", inner.allowed());
+    custom(allowed, move |v| match v {
+        Value::List(items) | Value::Set(items) => {
+            items.iter().all(|i| !i.is_known() || matches!(i, Value::Null) || inner.check(i))
+        }
+        Value::Map(items) => items.values().all(|i| !i.is_known() || inner.check(i)),
+        _ => false,
+    })
+}
+
+/// A Go-style duration such as `30s`, `10m`, `1h30m`.
+pub fn duration() -> impl Validator {
+    custom("a duration such as \"30s\", \"10m\" or \"1h30m\"", string_check(|s| parse_duration(s).is_some()))
+}
+
+pub fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Parses a Go-style duration (`1h30m`, `45s`, `1.5h`, `500ms`); positive values only.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let seconds = match &rest[..unit_len] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += number * seconds;
+    }
+    (total > 0.0 && total < 1e9).then(|| std::time::Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::cty::Number;
+
+    fn errors(v: &dyn Validator, value: Value) -> Vec<String> {
+        let mut d = Diagnostics::new();
+        v.validate(&value, &AttrPath::attrs(&["min_size"]), &mut d);
+        d.0.iter().map(|d| format!("{} | {}", d.summary, d.detail)).collect()
+    }
+
+    #[test]
+    fn range_names_path_and_bounds() {
+        let v = int_between(0, 20);
+        assert!(errors(&v, Value::Number(Number::from_i64(20))).is_empty());
+        let e = errors(&v, Value::Number(Number::from_i64(21)));
+        assert_eq!(e, ["Invalid value for min_size | min_size must be a whole number from 0 to 20; got 21."]);
+        assert!(errors(&v, Value::Null).is_empty());
+        assert!(errors(&v, Value::Unknown(Default::default())).is_empty());
+    }
+
+    #[test]
+    fn one_of_lists_values() {
+        let v = one_of(&["inet4", "dual", "none"]);
+        assert!(errors(&v, Value::String("dual".into())).is_empty());
+        let e = errors(&v, Value::String("ipv9".into()));
+        assert!(e[0].contains(r#"one of "inet4", "dual", "none"; got "ipv9""#), "{e:?}");
+    }
+
+    #[test]
+    fn uuids_and_durations() {
+        assert!(is_uuid("b0e12f6c-4c67-429d-a4a6-d9838b5da047"));
+        assert!(!is_uuid("b0e12f6c4c67-429d-a4a6-d9838b5da047x"));
+        assert_eq!(parse_duration("1h30m"), Some(std::time::Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("-5m"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}
