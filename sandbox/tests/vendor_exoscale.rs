@@ -15,7 +15,8 @@ fn repo_root() -> PathBuf {
 
 fn python(pythonpath: &PathBuf) -> Command {
     let mut cmd = Command::new("python3");
-    cmd.env("PYTHONPATH", pythonpath).env("PYTHONDONTWRITEBYTECODE", "1");
+    cmd.env("PYTHONPATH", pythonpath)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
     cmd
 }
 
@@ -41,7 +42,8 @@ async fn vendor_client_runs_a_whole_lifecycle() {
         .await
         .unwrap();
     let endpoint = format!("{}/ch-gva-2/v2", sandbox.url());
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vendor/exoscale_lifecycle.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vendor/exoscale_lifecycle.py");
     let output = tokio::task::spawn_blocking(move || {
         python(&pythonpath)
             .arg(script)
@@ -58,7 +60,10 @@ async fn vendor_client_runs_a_whole_lifecycle() {
         "vendor lifecycle failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
-    assert!(stdout.contains("OK: vendor client lifecycle passed"), "{stdout}");
+    assert!(
+        stdout.contains("OK: vendor client lifecycle passed"),
+        "{stdout}"
+    );
 
     // The client really went through the operation endpoint and every pool route.
     let routes = sandbox.requests().routes();
@@ -74,6 +79,10 @@ async fn vendor_client_runs_a_whole_lifecycle() {
     ] {
         assert!(routes.contains(&route), "{route} not in {routes:?}");
     }
-    assert_eq!(sandbox.shared.exoscale.pool_count(), 1, "only the managed pool is left");
+    assert_eq!(
+        sandbox.shared.exoscale.pool_count(),
+        1,
+        "only the managed pool is left"
+    );
     sandbox.stop().await;
 }

@@ -87,8 +87,10 @@ pub fn anti_affinity_groups() -> Vec<Value> {
 }
 
 pub fn elastic_ips() -> Vec<Value> {
-    vec![json!({"id": ELASTIC_IP, "ip": "192.0.2.10", "addressfamily": "inet4",
-                "cidr": "192.0.2.10/32", "description": "sandbox"})]
+    vec![
+        json!({"id": ELASTIC_IP, "ip": "192.0.2.10", "addressfamily": "inet4",
+                "cidr": "192.0.2.10/32", "description": "sandbox"}),
+    ]
 }
 
 pub fn ssh_keys() -> Vec<Value> {
@@ -97,8 +99,10 @@ pub fn ssh_keys() -> Vec<Value> {
 }
 
 pub fn deploy_targets() -> Vec<Value> {
-    vec![json!({"id": DEPLOY_TARGET, "name": "sandbox-dedicated", "type": "dedicated",
-                "description": "Dedicated hypervisors"})]
+    vec![
+        json!({"id": DEPLOY_TARGET, "name": "sandbox-dedicated", "type": "dedicated",
+                "description": "Dedicated hypervisors"}),
+    ]
 }
 
 /// Looks an id up in one catalogue list.

@@ -309,10 +309,7 @@ impl ExoscaleApi {
     /// The outcome and stuck state a new operation on `route` gets from injected faults.
     fn operation_faults(&self, route: &str) -> (Outcome, Option<String>) {
         let outcome = match self.faults.take(route, |k| {
-            matches!(
-                k,
-                FaultKind::OperationFailure | FaultKind::OperationTimeout
-            )
+            matches!(k, FaultKind::OperationFailure | FaultKind::OperationTimeout)
         }) {
             Some(FaultKind::OperationFailure) => Outcome::Failure,
             Some(FaultKind::OperationTimeout) => Outcome::Timeout,
@@ -343,7 +340,10 @@ impl ExoscaleApi {
         match route {
             Route::ListZones => Ok(list_zones(headers)),
             Route::ListCatalogue(segment) => {
-                let key = CATALOGUES.iter().find(|c| c.0 == segment).map_or("", |c| c.3);
+                let key = CATALOGUES
+                    .iter()
+                    .find(|c| c.0 == segment)
+                    .map_or("", |c| c.3);
                 Ok(json!({ key: catalogue_entries(segment) }))
             }
             Route::GetCatalogue(segment, raw) => {
@@ -578,8 +578,10 @@ fn list_zones(headers: &HeaderMap) -> Value {
         .unwrap_or("127.0.0.1");
     let zones: Vec<Value> = fixtures::ZONES
         .iter()
-        .map(|z| json!({"name": z, "api-endpoint": format!("http://{host}/{z}/v2"),
-                        "sos-endpoint": format!("http://{host}/sos/{z}")}))
+        .map(|z| {
+            json!({"name": z, "api-endpoint": format!("http://{host}/{z}/v2"),
+                        "sos-endpoint": format!("http://{host}/sos/{z}")})
+        })
         .collect();
     json!({ "zones": zones })
 }
@@ -620,21 +622,37 @@ mod tests {
     fn names_routes_like_the_openapi_operation_ids() {
         let cases = [
             ("GET", "/ch-gva-2/v2/zone", Some("list-zones")),
-            ("POST", "/ch-gva-2/v2/instance-pool", Some("create-instance-pool")),
-            ("PUT", "/x/v2/instance-pool/abc:scale", Some("scale-instance-pool")),
+            (
+                "POST",
+                "/ch-gva-2/v2/instance-pool",
+                Some("create-instance-pool"),
+            ),
+            (
+                "PUT",
+                "/x/v2/instance-pool/abc:scale",
+                Some("scale-instance-pool"),
+            ),
             (
                 "PUT",
                 "/x/v2/instance-pool/abc:evict",
                 Some("evict-instance-pool-members"),
             ),
-            ("PUT", "/x/v2/instance-pool/abc", Some("update-instance-pool")),
+            (
+                "PUT",
+                "/x/v2/instance-pool/abc",
+                Some("update-instance-pool"),
+            ),
             ("PUT", "/x/v2/instance-pool/abc:nope", None),
             (
                 "DELETE",
                 "/x/v2/instance-pool/abc/labels",
                 Some("reset-instance-pool-field"),
             ),
-            ("DELETE", "/x/v2/instance-pool/abc", Some("delete-instance-pool")),
+            (
+                "DELETE",
+                "/x/v2/instance-pool/abc",
+                Some("delete-instance-pool"),
+            ),
             ("GET", "/x/v2/operation/abc", Some("get-operation")),
             ("GET", "/x/v2/instance-type", Some("list-instance-types")),
             ("GET", "/x/v2/ssh-key/sandbox", Some("get-ssh-key")),

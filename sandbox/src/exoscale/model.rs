@@ -154,10 +154,7 @@ impl Store {
             "instance-type".into(),
             json!({"id": fixtures::INSTANCE_TYPE_MEDIUM}),
         );
-        spec.insert(
-            "template".into(),
-            json!({"id": fixtures::TEMPLATE_UBUNTU}),
-        );
+        spec.insert("template".into(), json!({"id": fixtures::TEMPLATE_UBUNTU}));
         spec.insert(
             "security-groups".into(),
             json!([{"id": fixtures::SECURITY_GROUP_DEFAULT}]),
@@ -329,7 +326,14 @@ mod tests {
         let mut store = Store::with_fixtures();
         let id = pool(&mut store);
         store.start(&id, Some("updating"), false, Outcome::Success, None, 100);
-        store.start(&id, Some("scaling-down"), false, Outcome::Timeout, None, 300);
+        store.start(
+            &id,
+            Some("scaling-down"),
+            false,
+            Outcome::Timeout,
+            None,
+            300,
+        );
         store.settle(150);
         assert_eq!(store.pools[&id].state, "scaling-down");
         store.settle(300);

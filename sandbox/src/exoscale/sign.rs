@@ -244,7 +244,10 @@ mod tests {
             verify(header, "PUT", "/a/v2/x", None, body, key, secret, now)
         };
         assert_eq!(check(Some(&h), b"{}", 100, KEY, &s), Ok(()));
-        assert_eq!(check(Some(&h), b"{}", 101, KEY, &s), Err(AuthError::Expired));
+        assert_eq!(
+            check(Some(&h), b"{}", 101, KEY, &s),
+            Err(AuthError::Expired)
+        );
         assert_eq!(
             check(Some(&h), b"{ }", 50, KEY, &s),
             Err(AuthError::BadSignature)

@@ -54,9 +54,7 @@ pub fn pool_fields(body: &Value, mode: Mode) -> Result<Map<String, Value>, ApiEr
             "deploy-target" => reference(key, value, "id", fixtures::deploy_targets())?,
             "ssh-key" => reference(key, value, "name", fixtures::ssh_keys())?,
             "security-groups" => references(key, value, "id", fixtures::security_groups)?,
-            "anti-affinity-groups" => {
-                references(key, value, "id", fixtures::anti_affinity_groups)?
-            }
+            "anti-affinity-groups" => references(key, value, "id", fixtures::anti_affinity_groups)?,
             "private-networks" => references(key, value, "id", fixtures::private_networks)?,
             "elastic-ips" => references(key, value, "id", fixtures::elastic_ips)?,
             "ssh-keys" => references(key, value, "name", fixtures::ssh_keys)?,
@@ -141,7 +139,12 @@ fn labels(value: &Value) -> Result<Value, ApiError> {
 }
 
 /// A `{"id": ...}` (or `{"name": ...}`) reference to an existing catalogue entry.
-fn reference(key: &str, value: &Value, field: &str, catalogue: Vec<Value>) -> Result<Value, ApiError> {
+fn reference(
+    key: &str,
+    value: &Value,
+    field: &str,
+    catalogue: Vec<Value>,
+) -> Result<Value, ApiError> {
     let id = value
         .get(field)
         .and_then(Value::as_str)
@@ -230,11 +233,18 @@ mod tests {
         let mut body = create_body();
         body["template"] = json!({"id": "22222222-0000-4000-8000-00000000dead"});
         assert_eq!(
-            pool_fields(&body, Mode::Create).unwrap_err().status.as_u16(),
+            pool_fields(&body, Mode::Create)
+                .unwrap_err()
+                .status
+                .as_u16(),
             404
         );
         let err = pool_fields(&json!({"name": "x"}), Mode::Create).unwrap_err();
-        assert!(err.message.contains("required key [size]"), "{}", err.message);
+        assert!(
+            err.message.contains("required key [size]"),
+            "{}",
+            err.message
+        );
         assert!(pool_fields(&json!([1]), Mode::Update).is_err());
         let err = pool_fields(&json!({"public-ip-assignment": "none"}), Mode::Update).unwrap_err();
         assert_eq!(err.status.as_u16(), 400);
