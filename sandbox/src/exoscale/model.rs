@@ -1,0 +1,342 @@
+//! Instance pools and operations, and how time moves them: an operation is due
+//! `operation_duration` after it started; whoever reads the store first after that settles
+//! it (no background task). Timestamps are wall-clock milliseconds so a saved state resumes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::fixtures;
+
+/// An error answer in the classic Exoscale body shape `{"message": "..."}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "message": self.message }))).into_response()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Timeout,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Operation {
+    pub id: String,
+    pub pool_id: String,
+    /// `pending` until `due_ms`, then the outcome.
+    pub state: String,
+    pub due_ms: u64,
+    pub outcome: Outcome,
+    /// A delete: the pool disappears when this succeeds.
+    pub removes_pool: bool,
+    /// Fault: the pool keeps this state instead of going back to `running`.
+    pub stuck: Option<String>,
+}
+
+impl Operation {
+    pub fn to_json(&self) -> Value {
+        let mut op = json!({
+            "id": self.id,
+            "state": self.state,
+            "reference": {
+                "id": self.pool_id,
+                "link": format!("/v2/instance-pool/{}", self.pool_id),
+                "command": "get-instance-pool",
+            },
+        });
+        match self.state.as_str() {
+            "failure" => {
+                op["reason"] = "fault".into();
+                op["message"] = "injected operation failure".into();
+            }
+            "timeout" => {
+                op["reason"] = "unavailable".into();
+                op["message"] = "injected operation timeout".into();
+            }
+            _ => {}
+        }
+        op
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Pool {
+    pub id: String,
+    pub zone: String,
+    /// The writable fields, kebab-case, as validated.
+    pub spec: Map<String, Value>,
+    pub instances: Vec<String>,
+    pub state: String,
+    pub manager: Option<Value>,
+    /// Only the newest operation decides the state the pool settles in.
+    pub last_operation: Option<String>,
+}
+
+impl Pool {
+    pub fn to_json(&self) -> Value {
+        let mut out = Map::new();
+        // API defaults for fields the caller may leave out.
+        out.insert("instance-prefix".into(), "pool".into());
+        out.insert("ipv6-enabled".into(), false.into());
+        out.insert("public-ip-assignment".into(), "inet4".into());
+        out.insert("min-available".into(), 0.into());
+        out.insert(
+            "application-consistent-snapshot-enabled".into(),
+            false.into(),
+        );
+        out.extend(self.spec.clone());
+        out.insert("id".into(), self.id.clone().into());
+        out.insert("state".into(), self.state.clone().into());
+        out.insert("size".into(), self.instances.len().into());
+        let instances: Vec<Value> = self.instances.iter().map(|i| json!({ "id": i })).collect();
+        out.insert("instances".into(), instances.into());
+        if let Some(manager) = &self.manager {
+            out.insert("manager".into(), manager.clone());
+        }
+        Value::Object(out)
+    }
+
+    pub fn resize(&mut self, size: usize) {
+        self.instances.truncate(size);
+        while self.instances.len() < size {
+            self.instances.push(new_uuid());
+        }
+    }
+}
+
+/// Finished operations kept for `GET /operation/{id}`; older ones are forgotten.
+const MAX_FINISHED_OPERATIONS: usize = 10_000;
+
+#[derive(Default, Serialize, Deserialize)]
+pub struct Store {
+    pub pools: BTreeMap<String, Pool>,
+    pub operations: HashMap<String, Operation>,
+}
+
+impl Store {
+    /// A fresh store: only the SKS-managed pool exists.
+    pub fn with_fixtures() -> Store {
+        let mut store = Store::default();
+        let mut spec = Map::new();
+        spec.insert("name".into(), "nodepool-sandbox".into());
+        spec.insert("description".into(), "Managed by SKS".into());
+        spec.insert("disk-size".into(), 50.into());
+        spec.insert(
+            "instance-type".into(),
+            json!({"id": fixtures::INSTANCE_TYPE_MEDIUM}),
+        );
+        spec.insert("template".into(), json!({"id": fixtures::TEMPLATE_UBUNTU}));
+        spec.insert(
+            "security-groups".into(),
+            json!([{"id": fixtures::SECURITY_GROUP_DEFAULT}]),
+        );
+        let mut pool = Pool {
+            id: fixtures::MANAGED_POOL.into(),
+            zone: fixtures::MANAGED_POOL_ZONE.into(),
+            spec,
+            instances: Vec::new(),
+            state: "running".into(),
+            manager: Some(json!({"id": fixtures::MANAGER_NODEPOOL, "type": "sks-nodepool"})),
+            last_operation: None,
+        };
+        pool.instances = (1..=3)
+            .map(|n| format!("aaaaaaaa-0000-4000-8000-00000000000{n}"))
+            .collect();
+        store.pools.insert(pool.id.clone(), pool);
+        store
+    }
+
+    /// Finishes every operation due by `now_ms` and moves its pool on.
+    pub fn settle(&mut self, now_ms: u64) {
+        let mut due: Vec<&mut Operation> = self
+            .operations
+            .values_mut()
+            .filter(|op| op.state == "pending" && op.due_ms <= now_ms)
+            .collect();
+        due.sort_by_key(|op| op.due_ms);
+        for op in due {
+            op.state = match op.outcome {
+                Outcome::Success => "success",
+                Outcome::Failure => "failure",
+                Outcome::Timeout => "timeout",
+            }
+            .into();
+            let Some(pool) = self.pools.get_mut(&op.pool_id) else {
+                continue;
+            };
+            if pool.last_operation.as_deref() != Some(op.id.as_str()) {
+                continue;
+            }
+            if let Some(state) = &op.stuck {
+                pool.state = state.clone();
+            } else if op.removes_pool && op.outcome == Outcome::Success {
+                self.pools.remove(&op.pool_id);
+            } else {
+                pool.state = "running".into();
+            }
+        }
+        self.forget_old_operations();
+    }
+
+    fn forget_old_operations(&mut self) {
+        let finished = self
+            .operations
+            .values()
+            .filter(|op| op.state != "pending")
+            .count();
+        if finished <= MAX_FINISHED_OPERATIONS {
+            return;
+        }
+        let mut old: Vec<(u64, String)> = self
+            .operations
+            .values()
+            .filter(|op| op.state != "pending")
+            .map(|op| (op.due_ms, op.id.clone()))
+            .collect();
+        old.sort();
+        for (_, id) in old.into_iter().take(finished - MAX_FINISHED_OPERATIONS) {
+            self.operations.remove(&id);
+        }
+    }
+
+    /// Starts an operation on a pool that shows `transitional` meanwhile (if given).
+    pub fn start(
+        &mut self,
+        pool_id: &str,
+        transitional: Option<&str>,
+        removes_pool: bool,
+        outcome: Outcome,
+        stuck: Option<String>,
+        due_ms: u64,
+    ) -> Value {
+        let op = Operation {
+            id: new_uuid(),
+            pool_id: pool_id.to_string(),
+            state: "pending".into(),
+            due_ms,
+            outcome,
+            removes_pool,
+            stuck,
+        };
+        if let Some(pool) = self.pools.get_mut(pool_id) {
+            if let Some(state) = transitional {
+                pool.state = state.to_string();
+            }
+            pool.last_operation = Some(op.id.clone());
+        }
+        let answer = op.to_json();
+        self.operations.insert(op.id.clone(), op);
+        answer
+    }
+}
+
+/// A random version-4 UUID.
+pub fn new_uuid() -> String {
+    use ring::rand::SecureRandom as _;
+    let mut b = [0u8; 16];
+    // The system RNG does not fail on supported platforms; fall back to the clock if it does.
+    if ring::rand::SystemRandom::new().fill(&mut b).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        b = nanos.to_le_bytes();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(store: &mut Store) -> String {
+        let mut p = store.pools[fixtures::MANAGED_POOL].clone();
+        p.id = new_uuid();
+        p.manager = None;
+        store.pools.insert(p.id.clone(), p.clone());
+        p.id
+    }
+
+    #[test]
+    fn uuids_look_like_v4() {
+        let id = new_uuid();
+        assert!(super::super::validate::is_uuid(&id));
+        assert_eq!(&id[14..15], "4");
+        assert_ne!(id, new_uuid());
+    }
+
+    #[test]
+    fn operations_settle_on_time() {
+        let mut store = Store::with_fixtures();
+        let id = pool(&mut store);
+        let op = store.start(&id, Some("scaling-up"), false, Outcome::Success, None, 100);
+        let op_id = op["id"].as_str().unwrap().to_string();
+        assert_eq!(op["state"], "pending");
+        store.settle(99);
+        assert_eq!(store.pools[&id].state, "scaling-up");
+        store.settle(100);
+        assert_eq!(store.pools[&id].state, "running");
+        assert_eq!(store.operations[&op_id].state, "success");
+        store.start(&id, Some("destroying"), true, Outcome::Success, None, 200);
+        store.settle(200);
+        assert!(!store.pools.contains_key(&id));
+    }
+
+    #[test]
+    fn only_the_newest_operation_settles_the_pool() {
+        let mut store = Store::with_fixtures();
+        let id = pool(&mut store);
+        store.start(&id, Some("updating"), false, Outcome::Success, None, 100);
+        store.start(
+            &id,
+            Some("scaling-down"),
+            false,
+            Outcome::Timeout,
+            None,
+            300,
+        );
+        store.settle(150);
+        assert_eq!(store.pools[&id].state, "scaling-down");
+        store.settle(300);
+        assert_eq!(store.pools[&id].state, "running");
+    }
+}

@@ -1,0 +1,698 @@
+//! The Exoscale emulation over real HTTP: signatures, pool lifecycle and operation timing,
+//! validation, 404s, every fault kind, and `--state` persistence. A tiny HTTP/1.1 client
+//! keeps the sandbox free of an HTTP client dependency.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pools_sandbox::exoscale::fixtures as fx;
+use pools_sandbox::exoscale::sign;
+use pools_sandbox::{Config, Sandbox, DEFAULT_EXOSCALE_KEY, DEFAULT_EXOSCALE_SECRET};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const OP: Duration = Duration::from_millis(200);
+const GVA: &str = "/ch-gva-2/v2";
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Sends one request; `auth` is the Authorization header (None = unsigned).
+async fn send_raw(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    body: &[u8],
+    auth: Option<&str>,
+) -> std::io::Result<Vec<u8>> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(auth) = auth {
+        head.push_str(&format!("Authorization: {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out))
+        .await
+        .map_err(|_| std::io::Error::other("timed out"))??;
+    Ok(out)
+}
+
+fn parse_reply(raw: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("complete head");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v == "chunked");
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+struct Api {
+    addr: SocketAddr,
+    secret: String,
+}
+
+impl Api {
+    fn new(sandbox: &Sandbox) -> Api {
+        Api {
+            addr: sandbox.addr,
+            secret: DEFAULT_EXOSCALE_SECRET.into(),
+        }
+    }
+
+    /// A correctly signed request to `path` (which may carry a query).
+    async fn call(&self, method: &str, target: &str, body: Option<Value>) -> Reply {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let (path, query) = match target.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (target, None),
+        };
+        let auth = sign::authorization(
+            DEFAULT_EXOSCALE_KEY,
+            &self.secret,
+            method,
+            path,
+            query,
+            body.as_bytes(),
+            now() + 600,
+        );
+        let raw = send_raw(self.addr, method, target, body.as_bytes(), Some(&auth))
+            .await
+            .expect("request");
+        parse_reply(&raw)
+    }
+
+    async fn create(&self, size: u64) -> (String, String) {
+        let r = self
+            .call(
+                "POST",
+                &format!("{GVA}/instance-pool"),
+                Some(json!({"name": "t", "size": size, "disk-size": 10,
+                           "instance-type": {"id": fx::INSTANCE_TYPE_MICRO},
+                           "template": {"id": fx::TEMPLATE_DEBIAN}})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        let op = r.body["id"].as_str().unwrap().to_string();
+        let pool = r.body["reference"]["id"].as_str().unwrap().to_string();
+        (pool, op)
+    }
+
+    async fn pool(&self, id: &str) -> Reply {
+        self.call("GET", &format!("{GVA}/instance-pool/{id}"), None)
+            .await
+    }
+
+    async fn operation(&self, id: &str) -> Value {
+        let r = self
+            .call("GET", &format!("{GVA}/operation/{id}"), None)
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r.body
+    }
+
+    async fn add_fault(&self, rule: Value) {
+        let raw = send_raw(
+            self.addr,
+            "POST",
+            "/_sandbox/faults",
+            rule.to_string().as_bytes(),
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(parse_reply(&raw).status, 204);
+    }
+}
+
+async fn start(config: Config) -> Sandbox {
+    Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+fn quick() -> Config {
+    Config {
+        operation_duration: OP,
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn signatures_are_checked() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let path = format!("{GVA}/instance-pool");
+    assert_eq!(api.call("GET", &path, None).await.status, 200);
+
+    let sign_with = |secret: &str, expires: u64| {
+        sign::authorization(
+            DEFAULT_EXOSCALE_KEY,
+            secret,
+            "GET",
+            &path,
+            None,
+            b"",
+            expires,
+        )
+    };
+    let refused = |raw: Vec<u8>| {
+        let r = parse_reply(&raw);
+        assert_eq!(r.status, 403, "{r:?}");
+        r.body["message"].as_str().unwrap().to_string()
+    };
+    let get = |auth: Option<String>, target: String| async move {
+        send_raw(sandbox.addr, "GET", &target, b"", auth.as_deref())
+            .await
+            .unwrap()
+    };
+    let wrong = refused(get(Some(sign_with("wrong", now() + 60)), path.clone()).await);
+    assert!(wrong.contains("signature"), "{wrong}");
+    assert!(!wrong.contains(DEFAULT_EXOSCALE_SECRET));
+    let expired = refused(
+        get(
+            Some(sign_with(DEFAULT_EXOSCALE_SECRET, now() - 5)),
+            path.clone(),
+        )
+        .await,
+    );
+    assert!(expired.contains("expired"), "{expired}");
+    refused(get(None, path.clone()).await);
+    refused(get(Some("EXO2-HMAC-SHA256 nonsense".into()), path.clone()).await);
+    let other_key = sign::authorization(
+        "EXOother",
+        DEFAULT_EXOSCALE_SECRET,
+        "GET",
+        &path,
+        None,
+        b"",
+        now() + 60,
+    );
+    refused(get(Some(other_key), path.clone()).await);
+    // Signed query arguments: tampering with a value breaks the signature.
+    let template_path = format!("{GVA}/template?visibility=public");
+    let ok = sign::authorization(
+        DEFAULT_EXOSCALE_KEY,
+        DEFAULT_EXOSCALE_SECRET,
+        "GET",
+        &format!("{GVA}/template"),
+        Some("visibility=public"),
+        b"",
+        now() + 60,
+    );
+    assert_eq!(
+        parse_reply(&get(Some(ok.clone()), template_path).await).status,
+        200
+    );
+    refused(get(Some(ok), format!("{GVA}/template?visibility=private")).await);
+    // The path signed includes the zone prefix: the same request signed for another zone fails.
+    let fra = sign::authorization(
+        DEFAULT_EXOSCALE_KEY,
+        DEFAULT_EXOSCALE_SECRET,
+        "GET",
+        "/de-fra-1/v2/instance-pool",
+        None,
+        b"",
+        now() + 60,
+    );
+    refused(get(Some(fra), path.clone()).await);
+    // list-zones is public.
+    let zones = parse_reply(&get(None, format!("{GVA}/zone")).await);
+    assert_eq!(zones.status, 200);
+    assert_eq!(zones.body["zones"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn pool_lifecycle_follows_operations() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let started = Instant::now();
+    let (pool, op) = api.create(2).await;
+    assert_eq!(api.pool(&pool).await.body["state"], "creating");
+    assert_eq!(api.operation(&op).await["state"], "pending");
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    let done = api.operation(&op).await;
+    assert_eq!(done["state"], "success");
+    assert_eq!(done["reference"]["id"], pool.as_str());
+    assert_eq!(
+        done["reference"]["link"],
+        format!("/v2/instance-pool/{pool}")
+    );
+    let body = api.pool(&pool).await.body;
+    assert_eq!(body["state"], "running");
+    assert_eq!(body["size"], 2);
+    assert_eq!(body["instances"].as_array().unwrap().len(), 2);
+    assert_eq!(body["instance-prefix"], "pool");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // Scale down, then check the transitional state and the operation timing.
+    let r = api
+        .call(
+            "PUT",
+            &format!("{GVA}/instance-pool/{pool}:scale"),
+            Some(json!({"size": 1})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(api.pool(&pool).await.body["state"], "scaling-down");
+    tokio::time::sleep(OP / 2).await;
+    assert_eq!(
+        api.operation(r.body["id"].as_str().unwrap()).await["state"],
+        "pending"
+    );
+    tokio::time::sleep(OP).await;
+    let body = api.pool(&pool).await.body;
+    assert_eq!(
+        (body["state"].as_str(), body["size"].as_u64()),
+        (Some("running"), Some(1))
+    );
+
+    // Scale to zero is allowed.
+    let r = api
+        .call(
+            "PUT",
+            &format!("{GVA}/instance-pool/{pool}:scale"),
+            Some(json!({"size": 0})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+
+    // Delete: destroying, a second delete conflicts, then the pool is gone.
+    let r = api
+        .call("DELETE", &format!("{GVA}/instance-pool/{pool}"), None)
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(api.pool(&pool).await.body["state"], "destroying");
+    let again = api
+        .call("DELETE", &format!("{GVA}/instance-pool/{pool}"), None)
+        .await;
+    assert_eq!(again.status, 409, "{again:?}");
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    assert_eq!(api.pool(&pool).await.status, 404);
+    assert_eq!(
+        api.operation(r.body["id"].as_str().unwrap()).await["state"],
+        "success"
+    );
+    assert_eq!(sandbox.shared.exoscale.pool_count(), 1);
+}
+
+#[tokio::test]
+async fn invalid_requests_and_unknown_ids() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let (pool, _) = api.create(2).await;
+    let unknown = "12345678-0000-4000-8000-000000000000";
+    let base = json!({"name": "x", "size": 1, "disk-size": 10,
+                      "instance-type": {"id": fx::INSTANCE_TYPE_SMALL},
+                      "template": {"id": fx::TEMPLATE_UBUNTU}});
+    let with = |key: &str, value: Value| {
+        let mut b = base.clone();
+        b[key] = value;
+        b
+    };
+    let create = format!("{GVA}/instance-pool");
+    for (body, status) in [
+        (with("disk-size", json!(51201)), 400),
+        (with("disk-size", json!(99999999999999999999.0)), 400),
+        (with("instance-prefix", json!("a".repeat(31))), 400),
+        (with("size", json!(-1)), 400),
+        (with("template", json!({"id": unknown})), 404),
+        (with("security-groups", json!([{"id": unknown}])), 404),
+        (with("ssh-key", json!({"name": "nobody"})), 404),
+        (json!({"name": "x"}), 400),
+    ] {
+        let r = api.call("POST", &create, Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body} -> {r:?}");
+        assert!(r.body["message"].is_string(), "{r:?}");
+    }
+    let raw = {
+        let body = b"{not json";
+        let auth = sign::authorization(
+            DEFAULT_EXOSCALE_KEY,
+            DEFAULT_EXOSCALE_SECRET,
+            "POST",
+            &create,
+            None,
+            body,
+            now() + 60,
+        );
+        parse_reply(
+            &send_raw(sandbox.addr, "POST", &create, body, Some(&auth))
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!(raw.status, 400);
+
+    let gets = [
+        (format!("{GVA}/instance-pool/{unknown}"), 404),
+        (format!("{GVA}/instance-pool/not-a-uuid"), 400),
+        (format!("{GVA}/operation/{unknown}"), 404),
+        (format!("{GVA}/instance-type/{unknown}"), 404),
+        (
+            format!("{GVA}/instance-type/{}", fx::INSTANCE_TYPE_LARGE),
+            200,
+        ),
+        (format!("{GVA}/template/{}", fx::TEMPLATE_DEBIAN), 200),
+        (
+            format!("{GVA}/security-group/{}", fx::SECURITY_GROUP_DEFAULT),
+            200,
+        ),
+        (
+            format!("{GVA}/private-network/{}", fx::PRIVATE_NETWORK),
+            200,
+        ),
+        (
+            format!("{GVA}/anti-affinity-group/{}", fx::ANTI_AFFINITY_GROUP),
+            200,
+        ),
+        (format!("{GVA}/elastic-ip/{}", fx::ELASTIC_IP), 200),
+        (format!("{GVA}/deploy-target/{}", fx::DEPLOY_TARGET), 200),
+        (format!("{GVA}/ssh-key/sandbox"), 200),
+        (format!("{GVA}/ssh-key/nobody"), 404),
+        ("/de-fra-1/v2/instance-type".to_string(), 200),
+        (format!("/de-fra-1/v2/instance-pool/{pool}"), 404),
+        ("/xx-nowhere-1/v2/instance-pool".to_string(), 404),
+    ];
+    for (target, status) in gets {
+        let r = api.call("GET", &target, None).await;
+        assert_eq!(r.status, status, "{target} -> {r:?}");
+    }
+    let types = api
+        .call("GET", &format!("{GVA}/instance-type"), None)
+        .await
+        .body;
+    let names: Vec<String> = types["instance-types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{}.{}",
+                t["family"].as_str().unwrap(),
+                t["size"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "standard.micro",
+            "standard.small",
+            "standard.medium",
+            "standard.large"
+        ]
+    );
+
+    let pool_path = format!("{GVA}/instance-pool/{pool}");
+    let r = api.call("DELETE", &format!("{pool_path}/name"), None).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(r.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("anti-affinity-groups"));
+    let r = api
+        .call(
+            "PUT",
+            &format!("{pool_path}:evict"),
+            Some(json!({"instances": [unknown]})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+    let r = api
+        .call(
+            "PUT",
+            &format!("{pool_path}:scale"),
+            Some(json!({"size": "3"})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = api
+        .call("PUT", &pool_path, Some(json!({"disk-size": 9})))
+        .await;
+    assert_eq!(r.status, 400);
+
+    // The SKS-managed pool refuses every change, and says why.
+    let managed = format!("{GVA}/instance-pool/{}", fx::MANAGED_POOL);
+    let body = api.call("GET", &managed, None).await.body;
+    assert_eq!(body["manager"]["type"], "sks-nodepool");
+    for (method, target, body) in [
+        ("PUT", format!("{managed}:scale"), Some(json!({"size": 9}))),
+        ("PUT", managed.clone(), Some(json!({"name": "mine"}))),
+        ("DELETE", format!("{managed}/labels"), None),
+        ("DELETE", managed.clone(), None),
+    ] {
+        let r = api.call(method, &target, body).await;
+        assert_eq!(r.status, 403, "{method} {target}");
+        assert!(r.body["message"].as_str().unwrap().contains("sks-nodepool"));
+    }
+}
+
+#[tokio::test]
+async fn evict_and_reset_fields() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let (pool, _) = api.create(3).await;
+    let path = format!("{GVA}/instance-pool/{pool}");
+    let r = api
+        .call("PUT", &path, Some(json!({"labels": {"a": "b"}, "description": "d",
+                                        "anti-affinity-groups": [{"id": fx::ANTI_AFFINITY_GROUP}]})))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(api.pool(&pool).await.body["state"], "updating");
+    let body = api.pool(&pool).await.body;
+    let victims = [
+        body["instances"][0]["id"].clone(),
+        body["instances"][2]["id"].clone(),
+    ];
+    let r = api
+        .call(
+            "PUT",
+            &format!("{path}:evict"),
+            Some(json!({"instances": victims})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    for field in ["labels", "description", "anti-affinity-groups"] {
+        assert_eq!(
+            api.call("DELETE", &format!("{path}/{field}"), None)
+                .await
+                .status,
+            200
+        );
+    }
+    let body = api.pool(&pool).await.body;
+    assert_eq!(body["size"], 1);
+    assert_ne!(body["instances"][0]["id"], victims[0]);
+    for field in ["labels", "description", "anti-affinity-groups"] {
+        assert!(body.get(field).is_none(), "{field} still in {body}");
+    }
+}
+
+#[tokio::test]
+async fn faults_of_every_kind() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let list = format!("{GVA}/instance-pool");
+
+    api.add_fault(
+        json!({"route": "list-instance-pools", "kind": "status", "status": 503, "times": 1}),
+    )
+    .await;
+    assert_eq!(api.call("GET", &list, None).await.status, 503);
+    assert_eq!(api.call("GET", &list, None).await.status, 200);
+
+    api.add_fault(
+        json!({"route": "list-instance-pools", "kind": "status", "status": 429,
+                         "retry_after": 2, "times": 1}),
+    )
+    .await;
+    let r = api.call("GET", &list, None).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("retry-after"), Some("2"));
+    assert_eq!(r.body["retry_after"], 2);
+
+    api.add_fault(
+        json!({"route": "list-instance-pools", "kind": "latency", "ms": 300, "times": 1}),
+    )
+    .await;
+    let t = Instant::now();
+    assert_eq!(api.call("GET", &list, None).await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    api.add_fault(json!({"route": "list-instance-pools", "kind": "reset", "times": 1}))
+        .await;
+    let auth = sign::authorization(
+        DEFAULT_EXOSCALE_KEY,
+        DEFAULT_EXOSCALE_SECRET,
+        "GET",
+        &list,
+        None,
+        b"",
+        now() + 60,
+    );
+    match send_raw(sandbox.addr, "GET", &list, b"", Some(&auth)).await {
+        Err(_) => {}
+        Ok(raw) => {
+            let text = String::from_utf8_lossy(&raw);
+            assert!(
+                !text.ends_with("0\r\n\r\n"),
+                "a complete answer despite reset: {text}"
+            );
+            assert!(!text.contains("instance-pools"), "{text}");
+        }
+    }
+
+    // Behavioural faults: failed and timed-out operations, a pool stuck in a state.
+    api.add_fault(
+        json!({"route": "create-instance-pool", "kind": "operation-failure", "times": 1}),
+    )
+    .await;
+    let (failed_pool, op) = api.create(1).await;
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    let op = api.operation(&op).await;
+    assert_eq!(op["state"], "failure");
+    assert!(
+        op["reason"].is_string() && op["message"].is_string(),
+        "{op}"
+    );
+
+    api.add_fault(json!({"route": "scale-instance-pool", "kind": "operation-timeout", "times": 1}))
+        .await;
+    let r = api
+        .call(
+            "PUT",
+            &format!("{GVA}/instance-pool/{failed_pool}:scale"),
+            Some(json!({"size": 2})),
+        )
+        .await;
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    assert_eq!(
+        api.operation(r.body["id"].as_str().unwrap()).await["state"],
+        "timeout"
+    );
+
+    api.add_fault(
+        json!({"route": "scale-instance-pool", "kind": "stuck", "state": "scaling-up", "times": 1}),
+    )
+    .await;
+    let r = api
+        .call(
+            "PUT",
+            &format!("{GVA}/instance-pool/{failed_pool}:scale"),
+            Some(json!({"size": 3})),
+        )
+        .await;
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    assert_eq!(
+        api.operation(r.body["id"].as_str().unwrap()).await["state"],
+        "success"
+    );
+    assert_eq!(api.pool(&failed_pool).await.body["state"], "scaling-up");
+    tokio::time::sleep(OP).await;
+    assert_eq!(api.pool(&failed_pool).await.body["state"], "scaling-up");
+
+    let routes = sandbox.requests().routes();
+    assert!(
+        routes
+            .iter()
+            .filter(|r| **r == "list-instance-pools")
+            .count()
+            >= 5
+    );
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let file = std::env::temp_dir().join(format!(
+        "pools-sandbox-exoscale-state-{}.json",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&file);
+    let config = Config {
+        state_file: Some(file.clone()),
+        ..quick()
+    };
+    let sandbox = start(config.clone()).await;
+    let api = Api::new(&sandbox);
+    let (pool, op) = api.create(2).await;
+    let before = api.pool(&pool).await.body;
+    sandbox.stop().await;
+    assert!(file.exists(), "state file written");
+
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    let sandbox = start(config).await;
+    let api = Api::new(&sandbox);
+    let after = api.pool(&pool).await.body;
+    assert_eq!(after["instances"], before["instances"]);
+    assert_eq!(
+        after["state"], "running",
+        "the pending operation finished while stopped"
+    );
+    assert_eq!(api.operation(&op).await["state"], "success");
+    assert_eq!(sandbox.shared.exoscale.pool_count(), 2);
+    sandbox.stop().await;
+    let _ = std::fs::remove_file(&file);
+}
