@@ -24,3 +24,4 @@ pub mod validators;
 pub mod model;
 pub mod resource;
 pub mod grpc;
+pub mod server;
