@@ -92,14 +92,14 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
 /// Why a request never reached a procedure: these are plain HTTP answers in Connect, or
 /// Connect errors for malformed protocol headers.
 pub enum Rejection {
-    Http(Response),
+    Http(Box<Response>),
     Connect(ConnectError),
 }
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         match self {
-            Rejection::Http(r) => r,
+            Rejection::Http(r) => *r,
             Rejection::Connect(e) => e.into_response(),
         }
     }
@@ -115,7 +115,7 @@ pub fn read_unary(
         let mut r = StatusCode::METHOD_NOT_ALLOWED.into_response();
         r.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return Err(Rejection::Http(r));
+        return Err(Rejection::Http(Box::new(r)));
     }
     let content_type = header_str(headers, header::CONTENT_TYPE.as_str());
     let media = content_type
@@ -131,7 +131,7 @@ pub fn read_unary(
             "accept-post",
             HeaderValue::from_static("application/json, application/json; charset=utf-8"),
         );
-        return Err(Rejection::Http(r));
+        return Err(Rejection::Http(Box::new(r)));
     }
     let version = header_str(headers, "connect-protocol-version");
     if !version.is_empty() && version != "1" {
