@@ -385,3 +385,303 @@ fn not_found_as_none<T>(result: Result<T, ApiError>) -> Result<Option<T>, ApiErr
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::http::test_server::{reply, Reply, TestServer};
+    use crate::http::ErrorKind;
+
+    const KEY: &str = "EXOsandboxkey";
+    const SECRET: &str = "sandboxsecret";
+    const POOL: &str =
+        r#"{"id":"p1","name":"web","size":2,"state":"running","instance-type":{"id":"t1"}}"#;
+    const PENDING: &str =
+        r#"{"id":"o1","state":"pending","reference":{"id":"p1","command":"create-instance-pool"}}"#;
+
+    async fn client(script: Vec<Reply>) -> (TestServer, ExoscaleClient) {
+        let server = TestServer::start(script).await;
+        let template = format!("{}/{{zone}}/v2", server.base);
+        let client = ExoscaleClient::new(KEY, SECRET, &template).unwrap();
+        (server, client)
+    }
+
+    /// Checks the Authorization header with our own signer over what the server received.
+    fn assert_signed(request: &crate::http::test_server::Captured) {
+        let header = request.header("authorization").unwrap();
+        let expires: u64 = header
+            .split(',')
+            .find_map(|p| p.strip_prefix("expires="))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let url = Url::parse(&format!("http://h{}", request.target)).unwrap();
+        let expected =
+            Signer::new(KEY, SECRET).authorization(&request.method, &url, &request.body, expires);
+        assert_eq!(header, expected);
+        assert!(header.starts_with("EXO2-HMAC-SHA256 credential=EXOsandboxkey,"));
+    }
+
+    fn create_body() -> CreateInstancePool {
+        serde_json::from_value(serde_json::json!({
+            "name": "web", "size": 2, "instance-type": {"id": "t1"}, "template": {"id": "tpl"},
+            "disk-size": 20, "labels": {"env": "test"}
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_sends_a_signed_kebab_case_post() {
+        let (server, client) = client(vec![reply(200, PENDING)]).await;
+        let op = client
+            .create_instance_pool("ch-gva-2", &create_body())
+            .await
+            .unwrap();
+        assert_eq!(op.reference_id(), Some("p1"));
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.target, "/ch-gva-2/v2/instance-pool");
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.json()["instance-type"]["id"], "t1");
+        assert_eq!(request.json()["disk-size"], 20);
+        assert_signed(request);
+    }
+
+    #[tokio::test]
+    async fn scale_update_reset_and_evict_hit_the_documented_paths() {
+        let script = (0..4).map(|_| reply(200, PENDING)).collect();
+        let (server, client) = client(script).await;
+        client
+            .scale_instance_pool("de-fra-1", "p1", 5)
+            .await
+            .unwrap();
+        let update = UpdateInstancePool {
+            description: Some("d".into()),
+            ..Default::default()
+        };
+        client
+            .update_instance_pool("de-fra-1", "p1", &update)
+            .await
+            .unwrap();
+        client
+            .reset_instance_pool_field("de-fra-1", "p1", ResettableField::SshKey)
+            .await
+            .unwrap();
+        client
+            .evict_instance_pool_members("de-fra-1", "p1", &["i1".to_string()])
+            .await
+            .unwrap();
+        let seen: Vec<(String, String, Vec<u8>)> = server
+            .requests()
+            .into_iter()
+            .inspect(assert_signed)
+            .map(|r| (r.method, r.target, r.body))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1:scale".into(),
+                    br#"{"size":5}"#.to_vec()
+                ),
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1".into(),
+                    br#"{"description":"d"}"#.to_vec()
+                ),
+                (
+                    "DELETE".into(),
+                    "/de-fra-1/v2/instance-pool/p1/ssh-key".into(),
+                    Vec::new()
+                ),
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1:evict".into(),
+                    br#"{"instances":["i1"]}"#.to_vec()
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn get_retries_once_after_503() {
+        let (server, client) = client(vec![reply(503, "upstream down"), reply(200, POOL)]).await;
+        let pool = client
+            .get_instance_pool("ch-gva-2", "p1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pool.size, Some(2));
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn create_is_never_retried() {
+        let (server, client) = client(vec![
+            reply(503, r#"{"message":"busy"}"#),
+            reply(200, PENDING),
+        ])
+        .await;
+        let err = client
+            .create_instance_pool("ch-gva-2", &create_body())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Server);
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Exoscale API: POST /instance-pool answered 503 Service Unavailable: busy"
+        );
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured() {
+        let limited = Reply {
+            status: 429,
+            headers: vec![("retry-after", "1".into())],
+            body: r#"{"error":"rate limited","retry_after":1}"#.into(),
+        };
+        let (server, client) = client(vec![limited, reply(200, r#"{"instance-pools":[]}"#)]).await;
+        let start = Instant::now();
+        let pools = client.list_instance_pools("ch-gva-2").await.unwrap();
+        let waited = Instant::now() - start;
+        assert!(pools.is_empty());
+        assert_eq!(server.requests().len(), 2);
+        assert!(
+            waited >= Duration::from_secs(1) && waited < Duration::from_millis(1900),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_pool_and_type_are_none() {
+        let not_found = r#"{"message":"not found"}"#;
+        let (_server, client) = client(vec![reply(404, not_found), reply(404, not_found)]).await;
+        assert_eq!(
+            client.get_instance_pool("ch-gva-2", "gone").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            client.get_instance_type("ch-gva-2", "gone").await.unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_outcomes() {
+        let destroying = r#"{"id":"p1","state":"destroying"}"#;
+        let conflict = r#"{"message":"pool is being destroyed"}"#;
+        let script = vec![
+            reply(200, PENDING),
+            reply(409, conflict),
+            reply(200, destroying),
+            reply(404, "{}"),
+            reply(409, r#"{"message":"managed by SKS"}"#),
+            reply(200, POOL),
+        ];
+        let (_server, client) = client(script).await;
+        assert!(matches!(
+            client.delete_instance_pool("ch-gva-2", "p1").await,
+            Ok(Deletion::Started(_))
+        ));
+        assert_eq!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::AlreadyDestroying
+        );
+        assert_eq!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::AlreadyGone
+        );
+        let other = client
+            .delete_instance_pool("ch-gva-2", "p1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            other.to_string(),
+            "Exoscale API: DELETE /instance-pool/p1 answered 409 Conflict: managed by SKS"
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_operation_polls_to_success_or_names_the_failure() {
+        let success = r#"{"id":"o1","state":"success","reference":{"id":"p1"}}"#;
+        let failure = r#"{"id":"o1","state":"failure","reason":"busy","message":"no capacity","reference":{"command":"scale-instance-pool"}}"#;
+        let (server, client) = client(vec![
+            reply(200, PENDING),
+            reply(200, success),
+            reply(200, failure),
+        ])
+        .await;
+        let stop = Stop::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let pending: Operation = serde_json::from_str(PENDING).unwrap();
+        let done = client
+            .wait_operation("ch-gva-2", pending.clone(), deadline, &stop)
+            .await
+            .unwrap();
+        assert_eq!(done.state, OperationState::Success);
+        assert!(server
+            .requests()
+            .iter()
+            .all(|r| r.target == "/ch-gva-2/v2/operation/o1"));
+        let err = client
+            .wait_operation("ch-gva-2", pending, deadline, &stop)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Exoscale API: operation o1 (scale-instance-pool) ended in failure (reason: busy): no capacity"
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_operation_times_out_naming_the_operation() {
+        let script = (0..10).map(|_| reply(200, PENDING)).collect();
+        let (_server, client) = client(script).await;
+        let pending: Operation = serde_json::from_str(PENDING).unwrap();
+        let deadline = Instant::now() + Duration::from_millis(250);
+        let err = client
+            .wait_operation("ch-gva-2", pending, deadline, &Stop::new())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("timed out after 2"), "{text}");
+        assert!(text.ends_with("waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn instance_types_resolve_by_name() {
+        let types = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
+        let (_server, client) = client(vec![reply(200, types)]).await;
+        let found = client
+            .find_instance_type_by_name("ch-gva-2", "STANDARD.Small")
+            .await
+            .unwrap();
+        assert_eq!(found.map(|t| t.id), Some("t2".to_string()));
+    }
+
+    #[tokio::test]
+    async fn bad_inputs_fail_before_sending() {
+        let (server, client) = client(vec![]).await;
+        let err = client.get_instance_pool("../x", "p1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(server.requests().is_empty());
+        assert!(ExoscaleClient::new(KEY, SECRET, "not a url/{zone}").is_err());
+        assert!(ExoscaleClient::new("", SECRET, DEFAULT_ENDPOINT).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let client = ExoscaleClient::new("EXOsecretkey", "verysecret", DEFAULT_ENDPOINT).unwrap();
+        let text = format!("{client:?}");
+        assert!(
+            !text.contains("EXOsecretkey") && !text.contains("verysecret"),
+            "{text}"
+        );
+    }
+}

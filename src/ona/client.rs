@@ -206,3 +206,175 @@ impl OnaClient {
         headers
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::test_server::{reply, TestServer};
+    use serde_json::json;
+
+    const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
+        "spec":{"minSize":0,"maxSize":2,"specVersion":"1"},"status":{"phase":"WARM_POOL_PHASE_PENDING"}}}"#;
+
+    async fn client(script: Vec<crate::http::test_server::Reply>) -> (TestServer, OnaClient) {
+        let server = TestServer::start(script).await;
+        let client = OnaClient::new("sandboxtoken", &format!("{}/api", server.base)).unwrap();
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn create_is_a_connect_unary_json_call() {
+        let (server, client) = client(vec![reply(200, POOL)]).await;
+        let pool = client.create_warm_pool("prj", "ec", 0, 2).await.unwrap();
+        assert_eq!(pool.id, "wp1");
+        assert_eq!(pool.status.phase, WarmPoolPhase::Pending);
+        let request = &server.requests()[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(
+            request.target,
+            "/api/gitpod.v1.PrebuildService/CreateWarmPool"
+        );
+        assert_eq!(request.header("authorization"), Some("Bearer sandboxtoken"));
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.header("connect-protocol-version"), Some("1"));
+        // min_size is proto3 `optional`: 0 is sent, not omitted.
+        assert_eq!(
+            request.json(),
+            json!({"projectId": "prj", "environmentClassId": "ec", "minSize": 0, "maxSize": 2})
+        );
+    }
+
+    #[tokio::test]
+    async fn create_is_never_retried() {
+        let unavailable = r#"{"code":"unavailable","message":"runner offline"}"#;
+        let (server, client) = client(vec![reply(503, unavailable), reply(200, POOL)]).await;
+        let err = client
+            .create_warm_pool("prj", "ec", 1, 2)
+            .await
+            .unwrap_err();
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool answered 503 Service Unavailable (unavailable): runner offline"
+        );
+    }
+
+    #[tokio::test]
+    async fn update_retries_on_unavailable_and_resource_exhausted() {
+        let script = vec![
+            reply(503, r#"{"code":"unavailable","message":"later"}"#),
+            reply(
+                429,
+                r#"{"code":"resource_exhausted","message":"slow down"}"#,
+            ),
+            reply(200, POOL),
+        ];
+        let (server, client) = client(script).await;
+        let pool = client.update_warm_pool("wp1", 0, 2).await.unwrap();
+        assert_eq!(pool.spec.max_size, Some(2));
+        let requests = server.requests();
+        assert_eq!(requests.len(), 3);
+        assert_eq!(
+            requests[2].json(),
+            json!({"warmPoolId": "wp1", "minSize": 0, "maxSize": 2})
+        );
+    }
+
+    #[tokio::test]
+    async fn client_errors_are_not_retried() {
+        let invalid = r#"{"code":"failed_precondition","message":"prebuilds are not enabled for this environment class"}"#;
+        let (server, client) = client(vec![reply(400, invalid), reply(200, POOL)]).await;
+        let err = client.update_warm_pool("wp1", 3, 2).await.unwrap_err();
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(err.code.as_deref(), Some("failed_precondition"));
+    }
+
+    #[tokio::test]
+    async fn not_found_means_none_on_get_and_ok_on_delete() {
+        let not_found = r#"{"code":"not_found","message":"warm pool not found"}"#;
+        let (server, client) = client(vec![
+            reply(404, not_found),
+            reply(404, not_found),
+            reply(200, "{}"),
+        ])
+        .await;
+        assert_eq!(client.get_warm_pool("wp9").await.unwrap(), None);
+        client.delete_warm_pool("wp9").await.unwrap();
+        client.delete_warm_pool("wp1").await.unwrap();
+        let requests = server.requests();
+        assert_eq!(requests[0].json(), json!({"warmPoolId": "wp9"}));
+        assert_eq!(
+            requests[2].target,
+            "/api/gitpod.v1.PrebuildService/DeleteWarmPool"
+        );
+    }
+
+    #[tokio::test]
+    async fn list_follows_pagination() {
+        let page1 = r#"{"warmPools":[{"id":"a"},{"id":"b"}],"pagination":{"nextToken":"t2"}}"#;
+        let page2 = r#"{"warmPools":[{"id":"c"}],"pagination":{}}"#;
+        let (server, client) = client(vec![reply(200, page1), reply(200, page2)]).await;
+        let filter = WarmPoolFilter {
+            project_ids: vec!["prj".into()],
+            environment_class_ids: vec![],
+        };
+        let pools = client.list_warm_pools(&filter).await.unwrap();
+        let ids: Vec<&str> = pools.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let requests = server.requests();
+        assert_eq!(
+            requests[0].json(),
+            json!({"pagination": {"pageSize": 100}, "filter": {"projectIds": ["prj"]}})
+        );
+        assert_eq!(
+            requests[1].json(),
+            json!({"pagination": {"token": "t2", "pageSize": 100}, "filter": {"projectIds": ["prj"]}})
+        );
+    }
+
+    #[tokio::test]
+    async fn connection_errors_on_create_fail_at_once() {
+        // Bind then drop a listener so the port is (almost certainly) closed.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = OnaClient::new("tok", &format!("http://127.0.0.1:{port}/api")).unwrap();
+        let err = client
+            .create_warm_pool("prj", "ec", 0, 1)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Connection);
+        assert_eq!(err.attempts, 1);
+        assert!(
+            err.to_string()
+                .starts_with("Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool failed: "),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stop_cancels_retries() {
+        let stop = Stop::new();
+        let script = vec![
+            reply(503, r#"{"code":"unavailable","message":"later"}"#),
+            reply(200, POOL),
+        ];
+        let server = TestServer::start(script).await;
+        let client = OnaClient::new("tok", &format!("{}/api", server.base))
+            .unwrap()
+            .with_stop(stop.clone());
+        stop.trigger();
+        let err = client.get_warm_pool("wp1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert!(server.requests().is_empty());
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let client = OnaClient::new("secret-token-123", DEFAULT_BASE_URL).unwrap();
+        assert!(!format!("{client:?}").contains("secret-token-123"));
+        assert!(OnaClient::new(" ", DEFAULT_BASE_URL).is_err());
+    }
+}
