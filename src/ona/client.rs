@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
-use crate::wait::Stop;
+use crate::wait::{poll_until, Poll, Stop, WaitError};
+use tokio::time::Instant;
 
 /// The public API base, as the official SDK uses it.
 pub const DEFAULT_BASE_URL: &str = "https://app.ona.com/api";
@@ -127,6 +128,24 @@ impl OnaClient {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED).
+    pub async fn wait_warm_pool_gone(
+        &self,
+        id: &str,
+        deadline: Instant,
+        stop: &Stop,
+    ) -> Result<(), WaitError<ApiError>> {
+        let what = format!("warm pool {id} to be deleted");
+        poll_until(deadline, stop, &what, || async {
+            Ok(match self.get_warm_pool(id).await? {
+                None => Poll::Ready(()),
+                Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
+                Some(pool) => Poll::pending(format!("phase {}", pool.status.phase)),
+            })
+        })
+        .await
     }
 
     /// Lists every pool matching `filter`, following pagination to the end.
@@ -371,10 +390,70 @@ mod tests {
         assert!(server.requests().is_empty());
     }
 
+    #[tokio::test]
+    async fn wait_gone_follows_deleting_to_not_found() {
+        let deleting = r#"{"warmPool":{"id":"wp1","status":{"phase":"WARM_POOL_PHASE_DELETING"}}}"#;
+        let not_found = r#"{"code":"not_found","message":"gone"}"#;
+        let (server, client) = client(vec![reply(200, deleting), reply(404, not_found)]).await;
+        let deadline = Instant::now() + std::time::Duration::from_secs(3);
+        client
+            .wait_warm_pool_gone("wp1", deadline, &Stop::new())
+            .await
+            .unwrap();
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn stop_ends_a_retry_backoff() {
+        let stop = Stop::new();
+        let limited = crate::http::test_server::Reply {
+            status: 429,
+            headers: vec![("retry-after", "3".into())],
+            body: r#"{"code":"resource_exhausted","message":"slow down"}"#.into(),
+        };
+        let server = TestServer::start(vec![limited, reply(200, POOL)]).await;
+        let client = OnaClient::new("tok", &format!("{}/api", server.base))
+            .unwrap()
+            .with_stop(stop.clone());
+        let trigger = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            trigger.trigger();
+        });
+        let start = Instant::now();
+        let err = client.get_warm_pool("wp1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert!(Instant::now() - start < std::time::Duration::from_secs(1));
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Ona API: POST /gitpod.v1.PrebuildService/GetWarmPool cancelled: Terraform asked the provider to stop"
+        );
+    }
+
     #[test]
     fn debug_never_shows_the_token() {
         let client = OnaClient::new("secret-token-123", DEFAULT_BASE_URL).unwrap();
         assert!(!format!("{client:?}").contains("secret-token-123"));
         assert!(OnaClient::new(" ", DEFAULT_BASE_URL).is_err());
+    }
+
+    /// The protocol layer runs calls on a multi-threaded runtime: client futures must be Send.
+    #[allow(dead_code)]
+    fn client_futures_are_send(
+        ona: &OnaClient,
+        exo: &crate::exoscale::ExoscaleClient,
+        stop: &Stop,
+    ) {
+        fn send<T: Send>(_: T) {}
+        let deadline = Instant::now();
+        send(ona.list_warm_pools(&WarmPoolFilter::default()));
+        send(ona.wait_warm_pool_gone("id", deadline, stop));
+        send(exo.delete_instance_pool("ch-gva-2", "id"));
+        send(exo.wait_instance_pool_gone("ch-gva-2", "id", deadline, stop));
+        let op: Option<crate::exoscale::model::Operation> = None;
+        if let Some(op) = op {
+            send(exo.wait_operation("ch-gva-2", op, deadline, stop));
+        }
     }
 }
