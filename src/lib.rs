@@ -1,5 +1,8 @@
 //! terraform-provider-pools: a Terraform/OpenTofu provider for Exoscale Instance Pools and
 //! Ona prebuild warm pools.
 
+pub mod exoscale;
+pub mod http;
+pub mod ona;
 pub mod plugin;
 pub mod wait;

@@ -1,0 +1,687 @@
+//! Exoscale API v2 client for instance pools: signed JSON calls, operations and waiting.
+
+use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::model::*;
+use super::sign::{Signer, VALIDITY_SECS};
+use crate::http::{path_segment, ApiError, Call, HttpApi};
+use crate::wait::{poll_until, Poll, Stop, WaitError};
+
+/// The public API; `{zone}` is replaced by the zone of each call.
+pub const DEFAULT_ENDPOINT: &str = "https://api-{zone}.exoscale.com/v2";
+const SERVICE: &str = "Exoscale API";
+
+/// What a delete call achieved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deletion {
+    /// The delete was accepted: wait for this operation.
+    Started(Operation),
+    /// The pool was already being destroyed (the API answered 409): wait for it to go.
+    AlreadyDestroying,
+    /// The pool no longer exists.
+    AlreadyGone,
+}
+
+/// Why waiting for an operation failed (besides timing out or being stopped).
+#[derive(Debug, Clone)]
+pub enum OperationError {
+    Api(ApiError),
+    /// The operation ended in `failure`, `timeout` or another non-success state.
+    Unsuccessful(Operation),
+}
+
+impl fmt::Display for OperationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperationError::Api(e) => e.fmt(f),
+            OperationError::Unsuccessful(op) => {
+                write!(f, "{SERVICE}: operation {}", op.id)?;
+                if let Some(command) = op.reference.as_ref().and_then(|r| r.command.as_deref()) {
+                    write!(f, " ({command})")?;
+                }
+                write!(f, " ended in {}", op.state.as_str())?;
+                if let Some(reason) = &op.reason {
+                    write!(f, " (reason: {reason})")?;
+                }
+                match op.message.as_deref().filter(|m| !m.is_empty()) {
+                    Some(message) => write!(f, ": {message}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for OperationError {}
+
+/// A client for one Exoscale account, across zones.
+pub struct ExoscaleClient {
+    http: HttpApi,
+    signer: Signer,
+    endpoint: String,
+}
+
+impl fmt::Debug for ExoscaleClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExoscaleClient")
+            .field("endpoint", &self.endpoint)
+            .field("credentials", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ExoscaleClient {
+    /// `endpoint_template` is a base URL where `{zone}` stands for the zone, e.g.
+    /// [`DEFAULT_ENDPOINT`] or `http://127.0.0.1:PORT/{zone}/v2` for the sandbox.
+    pub fn new(key: &str, secret: &str, endpoint_template: &str) -> Result<Self, ApiError> {
+        let endpoint = endpoint_template.trim().trim_end_matches('/').to_string();
+        // Validate the template once with a sample zone, so calls only fail on bad zones.
+        Url::parse(&endpoint.replace("{zone}", "ch-gva-2")).map_err(|e| {
+            ApiError::config(SERVICE, format!("invalid endpoint {endpoint:?}: {e}"))
+        })?;
+        if key.is_empty() || secret.is_empty() {
+            return Err(ApiError::config(
+                SERVICE,
+                "the API key and secret must not be empty",
+            ));
+        }
+        Ok(Self {
+            http: HttpApi::new(SERVICE)?,
+            signer: Signer::new(key, secret),
+            endpoint,
+        })
+    }
+
+    /// Ends in-flight calls and retries when Terraform asks the provider to stop.
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.http.set_stop(stop);
+        self
+    }
+
+    pub async fn create_instance_pool(
+        &self,
+        zone: &str,
+        pool: &CreateInstancePool,
+    ) -> Result<Operation, ApiError> {
+        // Never retried: a second create could make a second pool.
+        self.call(
+            zone,
+            Method::POST,
+            "/instance-pool".into(),
+            Some(pool),
+            false,
+        )
+        .await
+    }
+
+    /// None when the pool does not exist (404).
+    pub async fn get_instance_pool(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<Option<InstancePool>, ApiError> {
+        let path = format!("/instance-pool/{}", path_segment(id));
+        not_found_as_none(self.call(zone, Method::GET, path, None::<&()>, true).await)
+    }
+
+    pub async fn list_instance_pools(&self, zone: &str) -> Result<Vec<InstancePool>, ApiError> {
+        let list: InstancePoolList = self
+            .call(
+                zone,
+                Method::GET,
+                "/instance-pool".into(),
+                None::<&()>,
+                true,
+            )
+            .await?;
+        Ok(list.instance_pools)
+    }
+
+    pub async fn update_instance_pool(
+        &self,
+        zone: &str,
+        id: &str,
+        update: &UpdateInstancePool,
+    ) -> Result<Operation, ApiError> {
+        let path = format!("/instance-pool/{}", path_segment(id));
+        self.call(zone, Method::PUT, path, Some(update), true).await
+    }
+
+    pub async fn scale_instance_pool(
+        &self,
+        zone: &str,
+        id: &str,
+        size: i64,
+    ) -> Result<Operation, ApiError> {
+        let path = format!("/instance-pool/{}:scale", path_segment(id));
+        let body = ScaleInstancePool { size };
+        self.call(zone, Method::PUT, path, Some(&body), true).await
+    }
+
+    pub async fn reset_instance_pool_field(
+        &self,
+        zone: &str,
+        id: &str,
+        field: ResettableField,
+    ) -> Result<Operation, ApiError> {
+        let path = format!("/instance-pool/{}/{}", path_segment(id), field.path_name());
+        self.call(zone, Method::DELETE, path, None::<&()>, true)
+            .await
+    }
+
+    pub async fn evict_instance_pool_members(
+        &self,
+        zone: &str,
+        id: &str,
+        instance_ids: &[String],
+    ) -> Result<Operation, ApiError> {
+        let path = format!("/instance-pool/{}:evict", path_segment(id));
+        let body = EvictInstancePoolMembers {
+            instances: instance_ids.to_vec(),
+        };
+        // Not retried: a repeated eviction would shrink the pool again.
+        self.call(zone, Method::PUT, path, Some(&body), false).await
+    }
+
+    /// Deletes a pool. A pool already being destroyed or already gone is not an error.
+    pub async fn delete_instance_pool(&self, zone: &str, id: &str) -> Result<Deletion, ApiError> {
+        let path = format!("/instance-pool/{}", path_segment(id));
+        match self
+            .call(zone, Method::DELETE, path, None::<&()>, true)
+            .await
+        {
+            Ok(op) => Ok(Deletion::Started(op)),
+            Err(e) if e.is_not_found() => Ok(Deletion::AlreadyGone),
+            // 409 also covers other conflicts: only a pool seen destroying (or gone) counts.
+            Err(e) if e.is_conflict() => match self.get_instance_pool(zone, id).await? {
+                None => Ok(Deletion::AlreadyGone),
+                Some(pool) if pool.state == Some(PoolState::Destroying) => {
+                    Ok(Deletion::AlreadyDestroying)
+                }
+                Some(_) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn get_operation(&self, zone: &str, id: &str) -> Result<Operation, ApiError> {
+        let path = format!("/operation/{}", path_segment(id));
+        self.call(zone, Method::GET, path, None::<&()>, true).await
+    }
+
+    /// Polls `op` until it leaves `pending`. Success returns the final operation; failure,
+    /// timeout (of the operation or of our deadline) and stop return an error.
+    pub async fn wait_operation(
+        &self,
+        zone: &str,
+        op: Operation,
+        deadline: Instant,
+        stop: &Stop,
+    ) -> Result<Operation, WaitError<OperationError>> {
+        let what = match op.reference.as_ref().and_then(|r| r.command.as_deref()) {
+            Some(command) => format!("{SERVICE} operation {} ({command})", op.id),
+            None => format!("{SERVICE} operation {}", op.id),
+        };
+        let id = op.id.clone();
+        let id = id.as_str();
+        let mut first = Some(op);
+        poll_until(deadline, stop, &what, || {
+            // The operation we were given counts as the first look.
+            let known = first.take();
+            async move {
+                let current = match known {
+                    Some(op) => op,
+                    None => self
+                        .get_operation(zone, id)
+                        .await
+                        .map_err(OperationError::Api)?,
+                };
+                match current.state {
+                    OperationState::Success => Ok(Poll::Ready(current)),
+                    // Unknown states are treated as still running, until the deadline.
+                    OperationState::Pending | OperationState::Unknown => {
+                        Ok(Poll::pending(format!("state {}", current.state.as_str())))
+                    }
+                    OperationState::Failure | OperationState::Timeout => {
+                        Err(OperationError::Unsuccessful(current))
+                    }
+                }
+            }
+        })
+        .await
+    }
+
+    /// Polls until the pool no longer exists (after a delete).
+    pub async fn wait_instance_pool_gone(
+        &self,
+        zone: &str,
+        id: &str,
+        deadline: Instant,
+        stop: &Stop,
+    ) -> Result<(), WaitError<ApiError>> {
+        let what = format!("instance pool {id} in {zone} to be deleted");
+        poll_until(deadline, stop, &what, || async {
+            Ok(match self.get_instance_pool(zone, id).await? {
+                None => Poll::Ready(()),
+                Some(pool) => Poll::pending(format!(
+                    "state {}",
+                    pool.state.map_or("unknown", PoolState::as_str)
+                )),
+            })
+        })
+        .await
+    }
+
+    pub async fn list_instance_types(&self, zone: &str) -> Result<Vec<InstanceType>, ApiError> {
+        let list: InstanceTypeList = self
+            .call(
+                zone,
+                Method::GET,
+                "/instance-type".into(),
+                None::<&()>,
+                true,
+            )
+            .await?;
+        Ok(list.instance_types)
+    }
+
+    /// None when no instance type has this id.
+    pub async fn get_instance_type(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<Option<InstanceType>, ApiError> {
+        let path = format!("/instance-type/{}", path_segment(id));
+        not_found_as_none(self.call(zone, Method::GET, path, None::<&()>, true).await)
+    }
+
+    /// Resolves a `family.size` name (any case) to the instance type; None when unknown.
+    pub async fn find_instance_type_by_name(
+        &self,
+        zone: &str,
+        name: &str,
+    ) -> Result<Option<InstanceType>, ApiError> {
+        let types = self.list_instance_types(zone).await?;
+        Ok(find_instance_type(&types, name).cloned())
+    }
+
+    fn url(&self, zone: &str, path: &str) -> Result<Url, ApiError> {
+        let valid_zone = !zone.is_empty()
+            && zone
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_zone {
+            return Err(ApiError::config(
+                SERVICE,
+                format!("invalid zone {zone:?}: expected a zone name such as ch-gva-2"),
+            ));
+        }
+        let url = format!("{}{path}", self.endpoint.replace("{zone}", zone));
+        Url::parse(&url).map_err(|e| ApiError::config(SERVICE, format!("invalid URL {url}: {e}")))
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        zone: &str,
+        method: Method,
+        path: String,
+        body: Option<&impl Serialize>,
+        idempotent: bool,
+    ) -> Result<T, ApiError> {
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ApiError::config(SERVICE, format!("cannot encode request: {e}")))?;
+        let call = Call {
+            label: format!("{method} {path}"),
+            url: self.url(zone, &path)?,
+            method,
+            body,
+            idempotent,
+        };
+        self.http.json(&call, &|call| self.headers(call)).await
+    }
+
+    /// Signs each attempt afresh, over the URL path exactly as sent.
+    fn headers(&self, call: &Call) -> Result<HeaderMap, ApiError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let authorization = self.signer.authorization(
+            call.method.as_str(),
+            &call.url,
+            call.body_bytes(),
+            now + VALIDITY_SECS,
+        );
+        let mut value = HeaderValue::from_str(&authorization).map_err(|_| {
+            ApiError::config(
+                SERVICE,
+                "the API key contains characters not allowed in a header",
+            )
+        })?;
+        value.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, value);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if call.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        Ok(headers)
+    }
+}
+
+fn not_found_as_none<T>(result: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::http::test_server::{reply, Reply, TestServer};
+    use crate::http::ErrorKind;
+
+    const KEY: &str = "EXOsandboxkey";
+    const SECRET: &str = "sandboxsecret";
+    const POOL: &str =
+        r#"{"id":"p1","name":"web","size":2,"state":"running","instance-type":{"id":"t1"}}"#;
+    const PENDING: &str =
+        r#"{"id":"o1","state":"pending","reference":{"id":"p1","command":"create-instance-pool"}}"#;
+
+    async fn client(script: Vec<Reply>) -> (TestServer, ExoscaleClient) {
+        let server = TestServer::start(script).await;
+        let template = format!("{}/{{zone}}/v2", server.base);
+        let client = ExoscaleClient::new(KEY, SECRET, &template).unwrap();
+        (server, client)
+    }
+
+    /// Checks the Authorization header with our own signer over what the server received.
+    fn assert_signed(request: &crate::http::test_server::Captured) {
+        let header = request.header("authorization").unwrap();
+        let expires: u64 = header
+            .split(',')
+            .find_map(|p| p.strip_prefix("expires="))
+            .unwrap()
+            .parse()
+            .unwrap();
+        let url = Url::parse(&format!("http://h{}", request.target)).unwrap();
+        let expected =
+            Signer::new(KEY, SECRET).authorization(&request.method, &url, &request.body, expires);
+        assert_eq!(header, expected);
+        assert!(header.starts_with("EXO2-HMAC-SHA256 credential=EXOsandboxkey,"));
+    }
+
+    fn create_body() -> CreateInstancePool {
+        serde_json::from_value(serde_json::json!({
+            "name": "web", "size": 2, "instance-type": {"id": "t1"}, "template": {"id": "tpl"},
+            "disk-size": 20, "labels": {"env": "test"}
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn create_sends_a_signed_kebab_case_post() {
+        let (server, client) = client(vec![reply(200, PENDING)]).await;
+        let op = client
+            .create_instance_pool("ch-gva-2", &create_body())
+            .await
+            .unwrap();
+        assert_eq!(op.reference_id(), Some("p1"));
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1);
+        let request = &requests[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(request.target, "/ch-gva-2/v2/instance-pool");
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.json()["instance-type"]["id"], "t1");
+        assert_eq!(request.json()["disk-size"], 20);
+        assert_signed(request);
+    }
+
+    #[tokio::test]
+    async fn scale_update_reset_and_evict_hit_the_documented_paths() {
+        let script = (0..4).map(|_| reply(200, PENDING)).collect();
+        let (server, client) = client(script).await;
+        client
+            .scale_instance_pool("de-fra-1", "p1", 5)
+            .await
+            .unwrap();
+        let update = UpdateInstancePool {
+            description: Some("d".into()),
+            ..Default::default()
+        };
+        client
+            .update_instance_pool("de-fra-1", "p1", &update)
+            .await
+            .unwrap();
+        client
+            .reset_instance_pool_field("de-fra-1", "p1", ResettableField::SshKey)
+            .await
+            .unwrap();
+        client
+            .evict_instance_pool_members("de-fra-1", "p1", &["i1".to_string()])
+            .await
+            .unwrap();
+        let seen: Vec<(String, String, Vec<u8>)> = server
+            .requests()
+            .into_iter()
+            .inspect(assert_signed)
+            .map(|r| (r.method, r.target, r.body))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1:scale".into(),
+                    br#"{"size":5}"#.to_vec()
+                ),
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1".into(),
+                    br#"{"description":"d"}"#.to_vec()
+                ),
+                (
+                    "DELETE".into(),
+                    "/de-fra-1/v2/instance-pool/p1/ssh-key".into(),
+                    Vec::new()
+                ),
+                (
+                    "PUT".into(),
+                    "/de-fra-1/v2/instance-pool/p1:evict".into(),
+                    br#"{"instances":["i1"]}"#.to_vec()
+                ),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn get_retries_once_after_503() {
+        let (server, client) = client(vec![reply(503, "upstream down"), reply(200, POOL)]).await;
+        let pool = client
+            .get_instance_pool("ch-gva-2", "p1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(pool.size, Some(2));
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn create_is_never_retried() {
+        let (server, client) = client(vec![
+            reply(503, r#"{"message":"busy"}"#),
+            reply(200, PENDING),
+        ])
+        .await;
+        let err = client
+            .create_instance_pool("ch-gva-2", &create_body())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Server);
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Exoscale API: POST /instance-pool answered 503 Service Unavailable: busy"
+        );
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured() {
+        let limited = Reply {
+            status: 429,
+            headers: vec![("retry-after", "1".into())],
+            body: r#"{"error":"rate limited","retry_after":1}"#.into(),
+        };
+        let (server, client) = client(vec![limited, reply(200, r#"{"instance-pools":[]}"#)]).await;
+        let start = Instant::now();
+        let pools = client.list_instance_pools("ch-gva-2").await.unwrap();
+        let waited = Instant::now() - start;
+        assert!(pools.is_empty());
+        assert_eq!(server.requests().len(), 2);
+        assert!(
+            waited >= Duration::from_secs(1) && waited < Duration::from_millis(1900),
+            "{waited:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_pool_and_type_are_none() {
+        let not_found = r#"{"message":"not found"}"#;
+        let (_server, client) = client(vec![reply(404, not_found), reply(404, not_found)]).await;
+        assert_eq!(
+            client.get_instance_pool("ch-gva-2", "gone").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            client.get_instance_type("ch-gva-2", "gone").await.unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_outcomes() {
+        let destroying = r#"{"id":"p1","state":"destroying"}"#;
+        let conflict = r#"{"message":"pool is being destroyed"}"#;
+        let script = vec![
+            reply(200, PENDING),
+            reply(409, conflict),
+            reply(200, destroying),
+            reply(404, "{}"),
+            reply(409, r#"{"message":"managed by SKS"}"#),
+            reply(200, POOL),
+        ];
+        let (_server, client) = client(script).await;
+        assert!(matches!(
+            client.delete_instance_pool("ch-gva-2", "p1").await,
+            Ok(Deletion::Started(_))
+        ));
+        assert_eq!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::AlreadyDestroying
+        );
+        assert_eq!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::AlreadyGone
+        );
+        let other = client
+            .delete_instance_pool("ch-gva-2", "p1")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            other.to_string(),
+            "Exoscale API: DELETE /instance-pool/p1 answered 409 Conflict: managed by SKS"
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_operation_polls_to_success_or_names_the_failure() {
+        let success = r#"{"id":"o1","state":"success","reference":{"id":"p1"}}"#;
+        let failure = r#"{"id":"o1","state":"failure","reason":"busy","message":"no capacity","reference":{"command":"scale-instance-pool"}}"#;
+        let (server, client) = client(vec![
+            reply(200, PENDING),
+            reply(200, success),
+            reply(200, failure),
+        ])
+        .await;
+        let stop = Stop::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let pending: Operation = serde_json::from_str(PENDING).unwrap();
+        let done = client
+            .wait_operation("ch-gva-2", pending.clone(), deadline, &stop)
+            .await
+            .unwrap();
+        assert_eq!(done.state, OperationState::Success);
+        assert!(server
+            .requests()
+            .iter()
+            .all(|r| r.target == "/ch-gva-2/v2/operation/o1"));
+        let err = client
+            .wait_operation("ch-gva-2", pending, deadline, &stop)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Exoscale API: operation o1 (scale-instance-pool) ended in failure (reason: busy): no capacity"
+        );
+    }
+
+    #[tokio::test]
+    async fn wait_operation_times_out_naming_the_operation() {
+        let script = (0..10).map(|_| reply(200, PENDING)).collect();
+        let (_server, client) = client(script).await;
+        let pending: Operation = serde_json::from_str(PENDING).unwrap();
+        let deadline = Instant::now() + Duration::from_millis(250);
+        let err = client
+            .wait_operation("ch-gva-2", pending, deadline, &Stop::new())
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("timed out after 2"), "{text}");
+        assert!(text.ends_with("waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn instance_types_resolve_by_name() {
+        let types = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
+        let (_server, client) = client(vec![reply(200, types)]).await;
+        let found = client
+            .find_instance_type_by_name("ch-gva-2", "STANDARD.Small")
+            .await
+            .unwrap();
+        assert_eq!(found.map(|t| t.id), Some("t2".to_string()));
+    }
+
+    #[tokio::test]
+    async fn bad_inputs_fail_before_sending() {
+        let (server, client) = client(vec![]).await;
+        let err = client.get_instance_pool("../x", "p1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Config);
+        assert!(server.requests().is_empty());
+        assert!(ExoscaleClient::new(KEY, SECRET, "not a url/{zone}").is_err());
+        assert!(ExoscaleClient::new("", SECRET, DEFAULT_ENDPOINT).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let client = ExoscaleClient::new("EXOsecretkey", "verysecret", DEFAULT_ENDPOINT).unwrap();
+        let text = format!("{client:?}");
+        assert!(
+            !text.contains("EXOsecretkey") && !text.contains("verysecret"),
+            "{text}"
+        );
+    }
+}

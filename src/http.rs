@@ -1,0 +1,782 @@
+//! Shared HTTP plumbing for both API clients: one JSON request helper that authorises each
+//! attempt, classifies failures, retries idempotent calls with backoff, and turns error
+//! bodies into an [`ApiError`] that reads well in a Terraform diagnostic.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::wait::{Jitter, Stop};
+
+/// Attempts per idempotent call, the first one included.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Retries of one call never run past this budget.
+const RETRY_BUDGET: Duration = Duration::from_secs(90);
+/// One attempt may take this long before it counts as a timeout.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const BACKOFF_START: Duration = Duration::from_millis(200);
+const BACKOFF_CAP: Duration = Duration::from_secs(5);
+/// Error bodies are quoted in diagnostics; keep them readable.
+const MAX_MESSAGE_CHARS: usize = 500;
+
+/// What went wrong, coarsely: enough to decide on retries and on the caller's reaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request did not get an HTTP answer (DNS, refused, reset, TLS).
+    Connection,
+    /// No answer within the attempt timeout.
+    Timeout,
+    /// StopProvider arrived while the call was in flight or backing off.
+    Stopped,
+    /// 429 or Connect `resource_exhausted`.
+    RateLimited,
+    /// 5xx or Connect `unavailable`/`internal`/...
+    Server,
+    /// Any other 4xx: the request itself is wrong or refused.
+    Client,
+    /// A success answer whose body is not what the API documents.
+    Decode,
+    /// The client could not be set up or the request could not be built.
+    Config,
+}
+
+/// An error from one API call. Never carries credentials.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// "Exoscale API" or "Ona API".
+    pub service: &'static str,
+    /// Method and path, e.g. `PUT /instance-pool/<id>:scale`.
+    pub request: String,
+    pub kind: ErrorKind,
+    pub status: Option<u16>,
+    /// Machine-readable code when the API gives one (Connect `code`).
+    pub code: Option<String>,
+    pub message: String,
+    /// How many attempts were made (more than one when retried).
+    pub attempts: u32,
+    /// A pause the server asked for (Retry-After header or `retry_after` body field).
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    pub fn config(service: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            service,
+            request: String::new(),
+            kind: ErrorKind::Config,
+            status: None,
+            code: None,
+            message: message.into(),
+            attempts: 0,
+            retry_after: None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404) || self.code.as_deref() == Some("not_found")
+    }
+
+    pub fn is_conflict(&self) -> bool {
+        self.status == Some(409)
+    }
+
+    fn retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (service, request) = (self.service, &self.request);
+        match (self.kind, self.status) {
+            (ErrorKind::Config, _) => write!(f, "{service}: {}", self.message)?,
+            (ErrorKind::Stopped, _) => write!(
+                f,
+                "{service}: {request} cancelled: Terraform asked the provider to stop"
+            )?,
+            (ErrorKind::Decode, Some(status)) => write!(
+                f,
+                "{service}: {request} answered {} with an unexpected body: {}",
+                status_text(status),
+                self.message
+            )?,
+            (_, Some(status)) => {
+                write!(f, "{service}: {request} answered {}", status_text(status))?;
+                if let Some(code) = &self.code {
+                    write!(f, " ({code})")?;
+                }
+                write!(f, ": {}", self.message)?;
+            }
+            (_, None) => write!(f, "{service}: {request} failed: {}", self.message)?,
+        }
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+fn status_text(status: u16) -> String {
+    match StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+/// One request to send. `label` is what diagnostics show (method and API path).
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: Method,
+    pub url: Url,
+    pub label: String,
+    pub body: Option<Vec<u8>>,
+    /// Only idempotent calls are ever retried: a create is sent once.
+    pub idempotent: bool,
+}
+
+impl Call {
+    pub fn body_bytes(&self) -> &[u8] {
+        self.body.as_deref().unwrap_or_default()
+    }
+}
+
+/// Builds the per-attempt headers (authorisation, content type). Called once per attempt so
+/// that signatures with an expiry stay fresh across retries.
+pub type Authorize<'a> = &'a (dyn Fn(&Call) -> Result<HeaderMap, ApiError> + Send + Sync);
+
+/// An HTTP client for one service, with the provider's stop signal.
+#[derive(Clone)]
+pub struct HttpApi {
+    client: reqwest::Client,
+    service: &'static str,
+    stop: Stop,
+}
+
+impl fmt::Debug for HttpApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpApi")
+            .field("service", &self.service)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpApi {
+    pub fn new(service: &'static str) -> Result<Self, ApiError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!(
+                "terraform-provider-pools/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| ApiError::config(service, format!("cannot set up HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            service,
+            stop: Stop::new(),
+        })
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// Makes in-flight calls and retries end early when `stop` is triggered.
+    pub fn set_stop(&mut self, stop: Stop) {
+        self.stop = stop;
+    }
+
+    /// Sends `call` and decodes a JSON success body.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        call: &Call,
+        authorize: Authorize<'_>,
+    ) -> Result<T, ApiError> {
+        let (status, body) = self.send(call, authorize).await?;
+        // An empty body stands for an empty JSON object (Connect answers `{}` or nothing).
+        let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
+        serde_json::from_slice(body).map_err(|e| ApiError {
+            kind: ErrorKind::Decode,
+            status: Some(status),
+            message: e.to_string(),
+            ..self.error(call, 1)
+        })
+    }
+
+    /// Sends `call`, retrying idempotent calls on connection errors, 429 and 5xx.
+    /// Returns the status and body of a 2xx answer.
+    pub async fn send(
+        &self,
+        call: &Call,
+        authorize: Authorize<'_>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        let deadline = Instant::now() + RETRY_BUDGET;
+        let mut jitter = Jitter::new();
+        let mut attempt = 1;
+        loop {
+            let err = match self.attempt(call, authorize, attempt).await {
+                Ok(ok) => return Ok(ok),
+                Err(err) => err,
+            };
+            if !call.idempotent || !err.retryable() || attempt >= MAX_ATTEMPTS {
+                return Err(err);
+            }
+            let pause = backoff(attempt, jitter.next_unit(), err.retry_after);
+            if Instant::now() + pause >= deadline {
+                return Err(err);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
+            }
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        call: &Call,
+        authorize: Authorize<'_>,
+        attempt: u32,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        if self.stop.is_triggered() {
+            return Err(self.stopped(call, attempt));
+        }
+        let headers = authorize(call)?;
+        let mut request = self
+            .client
+            .request(call.method.clone(), call.url.clone())
+            .headers(headers)
+            .timeout(ATTEMPT_TIMEOUT);
+        if let Some(body) = &call.body {
+            request = request.body(body.clone());
+        }
+        let exchange = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        };
+        let (status, headers, body) = tokio::select! {
+            result = exchange => result.map_err(|e| self.transport_error(call, attempt, &e))?,
+            _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
+        };
+        if status.is_success() {
+            return Ok((status.as_u16(), body.to_vec()));
+        }
+        let parsed = parse_error_body(&body);
+        let retry_after = retry_after_header(&headers).or(parsed.retry_after);
+        Err(ApiError {
+            kind: classify(status.as_u16(), parsed.code.as_deref()),
+            status: Some(status.as_u16()),
+            code: parsed.code,
+            message: parsed.message,
+            retry_after,
+            ..self.error(call, attempt)
+        })
+    }
+
+    fn error(&self, call: &Call, attempts: u32) -> ApiError {
+        ApiError {
+            service: self.service,
+            request: call.label.clone(),
+            kind: ErrorKind::Client,
+            status: None,
+            code: None,
+            message: String::new(),
+            attempts,
+            retry_after: None,
+        }
+    }
+
+    fn stopped(&self, call: &Call, attempts: u32) -> ApiError {
+        ApiError {
+            kind: ErrorKind::Stopped,
+            ..self.error(call, attempts)
+        }
+    }
+
+    fn transport_error(&self, call: &Call, attempts: u32, e: &reqwest::Error) -> ApiError {
+        let kind = if e.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Connection
+        };
+        ApiError {
+            kind,
+            message: error_chain(e),
+            ..self.error(call, attempts)
+        }
+    }
+}
+
+/// The error and its causes on one line ("error sending request: connection refused").
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
+}
+
+/// Maps an HTTP status and, when present, a Connect error code to an [`ErrorKind`].
+/// The Connect code wins: it is what the protocol says to branch on.
+pub fn classify(status: u16, connect_code: Option<&str>) -> ErrorKind {
+    match connect_code {
+        Some("resource_exhausted") => return ErrorKind::RateLimited,
+        Some("unavailable") => return ErrorKind::Server,
+        Some(
+            "canceled"
+            | "unknown"
+            | "invalid_argument"
+            | "deadline_exceeded"
+            | "not_found"
+            | "already_exists"
+            | "permission_denied"
+            | "failed_precondition"
+            | "aborted"
+            | "out_of_range"
+            | "unimplemented"
+            | "internal"
+            | "data_loss"
+            | "unauthenticated",
+        ) => return ErrorKind::Client,
+        _ => {}
+    }
+    match status {
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::Client,
+    }
+}
+
+/// Exponential backoff with downward jitter (half to full step), raised to a
+/// server-requested pause when that is longer.
+pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
+    let step = BACKOFF_START
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    let pause = step.mul_f64(1.0 - 0.5 * jitter.clamp(0.0, 1.0));
+    retry_after.map_or(pause, |asked| asked.max(pause))
+}
+
+/// What an error body says, whatever its shape.
+#[derive(Debug, Default, PartialEq)]
+pub struct ErrorBody {
+    pub code: Option<String>,
+    pub message: String,
+    pub retry_after: Option<Duration>,
+}
+
+/// Reads the error shapes of both APIs: Connect `{code, message}`, RFC 9457
+/// `{type, title, status, detail}`, Exoscale classic `{message}`, `{error, retry_after}`,
+/// or plain text.
+pub fn parse_error_body(body: &[u8]) -> ErrorBody {
+    let text = String::from_utf8_lossy(body);
+    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        let text = text.trim();
+        let message = if text.is_empty() {
+            "(no details in the answer)".to_string()
+        } else {
+            truncate(text)
+        };
+        return ErrorBody {
+            message,
+            ..Default::default()
+        };
+    };
+    let field = |name: &str| {
+        obj.get(name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let message = match (field("title"), field("detail")) {
+        (Some(title), Some(detail)) if !detail.contains(title) => format!("{title}: {detail}"),
+        (_, Some(detail)) => detail.to_string(),
+        (title, None) => field("message")
+            .or(field("error"))
+            .or(title)
+            .map(str::to_string)
+            .unwrap_or_else(|| text.trim().to_string()),
+    };
+    let retry_after = obj
+        .get("retry_after")
+        .and_then(|v| v.as_f64())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+    ErrorBody {
+        code: field("code").map(str::to_string),
+        message: truncate(&message),
+        retry_after,
+    }
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// Reads a Retry-After header: delay in seconds, or an HTTP date.
+pub fn retry_after_header(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(3600)));
+    }
+    let at = parse_http_date(value)?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now).min(3600)))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) into Unix seconds.
+pub fn parse_http_date(value: &str) -> Option<u64> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    let [_weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
+    let day: i64 = day.parse().ok()?;
+    let year: i64 = year.parse().ok()?;
+    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let secs = days_since_epoch(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
+    u64::try_from(secs).ok()
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (civil-from-days, inverted).
+fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
+    // Count years from March so the leap day is the last day of the "year".
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let shifted_month = (month + 9) % 12; // March = 0
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Percent-encodes one path segment (ids, names) so that it cannot change the path.
+pub fn path_segment(raw: &str) -> String {
+    if raw == "." || raw == ".." {
+        // Dot segments would be resolved away by URL parsing.
+        return raw.replace('.', "%2E");
+    }
+    let mut out = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        let classic = parse_error_body(br#"{"message":"pool is being destroyed"}"#);
+        assert_eq!(classic.message, "pool is being destroyed");
+        assert_eq!(classic.code, None);
+
+        let rfc = parse_error_body(
+            br#"{"type":"about:blank","title":"Conflict","status":409,"detail":"pool is busy"}"#,
+        );
+        assert_eq!(rfc.message, "Conflict: pool is busy");
+
+        let rate = parse_error_body(br#"{"error":"slow down","retry_after":2.5}"#);
+        assert_eq!(rate.message, "slow down");
+        assert_eq!(rate.retry_after, Some(Duration::from_millis(2500)));
+
+        let connect = parse_error_body(br#"{"code":"not_found","message":"warm pool not found"}"#);
+        assert_eq!(connect.code.as_deref(), Some("not_found"));
+        assert_eq!(connect.message, "warm pool not found");
+
+        assert_eq!(parse_error_body(b"Bad Gateway\n").message, "Bad Gateway");
+        assert_eq!(parse_error_body(b"").message, "(no details in the answer)");
+        let long = "x".repeat(2000);
+        assert_eq!(
+            parse_error_body(long.as_bytes()).message.chars().count(),
+            MAX_MESSAGE_CHARS + 1
+        );
+    }
+
+    #[test]
+    fn classification_prefers_connect_codes() {
+        assert_eq!(classify(429, None), ErrorKind::RateLimited);
+        assert_eq!(classify(503, None), ErrorKind::Server);
+        assert_eq!(classify(409, None), ErrorKind::Client);
+        assert_eq!(
+            classify(429, Some("resource_exhausted")),
+            ErrorKind::RateLimited
+        );
+        assert_eq!(classify(503, Some("unavailable")), ErrorKind::Server);
+        // Connect `internal` is a server bug, not a transient state: do not retry it.
+        assert_eq!(classify(500, Some("internal")), ErrorKind::Client);
+        assert_eq!(classify(404, Some("not_found")), ErrorKind::Client);
+    }
+
+    #[test]
+    fn backoff_grows_caps_and_honours_retry_after() {
+        assert_eq!(backoff(1, 0.0, None), Duration::from_millis(200));
+        assert_eq!(backoff(2, 0.0, None), Duration::from_millis(400));
+        assert_eq!(backoff(10, 0.0, None), BACKOFF_CAP);
+        assert_eq!(backoff(1, 0.999, None).as_millis(), 100);
+        assert_eq!(
+            backoff(1, 0.0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after_header(&headers), Some(Duration::from_secs(7)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after_header(&headers), Some(Duration::ZERO)); // in the past
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1_835_438_400)
+        );
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn display_reads_like_a_diagnostic() {
+        let err = ApiError {
+            service: "Exoscale API",
+            request: "PUT /instance-pool/p1:scale".into(),
+            kind: ErrorKind::Client,
+            status: Some(409),
+            code: None,
+            message: "pool is being destroyed".into(),
+            attempts: 1,
+            retry_after: None,
+        };
+        assert_eq!(
+            err.to_string(),
+            "Exoscale API: PUT /instance-pool/p1:scale answered 409 Conflict: pool is being destroyed"
+        );
+        let ona = ApiError {
+            service: "Ona API",
+            request: "POST /gitpod.v1.PrebuildService/GetWarmPool".into(),
+            kind: ErrorKind::Server,
+            status: Some(503),
+            code: Some("unavailable".into()),
+            message: "try later".into(),
+            attempts: 5,
+            ..err.clone()
+        };
+        assert_eq!(
+            ona.to_string(),
+            "Ona API: POST /gitpod.v1.PrebuildService/GetWarmPool answered 503 Service Unavailable (unavailable): try later (after 5 attempts)"
+        );
+        let refused = ApiError {
+            status: None,
+            kind: ErrorKind::Connection,
+            message: "connection refused".into(),
+            ..err
+        };
+        assert_eq!(
+            refused.to_string(),
+            "Exoscale API: PUT /instance-pool/p1:scale failed: connection refused"
+        );
+    }
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(path_segment("ab-12_3.x~"), "ab-12_3.x~");
+        assert_eq!(path_segment("../x?y"), "..%2Fx%3Fy");
+        assert_eq!(path_segment(".."), "%2E%2E");
+    }
+}
+
+/// A scripted HTTP/1.1 server on 127.0.0.1 for the clients' tests: answers each connection
+/// with the next scripted reply, records the requests, and stops after its script or after
+/// a few seconds, whichever comes first.
+#[cfg(test)]
+pub(crate) mod test_server {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
+
+    const LIFETIME: Duration = Duration::from_secs(5);
+
+    #[derive(Debug, Clone)]
+    pub struct Captured {
+        pub method: String,
+        pub target: String,
+        /// Lower-case names.
+        pub headers: Vec<(String, String)>,
+        pub body: Vec<u8>,
+    }
+
+    impl Captured {
+        pub fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn json(&self) -> serde_json::Value {
+            serde_json::from_slice(&self.body).unwrap()
+        }
+    }
+
+    pub struct Reply {
+        pub status: u16,
+        pub headers: Vec<(&'static str, String)>,
+        pub body: String,
+    }
+
+    pub fn reply(status: u16, body: impl Into<String>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    pub struct TestServer {
+        pub base: String,
+        captured: Arc<Mutex<Vec<Captured>>>,
+        task: JoinHandle<()>,
+    }
+
+    impl TestServer {
+        pub async fn start(script: Vec<Reply>) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let captured = Arc::new(Mutex::new(Vec::new()));
+            let log = captured.clone();
+            let task = tokio::spawn(async move {
+                let serve = async {
+                    for reply in script {
+                        let Ok((stream, _)) = listener.accept().await else {
+                            return;
+                        };
+                        if let Some(request) = exchange(stream, reply).await {
+                            log.lock().unwrap().push(request);
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(LIFETIME, serve).await;
+            });
+            Self {
+                base,
+                captured,
+                task,
+            }
+        }
+
+        pub fn requests(&self) -> Vec<Captured> {
+            self.captured.lock().unwrap().clone()
+        }
+    }
+
+    impl Drop for TestServer {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    async fn exchange(mut stream: TcpStream, reply: Reply) -> Option<Captured> {
+        let mut raw = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let head_end = loop {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+            if let Some(pos) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break pos + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+        let mut lines = head.split("\r\n");
+        let mut start = lines.next()?.split(' ');
+        let (method, target) = (start.next()?.to_string(), start.next()?.to_string());
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        while raw.len() < head_end + length {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+        }
+        let body = raw[head_end..].to_vec();
+        let mut response = format!(
+            "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+            reply.status,
+            reply.body.len()
+        );
+        for (name, value) in &reply.headers {
+            response.push_str(&format!("{name}: {value}\r\n"));
+        }
+        response.push_str("\r\n");
+        response.push_str(&reply.body);
+        stream.write_all(response.as_bytes()).await.ok()?;
+        let _ = stream.shutdown().await;
+        Some(Captured {
+            method,
+            target,
+            headers,
+            body,
+        })
+    }
+}

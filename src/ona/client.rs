@@ -1,0 +1,459 @@
+//! Ona (Gitpod) PrebuildService client: Connect unary calls with JSON bodies and a bearer
+//! token.
+
+use std::fmt;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::model::*;
+use crate::http::{ApiError, Call, ErrorKind, HttpApi};
+use crate::wait::{poll_until, Poll, Stop, WaitError};
+use tokio::time::Instant;
+
+/// The public API base, as the official SDK uses it.
+pub const DEFAULT_BASE_URL: &str = "https://app.ona.com/api";
+const SERVICE: &str = "Ona API";
+const PREFIX: &str = "/gitpod.v1.PrebuildService/";
+/// The largest page the API serves.
+pub const PAGE_SIZE: i32 = 100;
+/// Bounds pagination against a server that keeps answering the same token.
+const MAX_PAGES: usize = 1000;
+
+pub struct OnaClient {
+    http: HttpApi,
+    authorization: HeaderValue,
+    base: String,
+}
+
+impl fmt::Debug for OnaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnaClient")
+            .field("base", &self.base)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl OnaClient {
+    /// `base` is the API base URL, e.g. [`DEFAULT_BASE_URL`] or `http://127.0.0.1:PORT/api`.
+    pub fn new(token: &str, base: &str) -> Result<Self, ApiError> {
+        let base = base.trim().trim_end_matches('/').to_string();
+        Url::parse(&base)
+            .map_err(|e| ApiError::config(SERVICE, format!("invalid endpoint {base:?}: {e}")))?;
+        if token.trim().is_empty() {
+            return Err(ApiError::config(SERVICE, "the API token must not be empty"));
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+            .map_err(|_| {
+                ApiError::config(
+                    SERVICE,
+                    "the API token contains characters not allowed in a header",
+                )
+            })?;
+        authorization.set_sensitive(true);
+        Ok(Self {
+            http: HttpApi::new(SERVICE)?,
+            authorization,
+            base,
+        })
+    }
+
+    /// Ends in-flight calls and retries when Terraform asks the provider to stop.
+    pub fn with_stop(mut self, stop: Stop) -> Self {
+        self.http.set_stop(stop);
+        self
+    }
+
+    /// Creates a pool. Never retried: a lost answer must not turn into a duplicate.
+    pub async fn create_warm_pool(
+        &self,
+        project_id: &str,
+        environment_class_id: &str,
+        min_size: i32,
+        max_size: i32,
+    ) -> Result<WarmPool, ApiError> {
+        let request = CreateWarmPoolRequest {
+            project_id: project_id.to_string(),
+            environment_class_id: environment_class_id.to_string(),
+            min_size: Some(min_size),
+            max_size: Some(max_size),
+        };
+        let response: WarmPoolResponse = self.call("CreateWarmPool", &request, false).await?;
+        self.pool_in(response, "CreateWarmPool")
+    }
+
+    /// None when the pool does not exist.
+    pub async fn get_warm_pool(&self, id: &str) -> Result<Option<WarmPool>, ApiError> {
+        let request = WarmPoolIdRequest {
+            warm_pool_id: id.to_string(),
+        };
+        match self
+            .call::<WarmPoolResponse>("GetWarmPool", &request, true)
+            .await
+        {
+            Ok(response) => self.pool_in(response, "GetWarmPool").map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn update_warm_pool(
+        &self,
+        id: &str,
+        min_size: i32,
+        max_size: i32,
+    ) -> Result<WarmPool, ApiError> {
+        let request = UpdateWarmPoolRequest {
+            warm_pool_id: id.to_string(),
+            min_size: Some(min_size),
+            max_size: Some(max_size),
+        };
+        let response: WarmPoolResponse = self.call("UpdateWarmPool", &request, true).await?;
+        self.pool_in(response, "UpdateWarmPool")
+    }
+
+    /// Starts deleting a pool; a pool that is already gone is not an error.
+    pub async fn delete_warm_pool(&self, id: &str) -> Result<(), ApiError> {
+        let request = WarmPoolIdRequest {
+            warm_pool_id: id.to_string(),
+        };
+        match self
+            .call::<serde_json::Value>("DeleteWarmPool", &request, true)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED).
+    pub async fn wait_warm_pool_gone(
+        &self,
+        id: &str,
+        deadline: Instant,
+        stop: &Stop,
+    ) -> Result<(), WaitError<ApiError>> {
+        let what = format!("warm pool {id} to be deleted");
+        poll_until(deadline, stop, &what, || async {
+            Ok(match self.get_warm_pool(id).await? {
+                None => Poll::Ready(()),
+                Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
+                Some(pool) => Poll::pending(format!("phase {}", pool.status.phase)),
+            })
+        })
+        .await
+    }
+
+    /// Lists every pool matching `filter`, following pagination to the end.
+    pub async fn list_warm_pools(
+        &self,
+        filter: &WarmPoolFilter,
+    ) -> Result<Vec<WarmPool>, ApiError> {
+        let mut pools = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let request = ListWarmPoolsRequest {
+                pagination: PaginationRequest {
+                    token: token.clone(),
+                    page_size: PAGE_SIZE,
+                },
+                filter: filter.clone(),
+            };
+            let page: ListWarmPoolsResponse = self.call("ListWarmPools", &request, true).await?;
+            pools.extend(page.warm_pools);
+            let next = page.pagination.next_token;
+            if next.is_empty() {
+                return Ok(pools);
+            }
+            if next == token {
+                return Err(
+                    self.protocol_error("ListWarmPools", "the server repeated a page token")
+                );
+            }
+            token = next;
+        }
+        Err(self.protocol_error("ListWarmPools", "too many pages"))
+    }
+
+    fn pool_in(&self, response: WarmPoolResponse, method: &str) -> Result<WarmPool, ApiError> {
+        response
+            .warm_pool
+            .ok_or_else(|| self.protocol_error(method, "the answer has no warmPool"))
+    }
+
+    fn protocol_error(&self, method: &str, message: &str) -> ApiError {
+        ApiError {
+            request: format!("POST {PREFIX}{method}"),
+            kind: ErrorKind::Decode,
+            status: Some(200),
+            ..ApiError::config(SERVICE, message)
+        }
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        request: &impl Serialize,
+        idempotent: bool,
+    ) -> Result<T, ApiError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| ApiError::config(SERVICE, format!("cannot encode request: {e}")))?;
+        let url = format!("{}{PREFIX}{method}", self.base);
+        let call = Call {
+            url: Url::parse(&url)
+                .map_err(|e| ApiError::config(SERVICE, format!("invalid URL {url}: {e}")))?,
+            label: format!("POST {PREFIX}{method}"),
+            method: Method::POST,
+            body: Some(body),
+            idempotent,
+        };
+        self.http.json(&call, &|_| Ok(self.headers())).await
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, self.authorization.clone());
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            HeaderName::from_static("connect-protocol-version"),
+            HeaderValue::from_static("1"),
+        );
+        headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::test_server::{reply, TestServer};
+    use serde_json::json;
+
+    const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
+        "spec":{"minSize":0,"maxSize":2,"specVersion":"1"},"status":{"phase":"WARM_POOL_PHASE_PENDING"}}}"#;
+
+    async fn client(script: Vec<crate::http::test_server::Reply>) -> (TestServer, OnaClient) {
+        let server = TestServer::start(script).await;
+        let client = OnaClient::new("sandboxtoken", &format!("{}/api", server.base)).unwrap();
+        (server, client)
+    }
+
+    #[tokio::test]
+    async fn create_is_a_connect_unary_json_call() {
+        let (server, client) = client(vec![reply(200, POOL)]).await;
+        let pool = client.create_warm_pool("prj", "ec", 0, 2).await.unwrap();
+        assert_eq!(pool.id, "wp1");
+        assert_eq!(pool.status.phase, WarmPoolPhase::Pending);
+        let request = &server.requests()[0];
+        assert_eq!(request.method, "POST");
+        assert_eq!(
+            request.target,
+            "/api/gitpod.v1.PrebuildService/CreateWarmPool"
+        );
+        assert_eq!(request.header("authorization"), Some("Bearer sandboxtoken"));
+        assert_eq!(request.header("content-type"), Some("application/json"));
+        assert_eq!(request.header("connect-protocol-version"), Some("1"));
+        // min_size is proto3 `optional`: 0 is sent, not omitted.
+        assert_eq!(
+            request.json(),
+            json!({"projectId": "prj", "environmentClassId": "ec", "minSize": 0, "maxSize": 2})
+        );
+    }
+
+    #[tokio::test]
+    async fn create_is_never_retried() {
+        let unavailable = r#"{"code":"unavailable","message":"runner offline"}"#;
+        let (server, client) = client(vec![reply(503, unavailable), reply(200, POOL)]).await;
+        let err = client
+            .create_warm_pool("prj", "ec", 1, 2)
+            .await
+            .unwrap_err();
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool answered 503 Service Unavailable (unavailable): runner offline"
+        );
+    }
+
+    #[tokio::test]
+    async fn update_retries_on_unavailable_and_resource_exhausted() {
+        let script = vec![
+            reply(503, r#"{"code":"unavailable","message":"later"}"#),
+            reply(
+                429,
+                r#"{"code":"resource_exhausted","message":"slow down"}"#,
+            ),
+            reply(200, POOL),
+        ];
+        let (server, client) = client(script).await;
+        let pool = client.update_warm_pool("wp1", 0, 2).await.unwrap();
+        assert_eq!(pool.spec.max_size, Some(2));
+        let requests = server.requests();
+        assert_eq!(requests.len(), 3);
+        assert_eq!(
+            requests[2].json(),
+            json!({"warmPoolId": "wp1", "minSize": 0, "maxSize": 2})
+        );
+    }
+
+    #[tokio::test]
+    async fn client_errors_are_not_retried() {
+        let invalid = r#"{"code":"failed_precondition","message":"prebuilds are not enabled for this environment class"}"#;
+        let (server, client) = client(vec![reply(400, invalid), reply(200, POOL)]).await;
+        let err = client.update_warm_pool("wp1", 3, 2).await.unwrap_err();
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(err.code.as_deref(), Some("failed_precondition"));
+    }
+
+    #[tokio::test]
+    async fn not_found_means_none_on_get_and_ok_on_delete() {
+        let not_found = r#"{"code":"not_found","message":"warm pool not found"}"#;
+        let (server, client) = client(vec![
+            reply(404, not_found),
+            reply(404, not_found),
+            reply(200, "{}"),
+        ])
+        .await;
+        assert_eq!(client.get_warm_pool("wp9").await.unwrap(), None);
+        client.delete_warm_pool("wp9").await.unwrap();
+        client.delete_warm_pool("wp1").await.unwrap();
+        let requests = server.requests();
+        assert_eq!(requests[0].json(), json!({"warmPoolId": "wp9"}));
+        assert_eq!(
+            requests[2].target,
+            "/api/gitpod.v1.PrebuildService/DeleteWarmPool"
+        );
+    }
+
+    #[tokio::test]
+    async fn list_follows_pagination() {
+        let page1 = r#"{"warmPools":[{"id":"a"},{"id":"b"}],"pagination":{"nextToken":"t2"}}"#;
+        let page2 = r#"{"warmPools":[{"id":"c"}],"pagination":{}}"#;
+        let (server, client) = client(vec![reply(200, page1), reply(200, page2)]).await;
+        let filter = WarmPoolFilter {
+            project_ids: vec!["prj".into()],
+            environment_class_ids: vec![],
+        };
+        let pools = client.list_warm_pools(&filter).await.unwrap();
+        let ids: Vec<&str> = pools.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        let requests = server.requests();
+        assert_eq!(
+            requests[0].json(),
+            json!({"pagination": {"pageSize": 100}, "filter": {"projectIds": ["prj"]}})
+        );
+        assert_eq!(
+            requests[1].json(),
+            json!({"pagination": {"token": "t2", "pageSize": 100}, "filter": {"projectIds": ["prj"]}})
+        );
+    }
+
+    #[tokio::test]
+    async fn connection_errors_on_create_fail_at_once() {
+        // Bind then drop a listener so the port is (almost certainly) closed.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = OnaClient::new("tok", &format!("http://127.0.0.1:{port}/api")).unwrap();
+        let err = client
+            .create_warm_pool("prj", "ec", 0, 1)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Connection);
+        assert_eq!(err.attempts, 1);
+        assert!(
+            err.to_string()
+                .starts_with("Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool failed: "),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stop_cancels_retries() {
+        let stop = Stop::new();
+        let script = vec![
+            reply(503, r#"{"code":"unavailable","message":"later"}"#),
+            reply(200, POOL),
+        ];
+        let server = TestServer::start(script).await;
+        let client = OnaClient::new("tok", &format!("{}/api", server.base))
+            .unwrap()
+            .with_stop(stop.clone());
+        stop.trigger();
+        let err = client.get_warm_pool("wp1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert!(server.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn wait_gone_follows_deleting_to_not_found() {
+        let deleting = r#"{"warmPool":{"id":"wp1","status":{"phase":"WARM_POOL_PHASE_DELETING"}}}"#;
+        let not_found = r#"{"code":"not_found","message":"gone"}"#;
+        let (server, client) = client(vec![reply(200, deleting), reply(404, not_found)]).await;
+        let deadline = Instant::now() + std::time::Duration::from_secs(3);
+        client
+            .wait_warm_pool_gone("wp1", deadline, &Stop::new())
+            .await
+            .unwrap();
+        assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn stop_ends_a_retry_backoff() {
+        let stop = Stop::new();
+        let limited = crate::http::test_server::Reply {
+            status: 429,
+            headers: vec![("retry-after", "3".into())],
+            body: r#"{"code":"resource_exhausted","message":"slow down"}"#.into(),
+        };
+        let server = TestServer::start(vec![limited, reply(200, POOL)]).await;
+        let client = OnaClient::new("tok", &format!("{}/api", server.base))
+            .unwrap()
+            .with_stop(stop.clone());
+        let trigger = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            trigger.trigger();
+        });
+        let start = Instant::now();
+        let err = client.get_warm_pool("wp1").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Stopped);
+        assert!(Instant::now() - start < std::time::Duration::from_secs(1));
+        assert_eq!(server.requests().len(), 1);
+        assert_eq!(
+            err.to_string(),
+            "Ona API: POST /gitpod.v1.PrebuildService/GetWarmPool cancelled: Terraform asked the provider to stop"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let client = OnaClient::new("secret-token-123", DEFAULT_BASE_URL).unwrap();
+        assert!(!format!("{client:?}").contains("secret-token-123"));
+        assert!(OnaClient::new(" ", DEFAULT_BASE_URL).is_err());
+    }
+
+    /// The protocol layer runs calls on a multi-threaded runtime: client futures must be Send.
+    #[allow(dead_code)]
+    fn client_futures_are_send(
+        ona: &OnaClient,
+        exo: &crate::exoscale::ExoscaleClient,
+        stop: &Stop,
+    ) {
+        fn send<T: Send>(_: T) {}
+        let deadline = Instant::now();
+        send(ona.list_warm_pools(&WarmPoolFilter::default()));
+        send(ona.wait_warm_pool_gone("id", deadline, stop));
+        send(exo.delete_instance_pool("ch-gva-2", "id"));
+        send(exo.wait_instance_pool_gone("ch-gva-2", "id", deadline, stop));
+        let op: Option<crate::exoscale::model::Operation> = None;
+        if let Some(op) = op {
+            send(exo.wait_operation("ch-gva-2", op, deadline, stop));
+        }
+    }
+}
