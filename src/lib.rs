@@ -5,4 +5,6 @@ pub mod exoscale;
 pub mod http;
 pub mod ona;
 pub mod plugin;
+pub mod provider;
+pub mod resources;
 pub mod wait;

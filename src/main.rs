@@ -1,1 +1,44 @@
-fn main() {}
+//! terraform-provider-pools: started by Terraform or OpenTofu as a plugin, or by a developer
+//! with `--debug` to attach a Terraform run to it.
+
+use std::process::ExitCode;
+
+use terraform_provider_pools::plugin::server::{serve, Mode};
+use terraform_provider_pools::provider::PoolsProvider;
+
+const USAGE: &str = "usage: terraform-provider-pools [--debug] [--version]\n\n\
+This is a Terraform/OpenTofu provider plugin: Terraform starts it. Use --debug to run it\n\
+yourself and attach Terraform with the TF_REATTACH_PROVIDERS line it prints.";
+
+fn main() -> ExitCode {
+    let mode = match std::env::args().nth(1).as_deref() {
+        None => Mode::Plugin,
+        Some("--debug") => Mode::Debug { address: "terraform.local/pools/pools".to_string() },
+        Some("--version" | "-v") => {
+            println!("terraform-provider-pools {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("terraform-provider-pools: unknown argument {other}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("terraform-provider-pools: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(PoolsProvider, mode)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("terraform-provider-pools: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

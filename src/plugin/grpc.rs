@@ -185,7 +185,7 @@ impl pb::provider_server::Provider for ProviderService {
         let empty = pb::configure_provider::Response::default();
         let config = try_diags!(decode(r.config.as_ref(), &self.provider_type, "provider configuration"), empty);
         let mut diags = Diagnostics::new();
-        let data = self.provider.configure(&config, &mut diags).await;
+        let data = self.provider.configure(&config, &self.stop, &mut diags).await;
         if let Some(data) = data {
             match self.data.write() {
                 Ok(mut slot) => *slot = Some(data),

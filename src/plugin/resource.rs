@@ -145,7 +145,7 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Builds the data every resource receives in its `Ctx`.
-    async fn configure(&self, config: &Value, diags: &mut Diagnostics) -> Option<Arc<dyn Any + Send + Sync>>;
+    async fn configure(&self, config: &Value, stop: &Stop, diags: &mut Diagnostics) -> Option<Arc<dyn Any + Send + Sync>>;
     fn resources(&self) -> Vec<Box<dyn AnyResource>>;
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>>;
 }
