@@ -6,5 +6,7 @@ pub mod http;
 pub mod ona;
 pub mod plugin;
 pub mod provider;
-pub mod resources;
 pub mod wait;
+
+#[cfg(test)]
+pub mod testing;

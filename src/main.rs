@@ -13,7 +13,9 @@ yourself and attach Terraform with the TF_REATTACH_PROVIDERS line it prints.";
 fn main() -> ExitCode {
     let mode = match std::env::args().nth(1).as_deref() {
         None => Mode::Plugin,
-        Some("--debug") => Mode::Debug { address: "terraform.local/pools/pools".to_string() },
+        Some("--debug") => Mode::Debug {
+            address: "terraform.local/pools/pools".to_string(),
+        },
         Some("--version" | "-v") => {
             println!("terraform-provider-pools {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -27,7 +29,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("terraform-provider-pools: cannot start: {e}");

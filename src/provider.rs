@@ -16,8 +16,9 @@ use crate::plugin::validators;
 use crate::wait::Stop;
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
-pub const EXOSCALE_ZONES: &[&str] =
-    &["ch-gva-2", "ch-dk-2", "de-fra-1", "de-muc-1", "at-vie-1", "at-vie-2", "bg-sof-1", "hr-zag-1"];
+pub const EXOSCALE_ZONES: &[&str] = &[
+    "ch-gva-2", "ch-dk-2", "de-fra-1", "de-muc-1", "at-vie-1", "at-vie-2", "bg-sof-1", "hr-zag-1",
+];
 pub const DEFAULT_ZONE: &str = "ch-gva-2";
 
 pub struct PoolsProvider;
@@ -33,18 +34,23 @@ pub struct ProviderData {
 
 impl ProviderData {
     pub fn exoscale(&self) -> Result<&ExoscaleClient, Diagnostics> {
-        self.exoscale.as_ref().map_err(|m| Diagnostic::error("Exoscale is not configured", m.clone()).into())
+        self.exoscale
+            .as_ref()
+            .map_err(|m| Diagnostic::error("Exoscale is not configured", m.clone()).into())
     }
 
     pub fn ona(&self) -> Result<&OnaClient, Diagnostics> {
-        self.ona.as_ref().map_err(|m| Diagnostic::error("Ona is not configured", m.clone()).into())
+        self.ona
+            .as_ref()
+            .map_err(|m| Diagnostic::error("Ona is not configured", m.clone()).into())
     }
 }
 
 fn http_url() -> impl validators::Validator {
-    validators::custom("an http:// or https:// URL", |v| {
-        matches!(v, Value::String(s) if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8)
-    })
+    validators::custom(
+        "an http:// or https:// URL",
+        |v| matches!(v, Value::String(s) if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8),
+    )
 }
 
 fn provider_schema() -> Schema {
@@ -105,7 +111,9 @@ fn provider_schema() -> Schema {
 fn setting(config: &Value, block: &str, name: &str, env: &[&str]) -> Option<String> {
     match attr(attr(config, block), name) {
         Value::String(s) => Some(s.clone()),
-        _ => env.iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())),
+        _ => env
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty())),
     }
 }
 
@@ -119,27 +127,47 @@ impl Provider for PoolsProvider {
         provider_schema()
     }
 
-    async fn configure(&self, config: &Value, stop: &Stop, diags: &mut Diagnostics) -> Option<Arc<dyn Any + Send + Sync>> {
-        let zone = setting(config, "exoscale", "zone", &["EXOSCALE_ZONE"]).unwrap_or_else(|| DEFAULT_ZONE.to_string());
+    async fn configure(
+        &self,
+        config: &Value,
+        stop: &Stop,
+        diags: &mut Diagnostics,
+    ) -> Option<Arc<dyn Any + Send + Sync>> {
+        let zone = setting(config, "exoscale", "zone", &["EXOSCALE_ZONE"])
+            .unwrap_or_else(|| DEFAULT_ZONE.to_string());
         if !EXOSCALE_ZONES.contains(&zone.as_str()) {
             // Only reachable through EXOSCALE_ZONE: the attribute itself is validated earlier.
             diags.error_at(
                 AttrPath::attrs(&["exoscale", "zone"]),
                 "Invalid Exoscale zone",
-                format!("EXOSCALE_ZONE is {zone:?}; it must be one of {}.", EXOSCALE_ZONES.join(", ")),
+                format!(
+                    "EXOSCALE_ZONE is {zone:?}; it must be one of {}.",
+                    EXOSCALE_ZONES.join(", ")
+                ),
             );
         }
         let endpoint = setting(config, "exoscale", "endpoint", &["EXOSCALE_API_ENDPOINT"])
             .unwrap_or_else(|| EXOSCALE_DEFAULT_ENDPOINT.to_string());
-        let key = setting(config, "exoscale", "key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
-        let secret = setting(config, "exoscale", "secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
+        let key = setting(
+            config,
+            "exoscale",
+            "key",
+            &["EXOSCALE_API_KEY", "EXOSCALE_KEY"],
+        );
+        let secret = setting(
+            config,
+            "exoscale",
+            "secret",
+            &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"],
+        );
         let exoscale = match (key, secret) {
             (Some(key), Some(secret)) => ExoscaleClient::new(&key, &secret, &endpoint)
                 .map(|c| c.with_stop(stop.clone()))
                 .map_err(|e| e.to_string()),
             _ => Err("Set `key` and `secret` in the provider's `exoscale` block, or the EXOSCALE_API_KEY and EXOSCALE_API_SECRET environment variables.".to_string()),
         };
-        let ona_endpoint = setting(config, "ona", "endpoint", &["ONA_BASE_URL"]).unwrap_or_else(|| ONA_DEFAULT_BASE_URL.to_string());
+        let ona_endpoint = setting(config, "ona", "endpoint", &["ONA_BASE_URL"])
+            .unwrap_or_else(|| ONA_DEFAULT_BASE_URL.to_string());
         let ona = match setting(config, "ona", "token", &["ONA_API_KEY", "GITPOD_API_KEY"]) {
             Some(token) => OnaClient::new(&token, &ona_endpoint).map(|c| c.with_stop(stop.clone())).map_err(|e| e.to_string()),
             None => Err("Set `token` in the provider's `ona` block, or the ONA_API_KEY environment variable.".to_string()),
@@ -147,14 +175,18 @@ impl Provider for PoolsProvider {
         if diags.has_errors() {
             return None;
         }
-        Some(Arc::new(ProviderData { exoscale, default_zone: zone, ona }))
+        Some(Arc::new(ProviderData {
+            exoscale,
+            default_zone: zone,
+            ona,
+        }))
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource>> {
-        crate::resources::all()
+        vec![]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {
-        crate::resources::all_data_sources()
+        vec![]
     }
 }

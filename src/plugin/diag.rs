@@ -114,11 +114,19 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, summary: summary.into(), detail: detail.into(), path: None }
+        Diagnostic {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
 
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(summary, detail) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(summary, detail)
+        }
     }
 
     pub fn at(mut self, path: AttrPath) -> Self {
@@ -128,7 +136,11 @@ impl Diagnostic {
 
     fn to_proto(&self) -> pb::Diagnostic {
         // A path naming the root would make Terraform point at nothing: leave it out.
-        let attribute = self.path.as_ref().filter(|p| !p.is_root()).map(AttrPath::to_proto);
+        let attribute = self
+            .path
+            .as_ref()
+            .filter(|p| !p.is_root())
+            .map(AttrPath::to_proto);
         pb::Diagnostic {
             severity: match self.severity {
                 Severity::Error => pb::diagnostic::Severity::Error,
@@ -171,11 +183,21 @@ impl Diagnostics {
         self.push(Diagnostic::error(summary, detail));
     }
 
-    pub fn error_at(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn error_at(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(summary, detail).at(path));
     }
 
-    pub fn warning_at(&mut self, path: AttrPath, summary: impl Into<String>, detail: impl Into<String>) {
+    pub fn warning_at(
+        &mut self,
+        path: AttrPath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.push(Diagnostic::warning(summary, detail).at(path));
     }
 
@@ -222,7 +244,10 @@ mod tests {
     fn paths_read_like_terraform() {
         let p = AttrPath::attrs(&["exoscale", "zone"]);
         assert_eq!(p.to_string(), "exoscale.zone");
-        assert_eq!(AttrPath::root().attr("labels").key("env").to_string(), "labels[\"env\"]");
+        assert_eq!(
+            AttrPath::root().attr("labels").key("env").to_string(),
+            "labels[\"env\"]"
+        );
         assert_eq!(AttrPath::root().attr("ids").index(2).to_string(), "ids[2]");
         assert_eq!(AttrPath::from_proto(&p.to_proto()), p);
     }

@@ -34,17 +34,33 @@ impl ProviderService {
         let resources: HashMap<_, _> = provider
             .resources()
             .into_iter()
-            .map(|r| (r.type_name().to_string(), { let ty = r.schema().block.ty(); (r, ty) }))
+            .map(|r| {
+                (r.type_name().to_string(), {
+                    let ty = r.schema().block.ty();
+                    (r, ty)
+                })
+            })
             .collect();
         let data_sources: HashMap<_, _> = provider
             .data_sources()
             .into_iter()
-            .map(|d| (d.type_name().to_string(), { let ty = d.schema().block.ty(); (d, ty) }))
+            .map(|d| {
+                (d.type_name().to_string(), {
+                    let ty = d.schema().block.ty();
+                    (d, ty)
+                })
+            })
             .collect();
         let schema = pb::get_provider_schema::Response {
             provider: Some(provider_schema.to_proto()),
-            resource_schemas: resources.iter().map(|(n, (r, _))| (n.clone(), r.schema().to_proto())).collect(),
-            data_source_schemas: data_sources.iter().map(|(n, (d, _))| (n.clone(), d.schema().to_proto())).collect(),
+            resource_schemas: resources
+                .iter()
+                .map(|(n, (r, _))| (n.clone(), r.schema().to_proto()))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(n, (d, _))| (n.clone(), d.schema().to_proto()))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -65,16 +81,24 @@ impl ProviderService {
     }
 
     fn ctx(&self) -> Ctx {
-        let data = self.data.read().map(|d| d.clone()).unwrap_or_else(|e| e.into_inner().clone());
+        let data = self
+            .data
+            .read()
+            .map(|d| d.clone())
+            .unwrap_or_else(|e| e.into_inner().clone());
         Ctx::new(data, self.stop.clone())
     }
 
     fn resource(&self, name: &str) -> Result<&(Box<dyn AnyResource>, Type), Status> {
-        self.resources.get(name).ok_or_else(|| Status::not_found(format!("unknown resource type {name}")))
+        self.resources
+            .get(name)
+            .ok_or_else(|| Status::not_found(format!("unknown resource type {name}")))
     }
 
     fn data_source(&self, name: &str) -> Result<&(Box<dyn AnyDataSource>, Type), Status> {
-        self.data_sources.get(name).ok_or_else(|| Status::not_found(format!("unknown data source type {name}")))
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| Status::not_found(format!("unknown data source type {name}")))
     }
 }
 
@@ -90,7 +114,9 @@ fn capabilities() -> pb::ServerCapabilities {
 
 /// Decodes a DynamicValue (msgpack, or JSON from older callers); absent means null.
 fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostics> {
-    let Some(value) = value else { return Ok(Value::Null) };
+    let Some(value) = value else {
+        return Ok(Value::Null);
+    };
     let decoded = if !value.msgpack.is_empty() {
         cty::msgpack::decode(&value.msgpack, ty)
     } else if !value.json.is_empty() {
@@ -99,15 +125,25 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Val
         return Ok(Value::Null);
     };
     decoded.map_err(|e| {
-        Diagnostic::error(format!("Invalid {what} from Terraform"), format!("The provider could not decode it: {e}")).into()
+        Diagnostic::error(
+            format!("Invalid {what} from Terraform"),
+            format!("The provider could not decode it: {e}"),
+        )
+        .into()
     })
 }
 
 fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
     match cty::msgpack::encode(value, ty) {
-        Ok(msgpack) => Some(pb::DynamicValue { msgpack, json: Vec::new() }),
+        Ok(msgpack) => Some(pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        }),
         Err(e) => {
-            diags.error("Provider produced an invalid value", format!("Encoding failed: {e}. This is a bug in the provider."));
+            diags.error(
+                "Provider produced an invalid value",
+                format!("Encoding failed: {e}. This is a bug in the provider."),
+            );
             None
         }
     }
@@ -123,8 +159,14 @@ fn prune_json(value: serde_json::Value, ty: &Type) -> serde_json::Value {
                 .filter_map(|(k, v)| attrs.get(&k).map(|t| (k, prune_json(v, t))))
                 .collect(),
         ),
-        (J::Array(items), Type::List(t) | Type::Set(t)) => J::Array(items.into_iter().map(|v| prune_json(v, t)).collect()),
-        (J::Object(map), Type::Map(t)) => J::Object(map.into_iter().map(|(k, v)| (k, prune_json(v, t))).collect()),
+        (J::Array(items), Type::List(t) | Type::Set(t)) => {
+            J::Array(items.into_iter().map(|v| prune_json(v, t)).collect())
+        }
+        (J::Object(map), Type::Map(t)) => J::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, prune_json(v, t)))
+                .collect(),
+        ),
         (v, _) => v,
     }
 }
@@ -145,17 +187,35 @@ macro_rules! try_diags {
 
 #[tonic::async_trait]
 impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> RpcResult<pb::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
         use pb::get_metadata::{DataSourceMetadata, ResourceMetadata};
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            resources: self.resources.keys().map(|n| ResourceMetadata { type_name: n.clone() }).collect(),
-            data_sources: self.data_sources.keys().map(|n| DataSourceMetadata { type_name: n.clone() }).collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|n| ResourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|n| DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
 
-    async fn get_provider_schema(&self, _: Request<pb::get_provider_schema::Request>) -> RpcResult<pb::get_provider_schema::Response> {
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
         Ok(Response::new(self.schema.clone()))
     }
 
@@ -172,27 +232,59 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::validate_provider_config::Response> {
         let r = request.into_inner();
         let empty = pb::validate_provider_config::Response::default();
-        let config = try_diags!(decode(r.config.as_ref(), &self.provider_type, "provider configuration"), empty);
+        let config = try_diags!(
+            decode(
+                r.config.as_ref(),
+                &self.provider_type,
+                "provider configuration"
+            ),
+            empty
+        );
         let mut diags = Diagnostics::new();
-        super::resource::validate_block(&self.provider.schema().block, &config, &super::diag::AttrPath::root(), &mut diags);
+        super::resource::validate_block(
+            &self.provider.schema().block,
+            &config,
+            &super::diag::AttrPath::root(),
+            &mut diags,
+        );
         self.provider.validate(&config, &mut diags);
-        Ok(Response::new(pb::validate_provider_config::Response { diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::validate_provider_config::Response {
+            diagnostics: diags.to_proto(),
+        }))
     }
 
-    async fn configure_provider(&self, request: Request<pb::configure_provider::Request>) -> RpcResult<pb::configure_provider::Response> {
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
         let r = request.into_inner();
-        log::debug("configuring provider", &[("terraform_version", &r.terraform_version)]);
+        log::debug(
+            "configuring provider",
+            &[("terraform_version", &r.terraform_version)],
+        );
         let empty = pb::configure_provider::Response::default();
-        let config = try_diags!(decode(r.config.as_ref(), &self.provider_type, "provider configuration"), empty);
+        let config = try_diags!(
+            decode(
+                r.config.as_ref(),
+                &self.provider_type,
+                "provider configuration"
+            ),
+            empty
+        );
         let mut diags = Diagnostics::new();
-        let data = self.provider.configure(&config, &self.stop, &mut diags).await;
+        let data = self
+            .provider
+            .configure(&config, &self.stop, &mut diags)
+            .await;
         if let Some(data) = data {
             match self.data.write() {
                 Ok(mut slot) => *slot = Some(data),
                 Err(e) => *e.into_inner() = Some(data),
             }
         }
-        Ok(Response::new(pb::configure_provider::Response { diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::configure_provider::Response {
+            diagnostics: diags.to_proto(),
+        }))
     }
 
     async fn validate_resource_config(
@@ -202,8 +294,13 @@ impl pb::provider_server::Provider for ProviderService {
         let r = request.into_inner();
         let (resource, ty) = self.resource(&r.type_name)?;
         let empty = pb::validate_resource_config::Response::default();
-        let config = try_diags!(decode(r.config.as_ref(), ty, "resource configuration"), empty);
-        Ok(Response::new(pb::validate_resource_config::Response { diagnostics: resource.validate(&config).to_proto() }))
+        let config = try_diags!(
+            decode(r.config.as_ref(), ty, "resource configuration"),
+            empty
+        );
+        Ok(Response::new(pb::validate_resource_config::Response {
+            diagnostics: resource.validate(&config).to_proto(),
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -213,8 +310,13 @@ impl pb::provider_server::Provider for ProviderService {
         let r = request.into_inner();
         let (data_source, ty) = self.data_source(&r.type_name)?;
         let empty = pb::validate_data_resource_config::Response::default();
-        let config = try_diags!(decode(r.config.as_ref(), ty, "data source configuration"), empty);
-        Ok(Response::new(pb::validate_data_resource_config::Response { diagnostics: data_source.validate(&config).to_proto() }))
+        let config = try_diags!(
+            decode(r.config.as_ref(), ty, "data source configuration"),
+            empty
+        );
+        Ok(Response::new(pb::validate_data_resource_config::Response {
+            diagnostics: data_source.validate(&config).to_proto(),
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -229,28 +331,49 @@ impl pb::provider_server::Provider for ProviderService {
             Value::Null
         } else {
             let json: serde_json::Value = try_diags!(
-                serde_json::from_slice(&raw).map_err(|e| Diagnostics::from(Diagnostic::error("Invalid stored state", e.to_string()))),
+                serde_json::from_slice(&raw).map_err(|e| Diagnostics::from(Diagnostic::error(
+                    "Invalid stored state",
+                    e.to_string()
+                ))),
                 empty
             );
             let pruned = serde_json::to_vec(&prune_json(json, ty)).unwrap_or_default();
             try_diags!(
-                cty::json::decode(&pruned, ty).map_err(|e| Diagnostics::from(Diagnostic::error("Invalid stored state", e.to_string()))),
+                cty::json::decode(&pruned, ty).map_err(|e| Diagnostics::from(Diagnostic::error(
+                    "Invalid stored state",
+                    e.to_string()
+                ))),
                 empty
             )
         };
         let mut diags = Diagnostics::new();
         let upgraded_state = encode(&state, ty, &mut diags);
-        Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state, diagnostics: diags.to_proto() }))
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diags.to_proto(),
+        }))
     }
 
-    async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> RpcResult<pb::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> RpcResult<pb::read_resource::Response> {
         let r = request.into_inner();
         let (resource, ty) = self.resource(&r.type_name)?;
-        let empty = pb::read_resource::Response { new_state: r.current_state.clone(), private: r.private.clone(), ..Default::default() };
+        let empty = pb::read_resource::Response {
+            new_state: r.current_state.clone(),
+            private: r.private.clone(),
+            ..Default::default()
+        };
         let current = try_diags!(decode(r.current_state.as_ref(), ty, "state"), empty);
         let (state, mut diags) = resource.read(&self.ctx(), current).await;
         let new_state = encode(&state, ty, &mut diags);
-        Ok(Response::new(pb::read_resource::Response { new_state, diagnostics: diags.to_proto(), private: r.private, ..Default::default() }))
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            diagnostics: diags.to_proto(),
+            private: r.private,
+            ..Default::default()
+        }))
     }
 
     async fn plan_resource_change(
@@ -261,9 +384,13 @@ impl pb::provider_server::Provider for ProviderService {
         let (resource, ty) = self.resource(&r.type_name)?;
         let empty = pb::plan_resource_change::Response::default();
         let prior = try_diags!(decode(r.prior_state.as_ref(), ty, "prior state"), empty);
-        let proposed = try_diags!(decode(r.proposed_new_state.as_ref(), ty, "proposed state"), empty);
+        let proposed = try_diags!(
+            decode(r.proposed_new_state.as_ref(), ty, "proposed state"),
+            empty
+        );
         let config = try_diags!(decode(r.config.as_ref(), ty, "configuration"), empty);
-        let (planned, replace, mut diags) = resource.plan(&self.ctx(), prior, proposed, config).await;
+        let (planned, replace, mut diags) =
+            resource.plan(&self.ctx(), prior, proposed, config).await;
         let planned_state = encode(&planned, ty, &mut diags);
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state,
@@ -280,7 +407,10 @@ impl pb::provider_server::Provider for ProviderService {
     ) -> RpcResult<pb::apply_resource_change::Response> {
         let r = request.into_inner();
         let (resource, ty) = self.resource(&r.type_name)?;
-        let empty = pb::apply_resource_change::Response { new_state: r.prior_state.clone(), ..Default::default() };
+        let empty = pb::apply_resource_change::Response {
+            new_state: r.prior_state.clone(),
+            ..Default::default()
+        };
         let prior = try_diags!(decode(r.prior_state.as_ref(), ty, "prior state"), empty);
         let planned = try_diags!(decode(r.planned_state.as_ref(), ty, "planned state"), empty);
         let (state, mut diags) = resource.apply(&self.ctx(), prior, planned).await;
@@ -309,20 +439,41 @@ impl pb::provider_server::Provider for ProviderService {
                 ..Default::default()
             }]
         };
-        Ok(Response::new(pb::import_resource_state::Response { imported_resources, diagnostics: diags.to_proto(), ..Default::default() }))
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics: diags.to_proto(),
+            ..Default::default()
+        }))
     }
 
-    async fn read_data_source(&self, request: Request<pb::read_data_source::Request>) -> RpcResult<pb::read_data_source::Response> {
+    async fn read_data_source(
+        &self,
+        request: Request<pb::read_data_source::Request>,
+    ) -> RpcResult<pb::read_data_source::Response> {
         let r = request.into_inner();
         let (data_source, ty) = self.data_source(&r.type_name)?;
         let empty = pb::read_data_source::Response::default();
-        let config = try_diags!(decode(r.config.as_ref(), ty, "data source configuration"), empty);
+        let config = try_diags!(
+            decode(r.config.as_ref(), ty, "data source configuration"),
+            empty
+        );
         let (state, mut diags) = data_source.read(&self.ctx(), config).await;
-        let state = if diags.has_errors() { None } else { encode(&state, ty, &mut diags) };
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics: diags.to_proto(), ..Default::default() }))
+        let state = if diags.has_errors() {
+            None
+        } else {
+            encode(&state, ty, &mut diags)
+        };
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics: diags.to_proto(),
+            ..Default::default()
+        }))
     }
 
-    async fn stop_provider(&self, _: Request<pb::stop_provider::Request>) -> RpcResult<pb::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _: Request<pb::stop_provider::Request>,
+    ) -> RpcResult<pb::stop_provider::Response> {
         log::info("StopProvider: cancelling waits in progress", &[]);
         self.stop.trigger();
         Ok(Response::new(pb::stop_provider::Response::default()))

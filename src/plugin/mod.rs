@@ -16,12 +16,12 @@ pub mod proto {
         tonic::include_proto!("grpc.health.v1");
     }
 }
-pub mod tls;
-pub mod log;
 pub mod diag;
-pub mod schema;
-pub mod validators;
+pub mod grpc;
+pub mod log;
 pub mod model;
 pub mod resource;
-pub mod grpc;
+pub mod schema;
 pub mod server;
+pub mod tls;
+pub mod validators;

@@ -44,7 +44,9 @@ impl Cty for String {
 impl Cty for i64 {
     fn from_cty(value: &Value, path: &AttrPath) -> Result<Self, Diagnostic> {
         match value {
-            Value::Number(n) => n.as_i64().ok_or_else(|| mismatch(path, "a whole number in range", value)),
+            Value::Number(n) => n
+                .as_i64()
+                .ok_or_else(|| mismatch(path, "a whole number in range", value)),
             other => Err(mismatch(path, "a number", other)),
         }
     }
@@ -89,9 +91,11 @@ impl<T: Cty> Cty for Option<T> {
 impl<T: Cty> Cty for Vec<T> {
     fn from_cty(value: &Value, path: &AttrPath) -> Result<Self, Diagnostic> {
         match value {
-            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-                items.iter().enumerate().map(|(i, v)| T::from_cty(v, &path.index(i))).collect()
-            }
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| T::from_cty(v, &path.index(i)))
+                .collect(),
             other => Err(mismatch(path, "a list", other)),
         }
     }
@@ -104,9 +108,10 @@ impl<T: Cty> Cty for Vec<T> {
 impl<T: Cty> Cty for BTreeMap<String, T> {
     fn from_cty(value: &Value, path: &AttrPath) -> Result<Self, Diagnostic> {
         match value {
-            Value::Map(items) | Value::Object(items) => {
-                items.iter().map(|(k, v)| Ok((k.clone(), T::from_cty(v, &path.key(k))?))).collect()
-            }
+            Value::Map(items) | Value::Object(items) => items
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), T::from_cty(v, &path.key(k))?)))
+                .collect(),
             other => Err(mismatch(path, "a map", other)),
         }
     }
@@ -127,19 +132,23 @@ pub fn conform(value: Value, ty: &Type) -> Value {
             Value::List(items.into_iter().map(|v| conform(v, element)).collect())
         }
         (Value::Map(items), Type::Map(element)) | (Value::Object(items), Type::Map(element)) => {
-            Value::Map(items.into_iter().map(|(k, v)| (k, conform(v, element))).collect())
-        }
-        (Value::Object(mut items), Type::Object(attrs)) | (Value::Map(mut items), Type::Object(attrs)) => {
-            Value::Object(
-                attrs
-                    .iter()
-                    .map(|(name, aty)| {
-                        let v = items.remove(name).unwrap_or(Value::Null);
-                        (name.clone(), conform(v, aty))
-                    })
+            Value::Map(
+                items
+                    .into_iter()
+                    .map(|(k, v)| (k, conform(v, element)))
                     .collect(),
             )
         }
+        (Value::Object(mut items), Type::Object(attrs))
+        | (Value::Map(mut items), Type::Object(attrs)) => Value::Object(
+            attrs
+                .iter()
+                .map(|(name, aty)| {
+                    let v = items.remove(name).unwrap_or(Value::Null);
+                    (name.clone(), conform(v, aty))
+                })
+                .collect(),
+        ),
         (value, _) => value,
     }
 }
@@ -209,7 +218,13 @@ mod tests {
             ("size".into(), Type::Number),
             ("tags".into(), Type::Set(Box::new(Type::String))),
             ("labels".into(), Type::Map(Box::new(Type::String))),
-            ("inner".into(), Type::Object(BTreeMap::from([("a".into(), Type::String), ("b".into(), Type::Bool)]))),
+            (
+                "inner".into(),
+                Type::Object(BTreeMap::from([
+                    ("a".into(), Type::String),
+                    ("b".into(), Type::Bool),
+                ])),
+            ),
             ("extra".into(), Type::Bool),
         ]))
     }
@@ -222,13 +237,19 @@ mod tests {
             size: 3,
             tags: vec!["x".into()],
             labels: BTreeMap::from([("env".into(), "prod".into())]),
-            inner: Some(Inner { a: Some("1".into()) }),
+            inner: Some(Inner {
+                a: Some("1".into()),
+            }),
         };
         let v = conform(m.to_cty(), &sample_type());
-        let Value::Object(attrs) = &v else { panic!("not an object") };
+        let Value::Object(attrs) = &v else {
+            panic!("not an object")
+        };
         assert_eq!(attrs["tags"], Value::Set(vec![Value::String("x".into())]));
         assert_eq!(attrs["extra"], Value::Null);
-        let Value::Object(inner) = &attrs["inner"] else { panic!() };
+        let Value::Object(inner) = &attrs["inner"] else {
+            panic!()
+        };
         assert_eq!(inner["b"], Value::Null);
         assert_eq!(Sample::from_cty(&v, &AttrPath::root()).unwrap(), m);
     }

@@ -48,11 +48,17 @@ pub struct Applied<M> {
 
 impl<M> Applied<M> {
     pub fn ok(state: M) -> Self {
-        Applied { state: Some(state), diagnostics: Diagnostics::new() }
+        Applied {
+            state: Some(state),
+            diagnostics: Diagnostics::new(),
+        }
     }
 
     pub fn failed(state: Option<M>, diagnostics: impl Into<Diagnostics>) -> Self {
-        Applied { state, diagnostics: diagnostics.into() }
+        Applied {
+            state,
+            diagnostics: diagnostics.into(),
+        }
     }
 }
 
@@ -121,8 +127,17 @@ pub trait Resource: Send + Sync + 'static {
 
     async fn create(&self, ctx: &Ctx, planned: Self::Model) -> Applied<Self::Model>;
     /// `Ok(None)`: the object is gone, and Terraform will plan to create it again.
-    async fn read(&self, ctx: &Ctx, current: Self::Model) -> Result<Option<Self::Model>, Diagnostics>;
-    async fn update(&self, ctx: &Ctx, prior: Self::Model, planned: Self::Model) -> Applied<Self::Model>;
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        current: Self::Model,
+    ) -> Result<Option<Self::Model>, Diagnostics>;
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: Self::Model,
+        planned: Self::Model,
+    ) -> Applied<Self::Model>;
     async fn delete(&self, ctx: &Ctx, prior: Self::Model) -> Diagnostics;
     /// The full state of an existing object named by the user's import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::Model, Diagnostics>;
@@ -145,7 +160,12 @@ pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     /// Builds the data every resource receives in its `Ctx`.
-    async fn configure(&self, config: &Value, stop: &Stop, diags: &mut Diagnostics) -> Option<Arc<dyn Any + Send + Sync>>;
+    async fn configure(
+        &self,
+        config: &Value,
+        stop: &Stop,
+        diags: &mut Diagnostics,
+    ) -> Option<Arc<dyn Any + Send + Sync>>;
     fn resources(&self) -> Vec<Box<dyn AnyResource>>;
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>>;
 }
@@ -156,7 +176,13 @@ pub trait AnyResource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
     fn validate(&self, config: &Value) -> Diagnostics;
-    async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> (Value, Vec<AttrPath>, Diagnostics);
+    async fn plan(
+        &self,
+        ctx: &Ctx,
+        prior: Value,
+        proposed: Value,
+        config: Value,
+    ) -> (Value, Vec<AttrPath>, Diagnostics);
     async fn apply(&self, ctx: &Ctx, prior: Value, planned: Value) -> (Value, Diagnostics);
     async fn read(&self, ctx: &Ctx, current: Value) -> (Value, Diagnostics);
     async fn import(&self, ctx: &Ctx, id: &str) -> (Value, Diagnostics);
@@ -212,12 +238,23 @@ impl<R: Resource> AnyResource for Adapter<R> {
         diags
     }
 
-    async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> (Value, Vec<AttrPath>, Diagnostics) {
+    async fn plan(
+        &self,
+        ctx: &Ctx,
+        prior: Value,
+        proposed: Value,
+        config: Value,
+    ) -> (Value, Vec<AttrPath>, Diagnostics) {
         if matches!(proposed, Value::Null) {
             return (Value::Null, Vec::new(), Diagnostics::new());
         }
         let (planned, requires_replace) = plan_block(&self.schema.block, &prior, proposed, &config);
-        let mut plan = Plan { prior, config, planned, requires_replace };
+        let mut plan = Plan {
+            prior,
+            config,
+            planned,
+            requires_replace,
+        };
         let diags = self.inner.modify_plan(ctx, &mut plan).await;
         (plan.planned, plan.requires_replace, diags)
     }
@@ -230,7 +267,11 @@ impl<R: Resource> AnyResource for Adapter<R> {
                     Err(d) => d,
                 };
                 // A failed delete keeps the object in state: it still exists.
-                let state = if diags.has_errors() { prior } else { Value::Null };
+                let state = if diags.has_errors() {
+                    prior
+                } else {
+                    Value::Null
+                };
                 return (state, diags);
             }
             (Value::Null, _) => match self.decode(&planned) {
@@ -242,7 +283,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
                 (Err(d), _) | (_, Err(d)) => return (prior, d),
             },
         };
-        let state = applied.state.as_ref().map_or(Value::Null, |m| self.encode(m));
+        let state = applied
+            .state
+            .as_ref()
+            .map_or(Value::Null, |m| self.encode(m));
         (state, applied.diagnostics)
     }
 
@@ -323,7 +367,12 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
 /// The declarative plan rules over one block: defaults, semantic equality with the prior
 /// state, computed values marked unknown when something changes (unless they keep their
 /// state), and requires-replace.
-fn plan_block(block: &Block, prior: &Value, proposed: Value, config: &Value) -> (Value, Vec<AttrPath>) {
+fn plan_block(
+    block: &Block,
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+) -> (Value, Vec<AttrPath>) {
     let Value::Object(mut planned) = proposed else {
         return (proposed, Vec::new());
     };
@@ -348,7 +397,12 @@ fn plan_block(block: &Block, prior: &Value, proposed: Value, config: &Value) -> 
         let changed = !Value::Object(planned.clone()).same_as(prior);
         for a in &block.attributes {
             let configured = attr(config, &a.name);
-            if changed && a.is_computed() && matches!(configured, Value::Null) && a.default.is_none() && !a.use_state_for_unknown {
+            if changed
+                && a.is_computed()
+                && matches!(configured, Value::Null)
+                && a.default.is_none()
+                && !a.use_state_for_unknown
+            {
                 planned.insert(a.name.clone(), Value::Unknown(Default::default()));
             }
             let now = planned.get(&a.name).unwrap_or(&Value::Null);
@@ -362,12 +416,16 @@ fn plan_block(block: &Block, prior: &Value, proposed: Value, config: &Value) -> 
 
 /// The `timeouts { create, update, delete }` block, with the operations a resource supports.
 pub fn timeouts_block(operations: &[&str], defaults: &[Duration]) -> NestedBlock {
-    let mut block = Block::new("How long to wait for each operation, as a duration like `30s`, `10m` or `1h`.");
+    let mut block =
+        Block::new("How long to wait for each operation, as a duration like `30s`, `10m` or `1h`.");
     for (op, default) in operations.iter().zip(defaults) {
         block = block.attribute(
             Attribute::string(op)
                 .optional()
-                .describe(&format!("How long to wait for {op} to finish. Default: `{}`.", show_duration(*default)))
+                .describe(&format!(
+                    "How long to wait for {op} to finish. Default: `{}`.",
+                    show_duration(*default)
+                ))
                 .validate(validators::duration()),
         );
     }
@@ -403,6 +461,8 @@ impl Timeouts {
             "delete" => t.delete.as_deref(),
             _ => None,
         });
-        configured.and_then(validators::parse_duration).unwrap_or(default)
+        configured
+            .and_then(validators::parse_duration)
+            .unwrap_or(default)
     }
 }

@@ -21,7 +21,10 @@ impl Schema {
     }
 
     pub fn to_proto(&self) -> pb::Schema {
-        pb::Schema { version: self.version, block: Some(self.block.to_proto()) }
+        pb::Schema {
+            version: self.version,
+            block: Some(self.block.to_proto()),
+        }
     }
 }
 
@@ -68,7 +71,10 @@ pub struct Attribute {
 
 impl fmt::Debug for Attribute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Attribute").field("name", &self.name).field("ty", &self.ty).finish_non_exhaustive()
+        f.debug_struct("Attribute")
+            .field("name", &self.name)
+            .field("ty", &self.ty)
+            .finish_non_exhaustive()
     }
 }
 
@@ -217,7 +223,10 @@ impl Attribute {
 
 impl Block {
     pub fn new(description: &str) -> Self {
-        Block { description: description.to_string(), ..Block::default() }
+        Block {
+            description: description.to_string(),
+            ..Block::default()
+        }
     }
 
     pub fn attribute(mut self, attribute: Attribute) -> Self {
@@ -240,8 +249,11 @@ impl Block {
 
     /// The cty type of this block's value.
     pub fn ty(&self) -> Type {
-        let mut attrs: std::collections::BTreeMap<String, Type> =
-            self.attributes.iter().map(|a| (a.name.clone(), a.ty.clone())).collect();
+        let mut attrs: std::collections::BTreeMap<String, Type> = self
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.ty.clone()))
+            .collect();
         for b in &self.blocks {
             let object = b.block.ty();
             let ty = match b.nesting {
@@ -271,7 +283,13 @@ impl Block {
 impl NestedBlock {
     /// A block that appears at most once, like `exoscale { ... }` or `timeouts { ... }`.
     pub fn single(name: &str, block: Block) -> Self {
-        NestedBlock { name: name.to_string(), block, nesting: Nesting::Single, min_items: 0, max_items: 0 }
+        NestedBlock {
+            name: name.to_string(),
+            block,
+            nesting: Nesting::Single,
+            min_items: 0,
+            max_items: 0,
+        }
     }
 
     fn to_proto(&self) -> pb::schema::NestedBlock {

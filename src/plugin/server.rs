@@ -24,7 +24,8 @@ use super::tls;
 use crate::wait::Stop;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 const PROTOCOL_VERSION: u32 = 6;
 const CORE_PROTOCOL_VERSION: u32 = 1;
 /// Terraform sends large states in one message; go-plugin's limit is the default 4 MiB,
@@ -52,14 +53,16 @@ pub async fn serve(provider: impl Provider, mode: Mode) -> Result<(), String> {
 
     match (&mode, &tls) {
         (Mode::Plugin, Some(identity)) => {
-            let cert = base64::engine::general_purpose::STANDARD_NO_PAD.encode(identity.certificate.as_ref());
+            let cert = base64::engine::general_purpose::STANDARD_NO_PAD
+                .encode(identity.certificate.as_ref());
             let line = format!(
                 "{CORE_PROTOCOL_VERSION}|{PROTOCOL_VERSION}|{}|{}|grpc|{cert}\n",
-                listener.network,
-                listener.address
+                listener.network, listener.address
             );
             let mut out = std::io::stdout().lock();
-            out.write_all(line.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("writing the handshake: {e}"))?;
+            out.write_all(line.as_bytes())
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("writing the handshake: {e}"))?;
         }
         (Mode::Debug { address }, _) => {
             let reattach = serde_json::json!({
@@ -77,7 +80,13 @@ pub async fn serve(provider: impl Provider, mode: Mode) -> Result<(), String> {
         }
         _ => {}
     }
-    log::debug("plugin server listening", &[("network", &listener.network), ("address", &listener.address)]);
+    log::debug(
+        "plugin server listening",
+        &[
+            ("network", &listener.network),
+            ("address", &listener.address),
+        ],
+    );
 
     let acceptor = tls.map(|identity| tokio_rustls::TlsAcceptor::from(identity.config));
     let incoming = listener.incoming(acceptor);
@@ -90,7 +99,9 @@ pub async fn serve(provider: impl Provider, mode: Mode) -> Result<(), String> {
                 .max_encoding_message_size(MAX_MESSAGE),
         )
         .add_service(hp::health_server::HealthServer::new(Health))
-        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(Controller(shutdown.clone())))
+        .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
+            Controller(shutdown.clone()),
+        ))
         .add_service(gp::grpc_stdio_server::GrpcStdioServer::new(Stdio))
         .add_service(gp::grpc_broker_server::GrpcBrokerServer::new(Broker))
         .serve_with_incoming_shutdown(incoming, async move { shutdown.notified().await })
@@ -155,14 +166,19 @@ impl Listener {
         match Self::bind_unix() {
             Ok(l) => Ok(l),
             Err(unix_error) => {
-                log::debug("unix socket unavailable, falling back to tcp", &[("error", &unix_error)]);
+                log::debug(
+                    "unix socket unavailable, falling back to tcp",
+                    &[("error", &unix_error)],
+                );
                 Self::bind_tcp()
             }
         }
     }
 
     fn bind_unix() -> Result<Listener, String> {
-        let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
         let dir = base.join(format!("plugin-pools-{}-{:x}", std::process::id(), nonce()));
         std::fs::create_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         #[cfg(unix)]
@@ -194,9 +210,17 @@ impl Listener {
         for p in min..=max {
             if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", p)) {
                 l.set_nonblocking(true).map_err(|e| e.to_string())?;
-                let address = l.local_addr().map(|a| a.to_string()).map_err(|e| e.to_string())?;
+                let address = l
+                    .local_addr()
+                    .map(|a| a.to_string())
+                    .map_err(|e| e.to_string())?;
                 let listener = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
-                return Ok(Listener { source: Source::Tcp(listener), socket: None, network: "tcp", address });
+                return Ok(Listener {
+                    source: Source::Tcp(listener),
+                    socket: None,
+                    network: "tcp",
+                    address,
+                });
             }
         }
         Err(format!("no free tcp port on 127.0.0.1 in {min}..={max}"))
@@ -244,7 +268,10 @@ impl Listener {
                         Some(acceptor) => match acceptor.accept(stream).await {
                             Ok(tls) => Conn(Box::new(tls)),
                             Err(e) => {
-                                log::warn("refused a connection: TLS handshake failed", &[("error", &e)]);
+                                log::warn(
+                                    "refused a connection: TLS handshake failed",
+                                    &[("error", &e)],
+                                );
                                 return;
                             }
                         },
@@ -269,13 +296,21 @@ impl Connected for Conn {
 }
 
 impl AsyncRead for Conn {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut *self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for Conn {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut *self.0).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -287,7 +322,9 @@ impl AsyncWrite for Conn {
 }
 
 fn nonce() -> u64 {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     t.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
 }
 
@@ -295,8 +332,13 @@ struct Health;
 
 #[tonic::async_trait]
 impl hp::health_server::Health for Health {
-    async fn check(&self, _: Request<hp::HealthCheckRequest>) -> Result<Response<hp::HealthCheckResponse>, Status> {
-        Ok(Response::new(hp::HealthCheckResponse { status: hp::health_check_response::ServingStatus::Serving as i32 }))
+    async fn check(
+        &self,
+        _: Request<hp::HealthCheckRequest>,
+    ) -> Result<Response<hp::HealthCheckResponse>, Status> {
+        Ok(Response::new(hp::HealthCheckResponse {
+            status: hp::health_check_response::ServingStatus::Serving as i32,
+        }))
     }
 }
 
@@ -317,7 +359,10 @@ struct Stdio;
 
 #[tonic::async_trait]
 impl gp::grpc_stdio_server::GrpcStdio for Stdio {
-    async fn stream_stdio(&self, _: Request<()>) -> Result<Response<tonic::codegen::BoxStream<gp::StdioData>>, Status> {
+    async fn stream_stdio(
+        &self,
+        _: Request<()>,
+    ) -> Result<Response<tonic::codegen::BoxStream<gp::StdioData>>, Status> {
         Ok(Response::new(Box::pin(tokio_stream::pending())))
     }
 }

@@ -39,12 +39,16 @@ pub fn server_identity(client_cert_pem: &str) -> Result<ServerIdentity, String> 
         .map_err(|e| format!("server certificate: {e}"))?;
     // grpc-go refuses servers that do not negotiate h2 through ALPN.
     config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(ServerIdentity { certificate, config: Arc::new(config) })
+    Ok(ServerIdentity {
+        certificate,
+        config: Arc::new(config),
+    })
 }
 
 /// A certificate shaped like the Go providers' (CN and SAN localhost, CA, server and client
 /// auth), with a P-256 key: much cheaper to generate than P-521 and accepted by Go.
-pub fn self_signed_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), String> {
+pub fn self_signed_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), String>
+{
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
         KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
@@ -52,8 +56,12 @@ pub fn self_signed_certificate() -> Result<(CertificateDer<'static>, PrivateKeyD
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())?;
     let mut params =
         CertificateParams::new(vec!["localhost".to_string()]).map_err(|e| e.to_string())?;
-    params.distinguished_name.push(DnType::CommonName, "localhost");
-    params.distinguished_name.push(DnType::OrganizationName, "terraform-provider-pools");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::OrganizationName, "terraform-provider-pools");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
@@ -61,8 +69,10 @@ pub fn self_signed_certificate() -> Result<(CertificateDer<'static>, PrivateKeyD
         KeyUsagePurpose::KeyAgreement,
         KeyUsagePurpose::KeyCertSign,
     ];
-    params.extended_key_usages =
-        vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+    params.extended_key_usages = vec![
+        ExtendedKeyUsagePurpose::ServerAuth,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    ];
     let now = std::time::SystemTime::now();
     params.not_before = (now - std::time::Duration::from_secs(30)).into();
     params.not_after = (now + std::time::Duration::from_secs(30 * 365 * 24 * 3600)).into();
@@ -81,22 +91,38 @@ struct PinnedClientCert {
 static ECDSA_P521_SHA512: &dyn SignatureVerificationAlgorithm = &EcdsaP521Sha512;
 
 impl PinnedClientCert {
-    fn new(certificate: CertificateDer<'static>, provider: &rustls::crypto::CryptoProvider) -> Self {
+    fn new(
+        certificate: CertificateDer<'static>,
+        provider: &rustls::crypto::CryptoProvider,
+    ) -> Self {
         let base = provider.signature_verification_algorithms;
         // 'static slices: built once per process, so leaking them is bounded and simplest.
-        let all: Vec<&'static dyn SignatureVerificationAlgorithm> =
-            base.all.iter().copied().chain([ECDSA_P521_SHA512]).collect();
-        let mapping: Vec<(SignatureScheme, &'static [&'static dyn SignatureVerificationAlgorithm])> =
-            base.mapping
-                .iter()
-                .copied()
-                .chain([(SignatureScheme::ECDSA_NISTP521_SHA512, std::slice::from_ref(&ECDSA_P521_SHA512))])
-                .collect();
+        let all: Vec<&'static dyn SignatureVerificationAlgorithm> = base
+            .all
+            .iter()
+            .copied()
+            .chain([ECDSA_P521_SHA512])
+            .collect();
+        let mapping: Vec<(
+            SignatureScheme,
+            &'static [&'static dyn SignatureVerificationAlgorithm],
+        )> = base
+            .mapping
+            .iter()
+            .copied()
+            .chain([(
+                SignatureScheme::ECDSA_NISTP521_SHA512,
+                std::slice::from_ref(&ECDSA_P521_SHA512),
+            )])
+            .collect();
         let algorithms = WebPkiSupportedAlgorithms {
             all: Box::leak(all.into_boxed_slice()),
             mapping: Box::leak(mapping.into_boxed_slice()),
         };
-        PinnedClientCert { certificate, algorithms }
+        PinnedClientCert {
+            certificate,
+            algorithms,
+        }
     }
 }
 
@@ -114,7 +140,9 @@ impl ClientCertVerifier for PinnedClientCert {
         if end_entity.as_ref() == self.certificate.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -154,10 +182,18 @@ impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
         alg_id::ECDSA_SHA512
     }
 
-    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
         use p521::ecdsa::signature::Verifier;
-        let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
-        let signature = p521::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
-        key.verify(message, &signature).map_err(|_| InvalidSignature)
+        let key =
+            p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature =
+            p521::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        key.verify(message, &signature)
+            .map_err(|_| InvalidSignature)
     }
 }

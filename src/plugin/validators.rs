@@ -53,10 +53,15 @@ pub fn custom(
     allowed: impl Into<String>,
     check: impl std::ops::Fn(&Value) -> bool + Send + Sync,
 ) -> impl Validator {
-    Fn { allowed: allowed.into(), check }
+    Fn {
+        allowed: allowed.into(),
+        check,
+    }
 }
 
-fn string_check(check: impl std::ops::Fn(&str) -> bool + Send + Sync) -> impl std::ops::Fn(&Value) -> bool + Send + Sync {
+fn string_check(
+    check: impl std::ops::Fn(&str) -> bool + Send + Sync,
+) -> impl std::ops::Fn(&Value) -> bool + Send + Sync {
     move |v| matches!(v, Value::String(s) if check(s))
 }
 
@@ -78,18 +83,28 @@ pub fn int_between(min: i64, max: i64) -> impl Validator {
 }
 
 pub fn int_at_least(min: i64) -> impl Validator {
-    custom(format!("a whole number of at least {min}"), move |v| int_of(v).is_some_and(|n| n >= min))
+    custom(format!("a whole number of at least {min}"), move |v| {
+        int_of(v).is_some_and(|n| n >= min)
+    })
 }
 
 pub fn one_of(allowed: &'static [&'static str]) -> impl Validator {
-    let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
-    custom(format!("one of {list}"), string_check(move |s| allowed.contains(&s)))
+    let list = allowed
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    custom(
+        format!("one of {list}"),
+        string_check(move |s| allowed.contains(&s)),
+    )
 }
 
 pub fn string_length(min: usize, max: usize) -> impl Validator {
-    custom(format!("a string of {min} to {max} characters"), string_check(move |s| {
-        (min..=max).contains(&s.chars().count())
-    }))
+    custom(
+        format!("a string of {min} to {max} characters"),
+        string_check(move |s| (min..=max).contains(&s.chars().count())),
+    )
 }
 
 pub fn not_empty() -> impl Validator {
@@ -97,16 +112,19 @@ pub fn not_empty() -> impl Validator {
 }
 
 pub fn uuid() -> impl Validator {
-    custom("a UUID (like 01234567-89ab-cdef-0123-456789abcdef)", string_check(is_uuid))
+    custom(
+        "a UUID (like 01234567-89ab-cdef-0123-456789abcdef)",
+        string_check(is_uuid),
+    )
 }
 
 /// Each element of a list or set (or each value of a map) passes `inner`.
 pub fn each(inner: impl Validator + 'static) -> impl Validator {
     let allowed = format!("a collection whose elements are each {}", inner.allowed());
     custom(allowed, move |v| match v {
-        Value::List(items) | Value::Set(items) => {
-            items.iter().all(|i| !i.is_known() || matches!(i, Value::Null) || inner.check(i))
-        }
+        Value::List(items) | Value::Set(items) => items
+            .iter()
+            .all(|i| !i.is_known() || matches!(i, Value::Null) || inner.check(i)),
         Value::Map(items) => items.values().all(|i| !i.is_known() || inner.check(i)),
         _ => false,
     })
@@ -114,7 +132,10 @@ pub fn each(inner: impl Validator + 'static) -> impl Validator {
 
 /// A Go-style duration such as `30s`, `10m`, `1h30m`.
 pub fn duration() -> impl Validator {
-    custom("a duration such as \"30s\", \"10m\" or \"1h30m\"", string_check(|s| parse_duration(s).is_some()))
+    custom(
+        "a duration such as \"30s\", \"10m\" or \"1h30m\"",
+        string_check(|s| parse_duration(s).is_some()),
+    )
 }
 
 pub fn is_uuid(s: &str) -> bool {
@@ -134,10 +155,14 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     }
     let mut total = 0f64;
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let number: f64 = rest[..number_len].parse().ok()?;
         rest = &rest[number_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -159,7 +184,9 @@ mod tests {
     fn errors(v: &dyn Validator, value: Value) -> Vec<String> {
         let mut d = Diagnostics::new();
         v.validate(&value, &AttrPath::attrs(&["min_size"]), &mut d);
-        d.0.iter().map(|d| format!("{} | {}", d.summary, d.detail)).collect()
+        d.0.iter()
+            .map(|d| format!("{} | {}", d.summary, d.detail))
+            .collect()
     }
 
     #[test]
@@ -177,15 +204,24 @@ mod tests {
         let v = one_of(&["inet4", "dual", "none"]);
         assert!(errors(&v, Value::String("dual".into())).is_empty());
         let e = errors(&v, Value::String("ipv9".into()));
-        assert!(e[0].contains(r#"one of "inet4", "dual", "none"; got "ipv9""#), "{e:?}");
+        assert!(
+            e[0].contains(r#"one of "inet4", "dual", "none"; got "ipv9""#),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn uuids_and_durations() {
         assert!(is_uuid("b0e12f6c-4c67-429d-a4a6-d9838b5da047"));
         assert!(!is_uuid("b0e12f6c4c67-429d-a4a6-d9838b5da047x"));
-        assert_eq!(parse_duration("1h30m"), Some(std::time::Duration::from_secs(5400)));
-        assert_eq!(parse_duration("500ms"), Some(std::time::Duration::from_millis(500)));
+        assert_eq!(
+            parse_duration("1h30m"),
+            Some(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(
+            parse_duration("500ms"),
+            Some(std::time::Duration::from_millis(500))
+        );
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("-5m"), None);
         assert_eq!(parse_duration(""), None);
