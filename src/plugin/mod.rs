@@ -23,5 +23,7 @@ pub mod model;
 pub mod resource;
 pub mod schema;
 pub mod server;
+#[cfg(test)]
+mod tests;
 pub mod tls;
 pub mod validators;
