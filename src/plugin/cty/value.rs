@@ -46,3 +46,94 @@ pub enum Value {
     /// A value in a `Dynamic` position: its concrete type and the value of that type.
     Dynamic(Box<Type>, Box<Value>),
 }
+
+impl Refinements {
+    pub fn is_empty(&self) -> bool {
+        *self == Refinements::default()
+    }
+
+    /// Only the refinements that mean something for `ty` (Terraform rejects, say, a string
+    /// prefix on a number), minus those that promise nothing (an empty prefix, length >= 0).
+    pub fn applicable_to(&self, ty: &Type) -> Refinements {
+        let collection = matches!(ty, Type::List(_) | Type::Set(_) | Type::Map(_));
+        Refinements {
+            not_null: self.not_null && *ty != Type::Dynamic,
+            string_prefix: match ty {
+                Type::String => self.string_prefix.clone().filter(|p| !p.is_empty()),
+                _ => None,
+            },
+            number_lower: self.number_lower.clone().filter(|_| *ty == Type::Number),
+            number_upper: self.number_upper.clone().filter(|_| *ty == Type::Number),
+            length_lower: self.length_lower.filter(|&n| collection && n > 0),
+            length_upper: self.length_upper.filter(|_| collection),
+        }
+    }
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// Whether this value itself is unknown (its elements may be unknown either way).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    /// Whether this value is wholly known: no unknown anywhere inside it.
+    pub fn is_known(&self) -> bool {
+        match self {
+            Value::Unknown(_) => false,
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().all(Value::is_known)
+            }
+            Value::Map(items) | Value::Object(items) => items.values().all(Value::is_known),
+            Value::Dynamic(_, inner) => inner.is_known(),
+        }
+    }
+
+    /// An object's attribute (looking through a dynamic wrapper).
+    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Object(attrs) => attrs.get(name),
+            Value::Dynamic(_, inner) => inner.get_attr(name),
+            _ => None,
+        }
+    }
+
+    /// Semantic equality: like `==`, except that sets compare as unordered collections.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+            }
+            (Value::Set(a), Value::Set(b)) => same_elements(a, b),
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
+            }
+            (Value::Dynamic(ta, va), Value::Dynamic(tb, vb)) => ta == tb && va.same_as(vb),
+            _ => self == other,
+        }
+    }
+}
+
+/// Multiset equality under `same_as`. Greedy matching suffices because `same_as` is an
+/// equivalence relation.
+fn same_elements(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut unmatched: Vec<&Value> = b.iter().collect();
+    a.iter()
+        .all(|x| match unmatched.iter().position(|y| x.same_as(y)) {
+            Some(i) => {
+                unmatched.swap_remove(i);
+                true
+            }
+            None => false,
+        })
+}
