@@ -47,46 +47,93 @@ pub enum Value {
     Dynamic(Box<Type>, Box<Value>),
 }
 
-// TEMPORARY until the codec branch lands: type JSON for schemas.
-impl Type {
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        match self {
-            Type::Bool => json!("bool"),
-            Type::Number => json!("number"),
-            Type::String => json!("string"),
-            Type::Dynamic => json!("dynamic"),
-            Type::List(t) => json!(["list", t.to_json()]),
-            Type::Set(t) => json!(["set", t.to_json()]),
-            Type::Map(t) => json!(["map", t.to_json()]),
-            Type::Object(attrs) => {
-                let m: serde_json::Map<String, serde_json::Value> = attrs
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect();
-                json!(["object", m])
-            }
-            Type::Tuple(ts) => json!(["tuple", ts.iter().map(Type::to_json).collect::<Vec<_>>()]),
+impl Refinements {
+    pub fn is_empty(&self) -> bool {
+        *self == Refinements::default()
+    }
+
+    /// Only the refinements that mean something for `ty` (Terraform rejects, say, a string
+    /// prefix on a number), minus those that promise nothing (an empty prefix, length >= 0).
+    pub fn applicable_to(&self, ty: &Type) -> Refinements {
+        let collection = matches!(ty, Type::List(_) | Type::Set(_) | Type::Map(_));
+        Refinements {
+            not_null: self.not_null && *ty != Type::Dynamic,
+            string_prefix: match ty {
+                Type::String => self.string_prefix.clone().filter(|p| !p.is_empty()),
+                _ => None,
+            },
+            number_lower: self.number_lower.clone().filter(|_| *ty == Type::Number),
+            number_upper: self.number_upper.clone().filter(|_| *ty == Type::Number),
+            length_lower: self.length_lower.filter(|&n| collection && n > 0),
+            length_upper: self.length_upper.filter(|_| collection),
         }
     }
 }
 
-// TEMPORARY until the codec branch lands.
 impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// Whether this value itself is unknown (its elements may be unknown either way).
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    /// Whether this value is wholly known: no unknown anywhere inside it.
     pub fn is_known(&self) -> bool {
         match self {
             Value::Unknown(_) => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_known),
-            Value::Map(m) | Value::Object(m) => m.values().all(Value::is_known),
-            Value::Dynamic(_, v) => v.is_known(),
-            _ => true,
+            Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().all(Value::is_known)
+            }
+            Value::Map(items) | Value::Object(items) => items.values().all(Value::is_known),
+            Value::Dynamic(_, inner) => inner.is_known(),
+        }
+    }
+
+    /// An object's attribute (looking through a dynamic wrapper).
+    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Object(attrs) => attrs.get(name),
+            Value::Dynamic(_, inner) => inner.get_attr(name),
+            _ => None,
+        }
+    }
+
+    /// Semantic equality: like `==`, except that sets compare as unordered collections.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
+            }
+            (Value::Set(a), Value::Set(b)) => same_elements(a, b),
+            (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_as(vb))
+            }
+            (Value::Dynamic(ta, va), Value::Dynamic(tb, vb)) => ta == tb && va.same_as(vb),
+            _ => self == other,
         }
     }
 }
 
-// TEMPORARY until the codec branch lands.
-impl Value {
-    pub fn same_as(&self, other: &Value) -> bool {
-        self == other
+/// Multiset equality under `same_as`. Greedy matching suffices because `same_as` is an
+/// equivalence relation.
+fn same_elements(a: &[Value], b: &[Value]) -> bool {
+    if a.len() != b.len() {
+        return false;
     }
+    let mut unmatched: Vec<&Value> = b.iter().collect();
+    a.iter()
+        .all(|x| match unmatched.iter().position(|y| x.same_as(y)) {
+            Some(i) => {
+                unmatched.swap_remove(i);
+                true
+            }
+            None => false,
+        })
 }

@@ -1,0 +1,67 @@
+//! Where in a value something went wrong, and the codec errors that say so.
+
+use std::fmt;
+
+/// One step from a value into a part of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathStep {
+    /// An object attribute: `.name`.
+    Attr(String),
+    /// A map element: `["key"]`.
+    Key(String),
+    /// A list, set or tuple element: `[3]`.
+    Index(u64),
+}
+
+/// A path from the root value, displayed as Terraform users write it: `.labels["env"]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path(pub Vec<PathStep>);
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in &self.0 {
+            match step {
+                PathStep::Attr(name) => write!(f, ".{name}")?,
+                PathStep::Key(key) => write!(f, "[{key:?}]")?,
+                PathStep::Index(i) => write!(f, "[{i}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Bytes that are not a value of the expected type. The message never quotes the data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    pub path: Path,
+    pub message: String,
+}
+
+/// A value that cannot be written as the expected type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeError {
+    pub path: Path,
+    pub message: String,
+}
+
+fn write_error(f: &mut fmt::Formatter<'_>, path: &Path, message: &str) -> fmt::Result {
+    match path.0.is_empty() {
+        true => f.write_str(message),
+        false => write!(f, "at {path}: {message}"),
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_error(f, &self.path, &self.message)
+    }
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_error(f, &self.path, &self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+impl std::error::Error for EncodeError {}
