@@ -141,8 +141,10 @@ impl Number {
         if !self.is_integer() || self.magnitude() > 20 {
             return None;
         }
-        let zeros = "0".repeat(self.exponent as usize);
-        format!("{}{zeros}", self.digits).parse().ok()
+        let significand = self.digits.bytes().try_fold(0u64, |n, d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })?;
+        significand.checked_mul(10u64.checked_pow(self.exponent as u32)?)
     }
 
     /// The nearest f64 (correctly rounded; ±infinity beyond the f64 range).
