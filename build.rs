@@ -2,7 +2,11 @@
 //! pure-Rust protobuf compiler, so building needs no `protoc`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/tfplugin6.proto", "proto/plugin.proto", "proto/health.proto"];
+    let protos = [
+        "proto/tfplugin6.proto",
+        "proto/plugin.proto",
+        "proto/health.proto",
+    ];
     for p in protos {
         println!("cargo:rerun-if-changed={p}");
     }

@@ -1,1 +1,87 @@
-fn main() {}
+//! Developer tasks for terraform-provider-pools, run as `cargo xtask <task>`.
+//!
+//! Std-only on purpose: it must build in seconds on a fresh machine and shells out to
+//! cargo, python3/pip and tar for the real work.
+
+mod run;
+mod test;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Every task: its name, a one-line description and its entry point.
+const TASKS: &[(&str, &str, fn(&Repo) -> Result<(), String>)] = &[
+    (
+        "test",
+        "the one test command: fmt, clippy, install-tools, release build, cargo test",
+        test::run,
+    ),
+    (
+        "install-tools",
+        "install the test tools (Python packages, Terraform CLIs) into .tools/",
+        |repo| tools::install(repo).map(|_| ()),
+    ),
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(name) = args.first() else {
+        print_usage();
+        return ExitCode::FAILURE;
+    };
+    if matches!(name.as_str(), "help" | "-h" | "--help") {
+        print_usage();
+        return ExitCode::SUCCESS;
+    }
+    let Some((_, _, task)) = TASKS.iter().find(|(n, _, _)| n == name) else {
+        eprintln!("xtask: unknown task `{name}`\n");
+        print_usage();
+        return ExitCode::FAILURE;
+    };
+    if args.len() > 1 {
+        eprintln!("xtask: `{name}` takes no arguments (got {:?})", &args[1..]);
+        return ExitCode::FAILURE;
+    }
+    let result = Repo::locate().and_then(|repo| task(&repo));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask {name}: FAILED: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_usage() {
+    eprintln!("usage: cargo xtask <task>\n\ntasks:");
+    for (name, about, _) in TASKS {
+        eprintln!("  {name:<15} {about}");
+    }
+}
+
+/// Where things are in the repository and its build output.
+pub struct Repo {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+}
+
+impl Repo {
+    fn locate() -> Result<Repo, String> {
+        // xtask/ sits directly under the workspace root.
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(PathBuf::from)
+            .ok_or("xtask's manifest directory has no parent")?;
+        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if !dir.is_empty() => root.join(dir),
+            _ => root.join("target"),
+        };
+        Ok(Repo { root, target_dir })
+    }
+
+    /// The git-ignored folder holding everything `install-tools` fetches.
+    pub fn tools_dir(&self) -> PathBuf {
+        self.root.join(".tools")
+    }
+}
