@@ -1,6 +1,9 @@
 //! The e2e harness: which Terraform CLIs and provider binary to use, throwaway working
 //! directories, and running `terraform` in a clean, bounded environment.
 
+// Each test module uses only some of these helpers.
+#![allow(dead_code)]
+
 use std::ffi::OsString;
 use std::fs;
 use std::io::Read;

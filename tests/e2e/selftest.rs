@@ -39,6 +39,19 @@ fn terraform_reads_our_cli_config() {
 }
 
 #[test]
+fn tf_log_reaches_terraform_only_when_asked() {
+    for_each_terraform(|tf| {
+        let quiet = Workspace::new(tf).terraform(&["version"]);
+        assert!(!quiet.stderr.contains("[INFO]"), "{quiet}");
+        let traced = Workspace::new(tf)
+            .env("TF_LOG", "TRACE")
+            .terraform(&["version"]);
+        traced.assert_success();
+        assert!(traced.stderr.contains("[INFO]"), "{traced}");
+    });
+}
+
+#[test]
 fn cli_config_points_dev_overrides_at_the_provider_directory() {
     let text = cli_config(Path::new("/opt/bin/terraform-provider-pools"));
     assert!(

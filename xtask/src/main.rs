@@ -10,18 +10,25 @@ mod tools;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Every task: its name, a one-line description and its entry point.
-const TASKS: &[(&str, &str, fn(&Repo) -> Result<(), String>)] = &[
-    (
-        "test",
-        "the one test command: fmt, clippy, install-tools, release build, cargo test",
-        test::run,
-    ),
-    (
-        "install-tools",
-        "install the test tools (Python packages, Terraform CLIs) into .tools/",
-        |repo| tools::install(repo).map(|_| ()),
-    ),
+/// One `cargo xtask <name>` command.
+struct Task {
+    name: &'static str,
+    about: &'static str,
+    run: fn(&Repo) -> Result<(), String>,
+}
+
+/// Every task; new ones (demo, docs) are one entry each.
+const TASKS: &[Task] = &[
+    Task {
+        name: "test",
+        about: "the one test command: fmt, clippy, install-tools, release build, cargo test",
+        run: test::run,
+    },
+    Task {
+        name: "install-tools",
+        about: "install the test tools (Python packages, Terraform CLIs) into .tools/",
+        run: |repo| tools::install(repo).map(|_| ()),
+    },
 ];
 
 fn main() -> ExitCode {
@@ -34,7 +41,7 @@ fn main() -> ExitCode {
         print_usage();
         return ExitCode::SUCCESS;
     }
-    let Some((_, _, task)) = TASKS.iter().find(|(n, _, _)| n == name) else {
+    let Some(task) = TASKS.iter().find(|task| task.name == name) else {
         eprintln!("xtask: unknown task `{name}`\n");
         print_usage();
         return ExitCode::FAILURE;
@@ -43,7 +50,7 @@ fn main() -> ExitCode {
         eprintln!("xtask: `{name}` takes no arguments (got {:?})", &args[1..]);
         return ExitCode::FAILURE;
     }
-    let result = Repo::locate().and_then(|repo| task(&repo));
+    let result = Repo::locate().and_then(|repo| (task.run)(&repo));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -55,8 +62,8 @@ fn main() -> ExitCode {
 
 fn print_usage() {
     eprintln!("usage: cargo xtask <task>\n\ntasks:");
-    for (name, about, _) in TASKS {
-        eprintln!("  {name:<15} {about}");
+    for task in TASKS {
+        eprintln!("  {:<15} {}", task.name, task.about);
     }
 }
 

@@ -32,10 +32,10 @@ pub fn run(repo: &Repo) -> Result<(), String> {
         run::status(cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
     })?;
     let release = repo.target_dir.join("release");
-    run::step("cargo test --workspace", || {
+    run::step("cargo test --workspace --no-fail-fast", || {
         run::status(
             cargo(repo)
-                .args(["test", "--workspace"])
+                .args(["test", "--workspace", "--no-fail-fast"])
                 .env(
                     "POOLS_PROVIDER_BIN",
                     release.join("terraform-provider-pools"),
