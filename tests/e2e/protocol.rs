@@ -84,11 +84,16 @@ fn schema_shows_the_provider_configuration() {
     });
 }
 
+/// Terraform prunes a provider nothing uses before validating (seen in TF_LOG=trace of both
+/// versions: "pruning unused provider"), so provider-config checks need one consumer. A
+/// list data source with no arguments is the smallest; validate never reads it.
+const CONSUMER: &str = "\ndata \"pools_instance_pools\" \"all\" {}\n";
+
 #[test]
 fn validate_accepts_a_good_provider_config() {
     for_each_terraform(|tf| {
         let ws = Workspace::new(tf);
-        ws.write("main.tf", &good_config());
+        ws.write("main.tf", &(good_config() + CONSUMER));
         ws.terraform(&["validate", "-no-color"])
             .assert_success()
             .assert_output_contains("The configuration is valid");
@@ -99,11 +104,8 @@ fn validate_accepts_a_good_provider_config() {
 fn validate_rejects_an_unknown_zone_naming_attribute_and_allowed_values() {
     for_each_terraform(|tf| {
         let ws = Workspace::new(tf);
-        ws.write(
-            "main.tf",
-            &(required_providers()
-                + "\nprovider \"pools\" {\n  exoscale {\n    zone = \"mars-1\"\n  }\n}\n"),
-        );
+        let bad = "\nprovider \"pools\" {\n  exoscale {\n    zone = \"mars-1\"\n  }\n}\n";
+        ws.write("main.tf", &(required_providers() + bad + CONSUMER));
         let run = ws.terraform(&["validate", "-no-color"]);
         run.assert_failure()
             .assert_output_contains("mars-1")
