@@ -81,7 +81,10 @@ impl Repo {
             .map(PathBuf::from)
             .ok_or("xtask's manifest directory has no parent")?;
         let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) if !dir.is_empty() => root.join(dir),
+            // Relative to where cargo was started, as cargo itself reads it.
+            Some(dir) if !dir.is_empty() => std::env::current_dir()
+                .map_err(|e| format!("cannot read the current directory: {e}"))?
+                .join(dir),
             _ => root.join("target"),
         };
         Ok(Repo { root, target_dir })

@@ -49,9 +49,11 @@ pub fn run(repo: &Repo) -> Result<(), String> {
     Ok(())
 }
 
-/// The cargo that runs this task (as cargo sets $CARGO), in the repository root.
+/// The cargo that runs this task (as cargo sets $CARGO), in the repository root, building
+/// into the one target dir whose release binaries the tests are pointed at.
 fn cargo(repo: &Repo) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(&repo.root);
+    cmd.current_dir(&repo.root)
+        .env("CARGO_TARGET_DIR", &repo.target_dir);
     cmd
 }
