@@ -1,0 +1,11 @@
+//! End-to-end tests: the real Terraform CLIs driving the real provider binary.
+//!
+//! Run them through `cargo xtask test`, which installs the CLIs and builds the release
+//! binaries first. A plain `cargo test` works too once `cargo xtask install-tools` has run.
+
+#[path = "e2e/harness.rs"]
+mod harness;
+#[path = "e2e/protocol.rs"]
+mod protocol;
+#[path = "e2e/selftest.rs"]
+mod selftest;

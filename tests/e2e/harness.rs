@@ -1,0 +1,345 @@
+//! The e2e harness: which Terraform CLIs and provider binary to use, throwaway working
+//! directories, and running `terraform` in a clean, bounded environment.
+
+// Each test module uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Every Terraform version the provider is tested with: the newest and our oldest (6.0).
+pub const TERRAFORM_VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
+
+/// The provider's source address in test configurations.
+pub const PROVIDER_SOURCE: &str = "terraform.local/pools/pools";
+
+/// How long one Terraform command may take before it is killed.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One installed Terraform CLI.
+#[derive(Debug, Clone)]
+pub struct Terraform {
+    pub version: &'static str,
+    pub path: PathBuf,
+}
+
+/// The Terraform CLIs under test: `$POOLS_TERRAFORM_DIR/<version>/terraform`, else the ones
+/// `cargo xtask install-tools` puts in `.tools/`. Panics if one is missing: never skip.
+pub fn terraforms() -> Vec<Terraform> {
+    let dir = match std::env::var_os("POOLS_TERRAFORM_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/terraform"),
+    };
+    TERRAFORM_VERSIONS
+        .iter()
+        .map(|&version| {
+            let path = dir.join(version).join("terraform");
+            assert!(
+                path.is_file(),
+                "Terraform {version} is missing at {}: run `cargo xtask install-tools` \
+                 (or `cargo xtask test`, which does it)",
+                path.display()
+            );
+            Terraform { version, path }
+        })
+        .collect()
+}
+
+/// The provider binary: `$POOLS_PROVIDER_BIN` (the release build `cargo xtask test` makes),
+/// else the debug build cargo made for this test.
+pub fn provider_bin() -> PathBuf {
+    let path = match std::env::var_os("POOLS_PROVIDER_BIN") {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-pools")),
+    };
+    assert!(
+        path.is_file(),
+        "provider binary missing at {}",
+        path.display()
+    );
+    path
+}
+
+/// Runs `check` once per Terraform version, all of them even if one fails, then panics
+/// naming every version that failed.
+pub fn for_each_terraform(check: impl Fn(&Terraform)) {
+    let failed: Vec<String> = terraforms()
+        .iter()
+        .filter_map(|tf| {
+            catch_unwind(AssertUnwindSafe(|| check(tf)))
+                .err()
+                .map(|panic| format!("Terraform {}: {}", tf.version, panic_message(&panic)))
+        })
+        .collect();
+    assert!(failed.is_empty(), "failed with {}", failed.join("\n\n"));
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else {
+        "(non-text panic)".to_string()
+    }
+}
+
+/// A fresh directory under the system temp dir, removed (with its contents) on drop.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("pools-e2e-{label}-{}-{n}", std::process::id()));
+        // A leftover from a killed run with the same pid would otherwise leak into this test.
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `contents` to `name` inside the directory and returns its path.
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let file = self.path.join(name);
+        fs::write(&file, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        file
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// The CLI configuration that makes Terraform load `provider` (no `init` needed).
+pub fn cli_config(provider: &Path) -> String {
+    let dir = provider.parent().unwrap_or(Path::new("/"));
+    assert_eq!(
+        provider.file_name().and_then(|n| n.to_str()),
+        Some("terraform-provider-pools"),
+        "dev_overrides finds the provider by its file name"
+    );
+    format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = {:?}\n  }}\n  direct {{}}\n}}\n",
+        dir.display().to_string()
+    )
+}
+
+/// A Terraform working directory wired to the provider under test.
+pub struct Workspace {
+    pub terraform: Terraform,
+    dir: TempDir,
+    cli_config: PathBuf,
+    env: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl Workspace {
+    pub fn new(terraform: &Terraform) -> Workspace {
+        let dir = TempDir::new(&format!("tf{}", terraform.version));
+        let cli_config = dir.write("cli.tfrc", &cli_config(&provider_bin()));
+        Workspace {
+            terraform: terraform.clone(),
+            dir,
+            cli_config,
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (e.g. `main.tf`) into the working directory.
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        self.dir.write(name, contents)
+    }
+
+    /// Adds an environment variable for Terraform and the provider (e.g. `TF_LOG`).
+    pub fn env(mut self, key: &str, value: &str) -> Workspace {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Workspace {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `terraform <args>` here with a clean environment: only PATH and TMPDIR are
+    /// inherited, so no stray TF_* variable or ~/.terraformrc changes what is tested.
+    pub fn terraform(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(&self.terraform.path);
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_clear()
+            .env("HOME", self.path())
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1");
+        for key in ["PATH", "TMPDIR"] {
+            if let Some(value) = std::env::var_os(key) {
+                cmd.env(key, value);
+            }
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        run(cmd, self.timeout)
+    }
+}
+
+/// What a finished (or killed) command did.
+#[derive(Debug)]
+pub struct Run {
+    pub command: String,
+    /// The exit code; `None` if it was killed by a signal or timed out.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// stdout then stderr, for assertions that do not care where Terraform wrote.
+    pub fn output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Panics with the whole output unless the command exited with 0.
+    pub fn assert_success(&self) -> &Run {
+        assert!(self.success(), "expected success:\n{self}");
+        self
+    }
+
+    /// Panics unless the command exited with a non-zero code (a timeout is not a failure).
+    pub fn assert_failure(&self) -> &Run {
+        assert!(
+            matches!(self.code, Some(c) if c != 0),
+            "expected a non-zero exit:\n{self}"
+        );
+        self
+    }
+
+    /// Panics unless the output contains `needle`.
+    pub fn assert_output_contains(&self, needle: &str) -> &Run {
+        assert!(
+            self.output().contains(needle),
+            "expected output to contain {needle:?}:\n{self}"
+        );
+        self
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ending = if self.timed_out {
+            "timed out".to_string()
+        } else {
+            format!("exit code {:?}", self.code)
+        };
+        write!(
+            f,
+            "$ {}\n[{ending}]\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `cmd` (stdin closed, output captured) and kills its whole process group, including
+/// any provider it started, if it outlives `timeout`.
+pub fn run(mut cmd: Command, timeout: Duration) -> Run {
+    let command = describe(&cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+    let pid = child.id();
+    let (done_tx, done_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = done_tx.send(child.wait());
+    });
+    let started = Instant::now();
+    let (code, timed_out) = match done_rx.recv_timeout(timeout) {
+        Ok(Ok(status)) => (status.code(), false),
+        Ok(Err(e)) => panic!("waiting for `{command}` failed: {e}"),
+        Err(_) => {
+            kill_process_group(pid);
+            (None, true)
+        }
+    };
+    // Grace for the readers: a leftover grandchild may still hold the pipes open.
+    let grace = Duration::from_secs(5).max(timeout.saturating_sub(started.elapsed()));
+    Run {
+        command,
+        code,
+        timed_out,
+        stdout: collect(stdout, grace),
+        stderr: collect(stderr, grace),
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut buf);
+        }
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+fn collect(rx: mpsc::Receiver<Vec<u8>>, wait: Duration) -> String {
+    let bytes = rx
+        .recv_timeout(wait)
+        .unwrap_or_else(|_| b"(output still open; not collected)".to_vec());
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// The group's id is the leader's pid (we made it a leader with `process_group(0)`).
+fn kill_process_group(pid: u32) {
+    let group: OsString = format!("-{pid}").into();
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .arg("--")
+        .arg(group)
+        .status();
+}

@@ -1,0 +1,59 @@
+//! `cargo xtask test`: the one command that checks everything, locally and in CI.
+//!
+//! Every cargo step uses the default profiles and the caller's RUSTFLAGS untouched, so the
+//! steps share their build caches and a second run rebuilds nothing.
+
+use crate::run;
+use crate::tools;
+use crate::Repo;
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run(repo: &Repo) -> Result<(), String> {
+    let start = Instant::now();
+    run::step("cargo fmt --all --check", || {
+        run::status(cargo(repo).args(["fmt", "--all", "--check"]))
+    })?;
+    run::step(
+        "cargo clippy --workspace --all-targets -- -D warnings",
+        || {
+            run::status(cargo(repo).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    )?;
+    let tools = run::step("install-tools", || tools::install(repo))?;
+    run::step("cargo build --release --workspace --bins", || {
+        run::status(cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
+    })?;
+    let release = repo.target_dir.join("release");
+    run::step("cargo test --workspace --no-fail-fast", || {
+        run::status(
+            cargo(repo)
+                .args(["test", "--workspace", "--no-fail-fast"])
+                .env(
+                    "POOLS_PROVIDER_BIN",
+                    release.join("terraform-provider-pools"),
+                )
+                .env("POOLS_SANDBOX_BIN", release.join("pools-sandbox"))
+                .env("POOLS_TERRAFORM_DIR", &tools.terraform_dir)
+                .env("POOLS_PYTHONPATH", &tools.python_dir),
+        )
+    })?;
+    println!("all steps passed in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The cargo that runs this task (as cargo sets $CARGO), in the repository root, building
+/// into the one target dir whose release binaries the tests are pointed at.
+fn cargo(repo: &Repo) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(&repo.root)
+        .env("CARGO_TARGET_DIR", &repo.target_dir);
+    cmd
+}
