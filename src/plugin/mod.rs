@@ -17,6 +17,7 @@ pub mod proto {
     }
 }
 pub mod diag;
+pub mod docs;
 pub mod grpc;
 pub mod log;
 pub mod model;

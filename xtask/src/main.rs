@@ -25,6 +25,20 @@ const TASKS: &[Task] = &[
         run: test::run,
     },
     Task {
+        name: "docs",
+        about: "regenerate docs/ from the provider's schema and examples/",
+        run: |repo| {
+            run::step("docs", || {
+                let mut cargo = std::process::Command::new(env!("CARGO"));
+                cargo
+                    .args(["test", "--quiet", "--test", "docs"])
+                    .env("POOLS_UPDATE_DOCS", "1")
+                    .current_dir(&repo.root);
+                run::status(&mut cargo)
+            })
+        },
+    },
+    Task {
         name: "install-tools",
         about: "install the test tools (Python packages, Terraform CLIs) into .tools/",
         run: |repo| tools::install(repo).map(|_| ()),

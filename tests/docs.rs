@@ -1,0 +1,148 @@
+//! The committed docs/ must be exactly what the provider's schema renders today.
+//! `cargo xtask docs` (POOLS_UPDATE_DOCS=1) rewrites them.
+
+use std::path::{Path, PathBuf};
+
+use terraform_provider_pools::plugin::docs::{render, Kind, Page};
+use terraform_provider_pools::plugin::resource::Provider;
+use terraform_provider_pools::provider::PoolsProvider;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(relative: &str) -> Option<String> {
+    std::fs::read_to_string(root().join(relative)).ok()
+}
+
+/// Every page, as (path under the repo, content).
+fn pages() -> Vec<(String, String)> {
+    let provider = PoolsProvider;
+    let schema = provider.schema();
+    let example = read("examples/provider/provider.tf");
+    let mut pages = vec![(
+        "docs/index.md".to_string(),
+        render(&Page {
+            kind: Kind::Provider,
+            name: provider.type_name(),
+            block: &schema.block,
+            example: example.as_deref(),
+            import: None,
+        }),
+    )];
+    for r in provider.resources() {
+        let name = r.type_name();
+        let example = read(&format!("examples/resources/{name}/resource.tf"));
+        let import = read(&format!("examples/resources/{name}/import.sh"));
+        let page = Page {
+            kind: Kind::Resource,
+            name,
+            block: &r.schema().block,
+            example: example.as_deref(),
+            import: import.as_deref(),
+        };
+        pages.push((format!("docs/resources/{}.md", short(name)), render(&page)));
+    }
+    for d in provider.data_sources() {
+        let name = d.type_name();
+        let example = read(&format!("examples/data-sources/{name}/data-source.tf"));
+        let page = Page {
+            kind: Kind::DataSource,
+            name,
+            block: &d.schema().block,
+            example: example.as_deref(),
+            import: None,
+        };
+        pages.push((
+            format!("docs/data-sources/{}.md", short(name)),
+            render(&page),
+        ));
+    }
+    pages
+}
+
+fn short(type_name: &str) -> &str {
+    type_name.strip_prefix("pools_").unwrap_or(type_name)
+}
+
+fn markdown_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(markdown_files(&path));
+        } else if path.extension().is_some_and(|e| e == "md") {
+            found.push(
+                path.strip_prefix(root())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    found
+}
+
+#[test]
+fn committed_docs_are_current() {
+    let pages = pages();
+    if std::env::var_os("POOLS_UPDATE_DOCS").is_some() {
+        for (path, content) in &pages {
+            let path = root().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, content).unwrap();
+        }
+        for stale in markdown_files(&root().join("docs")) {
+            if stale.starts_with("docs/resources/") || stale.starts_with("docs/data-sources/") {
+                if !pages.iter().any(|(p, _)| *p == stale) {
+                    std::fs::remove_file(root().join(stale)).unwrap();
+                }
+            }
+        }
+        return;
+    }
+    let mut problems = Vec::new();
+    for (path, content) in &pages {
+        match read(path) {
+            Some(committed) if committed == *content => {}
+            Some(_) => problems.push(format!("{path} is stale")),
+            None => problems.push(format!("{path} is missing")),
+        }
+    }
+    for file in markdown_files(&root().join("docs")) {
+        let generated =
+            file.starts_with("docs/resources/") || file.starts_with("docs/data-sources/");
+        if generated && !pages.iter().any(|(p, _)| *p == file) {
+            problems.push(format!("{file} documents nothing the provider serves"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/ does not match the provider's schema; run `cargo xtask docs`:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_resource_and_data_source_has_a_page_and_an_example() {
+    let provider = PoolsProvider;
+    for r in provider.resources() {
+        assert!(
+            read(&format!("examples/resources/{}/resource.tf", r.type_name())).is_some(),
+            "no example for {}",
+            r.type_name()
+        );
+    }
+    for d in provider.data_sources() {
+        assert!(
+            read(&format!(
+                "examples/data-sources/{}/data-source.tf",
+                d.type_name()
+            ))
+            .is_some(),
+            "no example for {}",
+            d.type_name()
+        );
+    }
+    assert!(pages().len() == 1 + provider.resources().len() + provider.data_sources().len());
+}
