@@ -83,7 +83,8 @@ fn render_block<'b>(
     prefix: &str,
     nested: &mut Vec<(String, String, &'b Block)>,
 ) {
-    let groups: [(&str, fn(&Attribute) -> bool); 3] = [
+    type Wanted = fn(&Attribute) -> bool;
+    let groups: [(&str, Wanted); 3] = [
         ("Required", |a| a.mode == Mode::Required),
         ("Optional", |a| {
             matches!(a.mode, Mode::Optional | Mode::OptionalComputed)
