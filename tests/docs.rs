@@ -93,10 +93,10 @@ fn committed_docs_are_current() {
             std::fs::write(&path, content).unwrap();
         }
         for stale in markdown_files(&root().join("docs")) {
-            if stale.starts_with("docs/resources/") || stale.starts_with("docs/data-sources/") {
-                if !pages.iter().any(|(p, _)| *p == stale) {
-                    std::fs::remove_file(root().join(stale)).unwrap();
-                }
+            let generated =
+                stale.starts_with("docs/resources/") || stale.starts_with("docs/data-sources/");
+            if generated && !pages.iter().any(|(p, _)| *p == stale) {
+                std::fs::remove_file(root().join(stale)).unwrap();
             }
         }
         return;
