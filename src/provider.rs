@@ -183,7 +183,9 @@ impl Provider for PoolsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource>> {
-        vec![resource(crate::exoscale::resource::InstancePoolResource)]
+        vec![resource(
+            crate::exoscale::resource::InstancePoolResource::default(),
+        )]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {

@@ -2,7 +2,8 @@
 //! change is one scale call, other changes one update, and removed optional fields one reset
 //! each; every operation is waited for, and a created pool is never lost from state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -58,7 +59,12 @@ crate::model! {
     }
 }
 
-pub struct InstancePoolResource;
+/// The resource; it remembers each zone's instance types, which do not change during a run,
+/// so planning many pools costs one catalogue call per zone.
+#[derive(Default)]
+pub struct InstancePoolResource {
+    instance_types: Mutex<HashMap<String, Arc<Vec<InstanceType>>>>,
+}
 
 /// Attributes only the provider sets: they never count as a change the user asked for.
 const PROVIDER_SET: [&str; 6] = [
@@ -240,16 +246,43 @@ fn resolve<'a>(types: &'a [InstanceType], text: &str) -> Option<&'a InstanceType
         .or_else(|| find_instance_type(types, text))
 }
 
-async fn resolve_type(
-    client: &ExoscaleClient,
+impl InstancePoolResource {
+    async fn resolve_type(
+        &self,
+        client: &ExoscaleClient,
+        zone: &str,
+        text: &str,
+    ) -> Result<InstanceType, Diagnostics> {
+        let known = self.cache().get(zone).cloned();
+        let types = match known {
+            Some(types) => types,
+            None => {
+                let listed = client
+                    .list_instance_types(zone)
+                    .await
+                    .map_err(|e| api_error("Could not list instance types", e))?;
+                let listed = Arc::new(listed);
+                self.cache().insert(zone.to_string(), listed.clone());
+                listed
+            }
+        };
+        unknown_type_or(&types, zone, text)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, Arc<Vec<InstanceType>>>> {
+        self.instance_types
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The instance type `text` names, or an error listing the zone's types.
+fn unknown_type_or(
+    types: &[InstanceType],
     zone: &str,
     text: &str,
 ) -> Result<InstanceType, Diagnostics> {
-    let types = client
-        .list_instance_types(zone)
-        .await
-        .map_err(|e| api_error("Could not list instance types", e))?;
-    if let Some(found) = resolve(&types, text) {
+    if let Some(found) = resolve(types, text) {
         return Ok(found.clone());
     }
     let mut names: Vec<String> = types.iter().map(InstanceType::name).collect();
@@ -445,7 +478,7 @@ impl Resource for InstancePoolResource {
             (Some(wanted), Some(zone), Some(client))
                 if creating || string(&prior_type) != Some(wanted.as_str()) =>
             {
-                match resolve_type(client, &zone, &wanted).await {
+                match self.resolve_type(client, &zone, &wanted).await {
                     Ok(found) => {
                         let prior_id = plan.prior("instance_type_id").clone();
                         if !creating && string(&prior_id) == Some(found.id.as_str()) {
@@ -506,7 +539,10 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let instance_type = match resolve_type(client, &zone, &planned.instance_type).await {
+        let instance_type = match self
+            .resolve_type(client, &zone, &planned.instance_type)
+            .await
+        {
             Ok(t) => t,
             Err(d) => return Applied::failed(None, d),
         };
@@ -596,7 +632,10 @@ impl Resource for InstancePoolResource {
         let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let mut target = planned.clone();
         if planned.instance_type != prior.instance_type && planned.instance_type_id.is_none() {
-            match resolve_type(client, &zone, &planned.instance_type).await {
+            match self
+                .resolve_type(client, &zone, &planned.instance_type)
+                .await
+            {
                 Ok(t) => target.instance_type_id = Some(t.id),
                 Err(d) => return Applied::failed(Some(prior), d),
             }

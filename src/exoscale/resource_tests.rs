@@ -14,7 +14,7 @@ use crate::provider::ProviderData;
 use crate::testing::{n, object, s, Harness};
 
 fn pool_resource() -> Box<dyn AnyResource> {
-    resource(InstancePoolResource)
+    resource(InstancePoolResource::default())
 }
 
 /// A minimal valid configuration with `changes` applied (a null value removes the attribute).
@@ -468,4 +468,49 @@ async fn data_sources_find_pools_by_id_name_and_labels() {
         .read_data(&*many, &object([("zone", s("de-fra-1"))]))
         .await;
     assert_eq!(attr(&elsewhere, "ids"), &Value::List(vec![]));
+}
+
+#[tokio::test]
+async fn ssh_keys_and_user_data_round_trip_and_clear() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let cfg = config(&[
+        ("ssh_keys", set(&[fx::SSH_KEY])),
+        ("user_data", s("#cloud-config\n")),
+    ]);
+    let state = h.converge(&*r, &Value::Null, &cfg).await;
+    // The same user data, already base64-encoded, is no change.
+    let encoded = config(&[
+        ("ssh_keys", set(&[fx::SSH_KEY])),
+        ("user_data", s("I2Nsb3VkLWNvbmZpZwo=")),
+    ]);
+    assert_no_changes(&h, &state, &encoded).await;
+    h.sandbox.requests().clear();
+    let state = h.converge(&*r, &state, &config(&[])).await;
+    // The API has no reset for `ssh-keys`: one update clears it; user data is reset.
+    assert_eq!(count(&h, "update-instance-pool"), 1);
+    assert_eq!(count(&h, "reset-instance-pool-field"), 1);
+    assert_eq!(attr(&state, "ssh_keys"), &Value::Null);
+    assert_eq!(attr(&state, "user_data"), &Value::Null);
+    assert_no_changes(&h, &state, &config(&[])).await;
+}
+
+#[tokio::test]
+async fn a_failed_scale_records_what_the_api_holds() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let state = h.converge(&*r, &Value::Null, &config(&[])).await;
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("scale-instance-pool=operation-failure").unwrap());
+    let plan = h.plan(&*r, &state, &config(&[("size", n(4))])).await;
+    let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+    assert!(
+        diags
+            .to_string()
+            .contains("Scaling the instance pool did not complete"),
+        "{diags}"
+    );
+    assert_eq!(id_of(&after), id_of(&state));
+    assert!(matches!(attr(&after, "size"), Value::Number(_)));
 }
