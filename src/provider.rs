@@ -10,7 +10,7 @@ use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT as EXOSCALE_DEFAU
 use crate::ona::client::{OnaClient, DEFAULT_BASE_URL as ONA_DEFAULT_BASE_URL};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::{attr, AnyDataSource, AnyResource, Provider};
+use crate::plugin::resource::{attr, data_source, resource, AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema};
 use crate::plugin::validators;
 use crate::wait::Stop;
@@ -183,10 +183,15 @@ impl Provider for PoolsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource>> {
-        vec![]
+        vec![resource(
+            crate::exoscale::resource::InstancePoolResource::default(),
+        )]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {
-        vec![]
+        vec![
+            data_source(crate::exoscale::data_source::InstancePoolDataSource),
+            data_source(crate::exoscale::data_source::InstancePoolsDataSource),
+        ]
     }
 }

@@ -1,0 +1,401 @@
+//! Mapping between the API's instance pools and the Terraform models, keeping the user's
+//! spelling wherever the API's answer means the same thing (so plans stay clean).
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+use super::model::{
+    CreateInstancePool, IdRef, InstancePool, NameRef, ResettableField, UpdateInstancePool,
+};
+use super::resource::InstancePoolModel;
+
+/// The API's limit on user data, counted in base64 characters.
+pub const USER_DATA_MAX: usize = 32_768;
+
+/// What the API receives for the user's `user_data`: base64, unless it already is.
+pub fn encode_user_data(text: &str) -> String {
+    if !text.is_empty() && STANDARD.decode(text).is_ok() {
+        text.to_string()
+    } else {
+        STANDARD.encode(text)
+    }
+}
+
+/// The user data the API holds, readable when it is UTF-8 text.
+pub fn decode_user_data(api: &str) -> String {
+    STANDARD
+        .decode(api)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_else(|| api.to_string())
+}
+
+/// Two spellings of user data that the API would store identically.
+pub fn same_user_data(a: &str, b: &str) -> bool {
+    encode_user_data(a) == encode_user_data(b)
+}
+
+pub fn ids(refs: &Option<Vec<IdRef>>) -> Vec<String> {
+    refs.iter().flatten().map(|r| r.id.clone()).collect()
+}
+
+fn id_refs(ids: &[String]) -> Vec<IdRef> {
+    ids.iter().map(IdRef::new).collect()
+}
+
+/// The pool's SSH key names; the deprecated single `ssh-key` counts when the list is absent.
+pub fn ssh_key_names(pool: &InstancePool) -> Vec<String> {
+    match (&pool.ssh_keys, &pool.ssh_key) {
+        (Some(keys), _) if !keys.is_empty() => keys.iter().map(|k| k.name.clone()).collect(),
+        (_, Some(key)) => vec![key.name.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A set from the API, in the prior state's order when it holds the same elements; empty
+/// stays as the user had it (`[]` or unset).
+pub fn keep_set(prior: &Option<Vec<String>>, api: Vec<String>) -> Option<Vec<String>> {
+    if api.is_empty() {
+        return prior.as_ref().filter(|p| p.is_empty()).cloned();
+    }
+    match prior {
+        Some(p) if p.len() == api.len() && api.iter().all(|a| p.contains(a)) => Some(p.clone()),
+        _ => Some(api),
+    }
+}
+
+/// A string from the API; empty or absent stays as the user had it (`""` or unset).
+pub fn keep_text(prior: &Option<String>, api: Option<String>) -> Option<String> {
+    match api.filter(|a| !a.is_empty()) {
+        Some(a) => Some(a),
+        None => prior.as_ref().filter(|p| p.is_empty()).cloned(),
+    }
+}
+
+pub fn keep_labels(
+    prior: &Option<BTreeMap<String, String>>,
+    api: Option<BTreeMap<String, String>>,
+) -> Option<BTreeMap<String, String>> {
+    match api.filter(|a| !a.is_empty()) {
+        Some(a) => Some(a),
+        None => prior.as_ref().filter(|p| p.is_empty()).cloned(),
+    }
+}
+
+/// The model after reading `pool`: API values, in `current`'s spelling where equivalent.
+/// `instance_type` is the value to show (the caller maps the API's id to the user's form).
+pub fn refreshed(
+    current: &InstancePoolModel,
+    pool: &InstancePool,
+    instance_type: String,
+) -> InstancePoolModel {
+    let user_data = match (&pool.user_data, &current.user_data) {
+        (None, _) => None,
+        (Some(api), Some(mine)) if encode_user_data(mine) == *api => Some(mine.clone()),
+        (Some(api), _) => Some(decode_user_data(api)),
+    };
+    let manager = pool.manager.as_ref();
+    InstancePoolModel {
+        id: pool.id.clone().or_else(|| current.id.clone()),
+        zone: current.zone.clone(),
+        name: pool.name.clone().unwrap_or_else(|| current.name.clone()),
+        description: keep_text(&current.description, pool.description.clone()),
+        size: pool.size.unwrap_or(current.size),
+        instance_type,
+        instance_type_id: pool.instance_type.as_ref().map(|t| t.id.clone()),
+        template_id: pool
+            .template
+            .as_ref()
+            .map_or_else(|| current.template_id.clone(), |t| t.id.clone()),
+        disk_size: pool.disk_size.unwrap_or(current.disk_size),
+        instance_prefix: Some(
+            pool.instance_prefix
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PREFIX.to_string()),
+        ),
+        labels: keep_labels(&current.labels, pool.labels.clone()),
+        security_group_ids: keep_set(&current.security_group_ids, ids(&pool.security_groups)),
+        private_network_ids: keep_set(&current.private_network_ids, ids(&pool.private_networks)),
+        anti_affinity_group_ids: keep_set(
+            &current.anti_affinity_group_ids,
+            ids(&pool.anti_affinity_groups),
+        ),
+        elastic_ip_ids: keep_set(&current.elastic_ip_ids, ids(&pool.elastic_ips)),
+        ssh_keys: keep_set(&current.ssh_keys, ssh_key_names(pool)),
+        user_data,
+        public_ip_assignment: pool
+            .public_ip_assignment
+            .clone()
+            .or_else(|| current.public_ip_assignment.clone()),
+        ipv6_enabled: pool.ipv6_enabled.or(current.ipv6_enabled),
+        min_available: Some(pool.min_available.unwrap_or(0)),
+        deploy_target_id: pool.deploy_target.as_ref().map(|d| d.id.clone()),
+        application_consistent_snapshot_enabled: Some(
+            pool.application_consistent_snapshot_enabled
+                .unwrap_or(false),
+        ),
+        wait_for_instances: Some(current.wait_for_instances.unwrap_or(false)),
+        state: pool.state.map(|s| s.as_str().to_string()),
+        instance_ids: Some(ids(&pool.instances)),
+        manager_id: manager.and_then(|m| m.id.clone()),
+        manager_type: manager.and_then(|m| m.kind.clone()),
+        timeouts: current.timeouts.clone(),
+    }
+}
+
+/// The API's default instance name prefix.
+pub const DEFAULT_PREFIX: &str = "pool";
+
+pub fn create_body(planned: &InstancePoolModel, instance_type_id: &str) -> CreateInstancePool {
+    let list = |v: &Option<Vec<String>>| v.as_deref().map(id_refs);
+    CreateInstancePool {
+        name: planned.name.clone(),
+        size: planned.size,
+        instance_type: IdRef::new(instance_type_id),
+        template: IdRef::new(&planned.template_id),
+        disk_size: planned.disk_size,
+        description: planned.description.clone(),
+        instance_prefix: planned.instance_prefix.clone(),
+        user_data: planned.user_data.as_deref().map(encode_user_data),
+        ssh_key: None,
+        ssh_keys: planned
+            .ssh_keys
+            .as_ref()
+            .map(|keys| keys.iter().map(NameRef::new).collect()),
+        security_groups: list(&planned.security_group_ids),
+        private_networks: list(&planned.private_network_ids),
+        elastic_ips: list(&planned.elastic_ip_ids),
+        anti_affinity_groups: list(&planned.anti_affinity_group_ids),
+        deploy_target: planned.deploy_target_id.as_ref().map(IdRef::new),
+        ipv6_enabled: planned.ipv6_enabled,
+        public_ip_assignment: planned.public_ip_assignment.clone(),
+        application_consistent_snapshot_enabled: planned.application_consistent_snapshot_enabled,
+        min_available: planned.min_available,
+        labels: planned.labels.clone(),
+    }
+}
+
+/// The API calls that turn `prior` into `planned`: one update (changed fields, lists whole),
+/// one reset per optional field the user removed, and the new size if it changed.
+#[derive(Debug, Default, PartialEq)]
+pub struct Changes {
+    pub update: UpdateInstancePool,
+    pub resets: Vec<ResettableField>,
+    pub scale: Option<i64>,
+}
+
+/// `new_type_id` is the resolved id when the instance type changed.
+pub fn changes(
+    prior: &InstancePoolModel,
+    planned: &InstancePoolModel,
+    new_type_id: Option<String>,
+) -> Changes {
+    let mut c = Changes::default();
+    let u = &mut c.update;
+    // A field that changed to a value goes in the update; one that became null is reset.
+    fn diff<T: Clone + PartialEq, A>(
+        prior: &Option<T>,
+        planned: &Option<T>,
+        reset: Option<ResettableField>,
+        resets: &mut Vec<ResettableField>,
+        to_api: impl Fn(&T) -> A,
+    ) -> Option<A> {
+        match (prior, planned) {
+            (Some(_), None) => {
+                resets.extend(reset);
+                None
+            }
+            (before, Some(now)) if before.as_ref() != Some(now) => Some(to_api(now)),
+            _ => None,
+        }
+    }
+    let r = &mut c.resets;
+    let same_set = |a: &Option<Vec<String>>, b: &Option<Vec<String>>| match (a, b) {
+        (Some(a), Some(b)) => a.len() == b.len() && a.iter().all(|x| b.contains(x)),
+        (a, b) => a == b,
+    };
+    let set = |before: &Option<Vec<String>>, now: &Option<Vec<String>>, field, r: &mut Vec<_>| {
+        if same_set(before, now) {
+            None
+        } else {
+            diff(before, now, Some(field), r, |v: &Vec<String>| id_refs(v))
+        }
+    };
+    use ResettableField as F;
+    if prior.name != planned.name {
+        u.name = Some(planned.name.clone());
+    }
+    u.description = diff(
+        &prior.description,
+        &planned.description,
+        Some(F::Description),
+        r,
+        Clone::clone,
+    );
+    u.instance_type = new_type_id.map(IdRef::new);
+    if prior.template_id != planned.template_id {
+        u.template = Some(IdRef::new(&planned.template_id));
+    }
+    if prior.disk_size != planned.disk_size {
+        u.disk_size = Some(planned.disk_size);
+    }
+    u.instance_prefix = diff(
+        &prior.instance_prefix,
+        &planned.instance_prefix,
+        None,
+        r,
+        Clone::clone,
+    );
+    u.labels = diff(
+        &prior.labels,
+        &planned.labels,
+        Some(F::Labels),
+        r,
+        Clone::clone,
+    );
+    u.security_groups = set(
+        &prior.security_group_ids,
+        &planned.security_group_ids,
+        F::SecurityGroups,
+        r,
+    );
+    u.private_networks = set(
+        &prior.private_network_ids,
+        &planned.private_network_ids,
+        F::PrivateNetworks,
+        r,
+    );
+    u.anti_affinity_groups = set(
+        &prior.anti_affinity_group_ids,
+        &planned.anti_affinity_group_ids,
+        F::AntiAffinityGroups,
+        r,
+    );
+    u.elastic_ips = set(
+        &prior.elastic_ip_ids,
+        &planned.elastic_ip_ids,
+        F::ElasticIps,
+        r,
+    );
+    // The API has no reset for the `ssh-keys` list: an empty list clears it.
+    if !same_set(&prior.ssh_keys, &planned.ssh_keys) {
+        let keys = planned.ssh_keys.clone().unwrap_or_default();
+        u.ssh_keys = Some(keys.iter().map(NameRef::new).collect());
+    }
+    let user_data_changed = match (&prior.user_data, &planned.user_data) {
+        (Some(a), Some(b)) => !same_user_data(a, b),
+        (a, b) => a.is_some() != b.is_some(),
+    };
+    if user_data_changed {
+        u.user_data = diff(
+            &prior.user_data,
+            &planned.user_data,
+            Some(F::UserData),
+            r,
+            |s: &String| encode_user_data(s),
+        );
+    }
+    u.public_ip_assignment = diff(
+        &prior.public_ip_assignment,
+        &planned.public_ip_assignment,
+        None,
+        r,
+        Clone::clone,
+    );
+    u.ipv6_enabled = diff(
+        &prior.ipv6_enabled,
+        &planned.ipv6_enabled,
+        Some(F::Ipv6Enabled),
+        r,
+        |b| *b,
+    );
+    u.min_available = diff(&prior.min_available, &planned.min_available, None, r, |n| {
+        *n
+    });
+    u.deploy_target = diff(
+        &prior.deploy_target_id,
+        &planned.deploy_target_id,
+        Some(F::DeployTarget),
+        r,
+        |id: &String| IdRef::new(id),
+    );
+    u.application_consistent_snapshot_enabled = diff(
+        &prior.application_consistent_snapshot_enabled,
+        &planned.application_consistent_snapshot_enabled,
+        None,
+        r,
+        |b| *b,
+    );
+    if prior.size != planned.size {
+        c.scale = Some(planned.size);
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_data_is_sent_base64_once() {
+        assert_eq!(encode_user_data("#cloud-config\n"), "I2Nsb3VkLWNvbmZpZwo=");
+        assert_eq!(
+            encode_user_data("I2Nsb3VkLWNvbmZpZwo="),
+            "I2Nsb3VkLWNvbmZpZwo="
+        );
+        assert_eq!(decode_user_data("I2Nsb3VkLWNvbmZpZwo="), "#cloud-config\n");
+        assert!(same_user_data("#cloud-config\n", "I2Nsb3VkLWNvbmZpZwo="));
+        assert!(!same_user_data("a: 1", "a: 2"));
+    }
+
+    #[test]
+    fn sets_keep_the_prior_order_and_emptiness() {
+        let prior = Some(vec!["b".to_string(), "a".to_string()]);
+        assert_eq!(keep_set(&prior, vec!["a".into(), "b".into()]), prior);
+        assert_eq!(
+            keep_set(&prior, vec!["c".into()]),
+            Some(vec!["c".to_string()])
+        );
+        assert_eq!(keep_set(&prior, vec![]), None);
+        assert_eq!(keep_set(&Some(vec![]), vec![]), Some(vec![]));
+        assert_eq!(keep_text(&None, Some(String::new())), None);
+        assert_eq!(keep_text(&Some(String::new()), None), Some(String::new()));
+    }
+
+    fn model() -> InstancePoolModel {
+        InstancePoolModel {
+            name: "web".into(),
+            size: 2,
+            instance_type: "standard.small".into(),
+            template_id: "t".into(),
+            disk_size: 10,
+            labels: Some(BTreeMap::from([("env".to_string(), "a".to_string())])),
+            security_group_ids: Some(vec!["s1".into(), "s2".into()]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn changes_split_into_update_resets_and_scale() {
+        let prior = model();
+        let mut planned = model();
+        planned.size = 5;
+        assert_eq!(
+            changes(&prior, &planned, None),
+            Changes {
+                scale: Some(5),
+                ..Default::default()
+            }
+        );
+        planned.labels = None;
+        planned.security_group_ids = Some(vec!["s2".into(), "s1".into()]);
+        planned.description = Some("d".into());
+        let c = changes(&prior, &planned, None);
+        assert_eq!(c.resets, vec![ResettableField::Labels]);
+        assert_eq!(c.update.description.as_deref(), Some("d"));
+        assert_eq!(c.update.security_groups, None);
+        assert_eq!(c.update.labels, None);
+    }
+}
