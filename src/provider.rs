@@ -8,9 +8,11 @@ use async_trait::async_trait;
 
 use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT as EXOSCALE_DEFAULT_ENDPOINT};
 use crate::ona::client::{OnaClient, DEFAULT_BASE_URL as ONA_DEFAULT_BASE_URL};
+use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
+use crate::ona::resource::WarmPoolResource;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::{attr, AnyDataSource, AnyResource, Provider};
+use crate::plugin::resource::{attr, data_source, resource, AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::{Attribute, Block, NestedBlock, Schema};
 use crate::plugin::validators;
 use crate::wait::Stop;
@@ -183,10 +185,13 @@ impl Provider for PoolsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource>> {
-        vec![]
+        vec![resource(WarmPoolResource)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {
-        vec![]
+        vec![
+            data_source(WarmPoolDataSource),
+            data_source(WarmPoolsDataSource),
+        ]
     }
 }
