@@ -360,7 +360,7 @@ mod tests {
         let id = ("id", s("0f000000-0000-4000-8000-000000000001"));
         let project = ("project_id", s(PROJECT_ID));
         let class = ("environment_class_id", s(CLASS_SMALL_ID));
-        assert!(validate(&[id.clone()]).is_empty());
+        assert!(validate(std::slice::from_ref(&id)).is_empty());
         assert!(validate(&[project.clone(), class.clone()]).is_empty());
         let unknown = ("id", Value::Unknown(Default::default()));
         assert!(validate(&[unknown]).is_empty());

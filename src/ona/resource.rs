@@ -856,6 +856,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_update_that_degrades_keeps_the_new_sizes_in_state() {
+        let h = Harness::start().await;
+        let r = warm_pool();
+        let state = h.converge(&*r, &Value::Null, &config(&[])).await;
+        h.sandbox
+            .faults()
+            .add(FaultRule::parse("UpdateWarmPool=degraded:quota exceeded").expect("fault"));
+        let cfg = config(&[("max_size", n(4))]);
+        let plan = h.plan(&*r, &state, &cfg).await;
+        let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+        assert!(errors(&diags).contains("quota exceeded"), "{diags}");
+        assert_eq!(id_of(&after), id_of(&state));
+        assert_eq!(get(&after, "max_size"), &n(4));
+        assert_eq!(get(&after, "phase"), &s("DEGRADED"));
+    }
+
+    #[tokio::test]
     async fn timeout_names_the_last_phase_and_keeps_the_pool() {
         let h = Harness::with_config(pools_sandbox::Config {
             warm_pool_settle: Duration::from_secs(30),
