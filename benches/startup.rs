@@ -26,8 +26,15 @@ struct Sample {
 fn client_cert_pem() -> String {
     let (cert, _) = self_signed_certificate().expect("client certificate");
     let b64 = base64::engine::general_purpose::STANDARD.encode(cert.as_ref());
-    let lines: Vec<String> = b64.as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
-    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+    let lines: Vec<String> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -53,9 +60,15 @@ fn run_once(binary: &Path, cert: Option<&str>) -> Sample {
     let start = Instant::now();
     let mut child = command.spawn().expect("spawn provider");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("handshake");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("handshake");
     let millis = start.elapsed().as_secs_f64() * 1000.0;
-    assert!(line.starts_with("1|"), "{} printed no handshake line: {line:?}", binary.display());
+    assert!(
+        line.starts_with("1|"),
+        "{} printed no handshake line: {line:?}",
+        binary.display()
+    );
     let rss_kib = rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
@@ -86,7 +99,11 @@ fn main() {
     let ours = std::env::var_os("POOLS_PROVIDER_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target/release/terraform-provider-pools"));
-    assert!(ours.exists(), "{} is missing: run `cargo build --release` (or `cargo xtask bench`)", ours.display());
+    assert!(
+        ours.exists(),
+        "{} is missing: run `cargo build --release` (or `cargo xtask bench`)",
+        ours.display()
+    );
     let pem = client_cert_pem();
     println!("start-up to handshake line, {RUNS} runs each (AutoMTLS with a client certificate)");
     let ours_ms = measure("terraform-provider-pools", &ours, Some(&pem));
@@ -96,6 +113,8 @@ fn main() {
             measure("Go reference, no client cert", &go, None);
             println!("ratio pools / Go: {:.2}x", ours_ms / go_ms);
         }
-        None => println!("Go reference: not measured (set POOLS_GO_REFERENCE_BIN, or run `cargo xtask bench`)"),
+        None => println!(
+            "Go reference: not measured (set POOLS_GO_REFERENCE_BIN, or run `cargo xtask bench`)"
+        ),
     }
 }

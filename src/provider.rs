@@ -7,7 +7,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT as EXOSCALE_DEFAULT_ENDPOINT};
+use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
+use crate::exoscale::resource::InstancePoolResource;
 use crate::ona::client::{OnaClient, DEFAULT_BASE_URL as ONA_DEFAULT_BASE_URL};
+use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
+use crate::ona::resource::WarmPoolResource;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::{attr, data_source, resource, AnyDataSource, AnyResource, Provider};
@@ -183,15 +187,18 @@ impl Provider for PoolsProvider {
     }
 
     fn resources(&self) -> Vec<Box<dyn AnyResource>> {
-        vec![resource(
-            crate::exoscale::resource::InstancePoolResource::default(),
-        )]
+        vec![
+            resource(InstancePoolResource::default()),
+            resource(WarmPoolResource),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {
         vec![
-            data_source(crate::exoscale::data_source::InstancePoolDataSource),
-            data_source(crate::exoscale::data_source::InstancePoolsDataSource),
+            data_source(InstancePoolDataSource),
+            data_source(InstancePoolsDataSource),
+            data_source(WarmPoolDataSource),
+            data_source(WarmPoolsDataSource),
         ]
     }
 }

@@ -1,6 +1,9 @@
-//! Ona (ex-Gitpod) prebuild warm pools: API client and message types.
+//! Ona (ex-Gitpod) prebuild warm pools: API client and message types, the `pools_warm_pool`
+//! resource and the `pools_warm_pool` / `pools_warm_pools` data sources.
 
 pub mod client;
+pub mod data_source;
 pub mod model;
+pub mod resource;
 
 pub use client::{OnaClient, DEFAULT_BASE_URL};

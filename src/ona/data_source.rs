@@ -1,0 +1,426 @@
+//! The `pools_warm_pool` data source (one pool, by id or by project and environment class)
+//! and `pools_warm_pools` (every pool matching optional filters, across all pages).
+
+use async_trait::async_trait;
+
+use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
+use super::resource::{api_error, find_pool, ona, phase_name, pool_sizes};
+use crate::plugin::cty::{Type, Value};
+use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::resource::{attr, Ctx, DataSource};
+use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::validators;
+
+crate::model! {
+    /// One warm pool as the data sources show it.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct WarmPoolView {
+        pub id: Option<String>,
+        pub project_id: Option<String>,
+        pub environment_class_id: Option<String>,
+        pub min_size: Option<i64>,
+        pub max_size: Option<i64>,
+        pub phase: Option<String>,
+        pub failure_message: Option<String>,
+        pub running_instances: Option<i64>,
+        pub stopped_instances: Option<i64>,
+        pub desired_size: Option<i64>,
+        pub snapshot_id: Option<String>,
+        pub created_at: Option<String>,
+        pub updated_at: Option<String>,
+    }
+}
+
+impl From<&WarmPool> for WarmPoolView {
+    fn from(pool: &WarmPool) -> Self {
+        let sizes = pool_sizes(pool);
+        let text = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+        WarmPoolView {
+            id: text(&pool.id),
+            project_id: text(&pool.metadata.project_id),
+            environment_class_id: text(&pool.metadata.environment_class_id),
+            min_size: sizes.map(|s| s.0),
+            max_size: sizes.map(|s| s.1),
+            phase: Some(phase_name(pool.status.phase).to_string()),
+            failure_message: text(&pool.status.failure_message),
+            running_instances: Some(pool.status.running_instances.into()),
+            stopped_instances: Some(pool.status.stopped_instances.into()),
+            desired_size: Some(pool.status.desired_size.into()),
+            snapshot_id: pool.spec.snapshot_id.as_deref().and_then(text),
+            created_at: pool.metadata.created_at.clone(),
+            updated_at: pool.metadata.updated_at.clone(),
+        }
+    }
+}
+
+/// The attributes of [`WarmPoolView`]; `lookup` makes the three ids optional inputs
+/// (the single-pool data source), otherwise everything is computed.
+fn view_block(description: &str, lookup: bool) -> Block {
+    let input = |a: Attribute| {
+        if lookup {
+            a.optional_computed().validate(validators::uuid())
+        } else {
+            a.computed()
+        }
+    };
+    Block::new(description)
+        .attribute(input(Attribute::string("id").describe(
+            "The warm pool's id (a UUID). Set it to look the pool up by id.",
+        )))
+        .attribute(input(Attribute::string("project_id").describe(
+            "The project the pool belongs to (a UUID). Set it together with `environment_class_id` to look the pool up by that pair.",
+        )))
+        .attribute(input(Attribute::string("environment_class_id").describe(
+            "The environment class the pool warms (a UUID). Set it together with `project_id` to look the pool up by that pair.",
+        )))
+        .attribute(Attribute::int("min_size").computed().describe("The fewest warm instances the pool keeps."))
+        .attribute(Attribute::int("max_size").computed().describe("The most warm instances the pool keeps."))
+        .attribute(Attribute::string("phase").computed().describe(
+            "The pool's lifecycle phase: `PENDING`, `READY`, `DEGRADED`, `DELETING` (or `UNSPECIFIED`).",
+        ))
+        .attribute(Attribute::string("failure_message").computed().describe(
+            "Why the pool is `DEGRADED`; null otherwise.",
+        ))
+        .attribute(Attribute::int("running_instances").computed().describe(
+            "How many warm instances are running, ready to be claimed.",
+        ))
+        .attribute(Attribute::int("stopped_instances").computed().describe(
+            "How many pre-provisioned instances are stopped, used to backfill running ones faster.",
+        ))
+        .attribute(Attribute::int("desired_size").computed().describe(
+            "The number of instances the autoscaler currently aims for.",
+        ))
+        .attribute(Attribute::string("snapshot_id").computed().describe(
+            "The prebuild snapshot the pool warms; null until a prebuild has completed.",
+        ))
+        .attribute(Attribute::string("created_at").computed().describe("When the pool was created (RFC 3339)."))
+        .attribute(Attribute::string("updated_at").computed().describe("When the pool was last changed (RFC 3339)."))
+}
+
+fn is_set(value: &Value) -> bool {
+    !matches!(value, Value::Null)
+}
+
+fn not_found(detail: String) -> Diagnostics {
+    Diagnostic::error("Warm pool not found", detail).into()
+}
+
+pub struct WarmPoolDataSource;
+
+#[async_trait]
+impl DataSource for WarmPoolDataSource {
+    type Model = WarmPoolView;
+
+    fn type_name(&self) -> &'static str {
+        "pools_warm_pool"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(view_block(
+            "Looks up one Ona prebuild warm pool, either by `id` or by `project_id` and `environment_class_id` (there is at most one pool per pair).",
+            true,
+        ))
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let id = is_set(attr(config, "id"));
+        let project = is_set(attr(config, "project_id"));
+        let class = is_set(attr(config, "environment_class_id"));
+        let how = "Set either `id`, or both `project_id` and `environment_class_id`.";
+        match (id, project, class) {
+            (true, false, false) | (false, true, true) => {}
+            (true, _, _) => diags.error_at(
+                AttrPath::attrs(&["id"]),
+                "Conflicting warm pool lookup",
+                format!(
+                    "`id` cannot be combined with `project_id` or `environment_class_id`. {how}"
+                ),
+            ),
+            (false, false, false) => diags.error(
+                "Missing warm pool lookup",
+                format!("Nothing identifies the warm pool. {how}"),
+            ),
+            (false, true, false) => diags.error_at(
+                AttrPath::attrs(&["environment_class_id"]),
+                "Missing environment_class_id",
+                format!("`project_id` alone does not identify a warm pool. {how}"),
+            ),
+            (false, false, true) => diags.error_at(
+                AttrPath::attrs(&["project_id"]),
+                "Missing project_id",
+                format!("`environment_class_id` alone does not identify a warm pool. {how}"),
+            ),
+        }
+    }
+
+    async fn read(&self, ctx: &Ctx, config: WarmPoolView) -> Result<WarmPoolView, Diagnostics> {
+        let client = ona(ctx)?;
+        let pool = match (&config.id, &config.project_id, &config.environment_class_id) {
+            (Some(id), _, _) => client
+                .get_warm_pool(id)
+                .await
+                .map_err(|e| api_error("Cannot read the warm pool", &e))?
+                .ok_or_else(|| not_found(format!("There is no warm pool with id {id}.")))?,
+            (None, Some(project), Some(class)) => find_pool(client, project, class)
+                .await
+                .map_err(|e| api_error("Cannot list warm pools", &e))?
+                .ok_or_else(|| {
+                    not_found(format!(
+                        "There is no warm pool for project {project} and environment class {class}."
+                    ))
+                })?,
+            _ => {
+                return Err(Diagnostic::error(
+                    "Missing warm pool lookup",
+                    "Set either `id`, or both `project_id` and `environment_class_id`.",
+                )
+                .into())
+            }
+        };
+        let mut view = WarmPoolView::from(&pool);
+        // Keep the lookup values as configured (UUIDs may differ in case only).
+        view.id = config.id.or(view.id);
+        view.project_id = config.project_id.or(view.project_id);
+        view.environment_class_id = config.environment_class_id.or(view.environment_class_id);
+        Ok(view)
+    }
+}
+
+crate::model! {
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct WarmPoolsModel {
+        pub project_ids: Option<Vec<String>>,
+        pub environment_class_ids: Option<Vec<String>>,
+        pub ids: Option<Vec<String>>,
+        pub warm_pools: Option<Vec<WarmPoolView>>,
+    }
+}
+
+pub struct WarmPoolsDataSource;
+
+#[async_trait]
+impl DataSource for WarmPoolsDataSource {
+    type Model = WarmPoolsModel;
+
+    fn type_name(&self) -> &'static str {
+        "pools_warm_pools"
+    }
+
+    fn schema(&self) -> Schema {
+        let pool_type = view_block("", false).ty();
+        Schema::new(
+            Block::new("Lists Ona prebuild warm pools, optionally only those of some projects and environment classes. Every page of results is read.")
+                .attribute(
+                    Attribute::set("project_ids", Type::String)
+                        .optional()
+                        .validate(validators::each(validators::uuid()))
+                        .describe("Only pools of these projects (UUIDs). Default: any project."),
+                )
+                .attribute(
+                    Attribute::set("environment_class_ids", Type::String)
+                        .optional()
+                        .validate(validators::each(validators::uuid()))
+                        .describe("Only pools of these environment classes (UUIDs). Default: any class."),
+                )
+                .attribute(
+                    Attribute::list("ids", Type::String)
+                        .computed()
+                        .describe("The ids of the matching pools, in the order the API lists them (creation order)."),
+                )
+                .attribute(
+                    Attribute::list("warm_pools", pool_type)
+                        .computed()
+                        .describe("The matching pools, each with `id`, `project_id`, `environment_class_id`, `min_size`, `max_size`, `phase`, `failure_message`, `running_instances`, `stopped_instances`, `desired_size`, `snapshot_id`, `created_at` and `updated_at`."),
+                ),
+        )
+    }
+
+    async fn read(&self, ctx: &Ctx, config: WarmPoolsModel) -> Result<WarmPoolsModel, Diagnostics> {
+        let client = ona(ctx)?;
+        let lower = |ids: &Option<Vec<String>>| -> Vec<String> {
+            ids.iter()
+                .flatten()
+                .map(|s| s.to_ascii_lowercase())
+                .collect()
+        };
+        let filter = WarmPoolFilter {
+            project_ids: lower(&config.project_ids),
+            environment_class_ids: lower(&config.environment_class_ids),
+        };
+        let pools = client
+            .list_warm_pools(&filter)
+            .await
+            .map_err(|e| api_error("Cannot list warm pools", &e))?;
+        // Pools already deleted are history, not inventory.
+        let views: Vec<WarmPoolView> = pools
+            .iter()
+            .filter(|p| p.status.phase != WarmPoolPhase::Deleted)
+            .map(WarmPoolView::from)
+            .collect();
+        Ok(WarmPoolsModel {
+            ids: Some(views.iter().filter_map(|v| v.id.clone()).collect()),
+            warm_pools: Some(views),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::resource::data_source;
+    use crate::testing::{n, s, Harness};
+    use pools_sandbox::ona::fixtures::{
+        CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID, PROJECT_NO_PREBUILDS_ID, SNAPSHOT_ID,
+    };
+
+    fn object(attrs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    fn set(ids: &[&str]) -> Value {
+        Value::Set(ids.iter().map(|id| s(id)).collect())
+    }
+
+    /// Two pools: (project, small) with sizes 0..2 and (project, large) with 1..1.
+    async fn two_pools(h: &Harness) -> (WarmPool, WarmPool) {
+        let client = ona(&h.ctx).expect("client");
+        let small = client
+            .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 0, 2)
+            .await
+            .expect("create small");
+        let large = client
+            .create_warm_pool(PROJECT_ID, CLASS_LARGE_ID, 1, 1)
+            .await
+            .expect("create large");
+        (small, large)
+    }
+
+    #[tokio::test]
+    async fn one_pool_by_id_or_by_pair() {
+        let h = Harness::start().await;
+        let (small, _) = two_pools(&h).await;
+        let ds = data_source(WarmPoolDataSource);
+
+        let (by_id, diags) = h.read_data(&*ds, &object(&[("id", s(&small.id))])).await;
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(attr(&by_id, "project_id"), &s(PROJECT_ID));
+        assert_eq!(attr(&by_id, "environment_class_id"), &s(CLASS_SMALL_ID));
+        assert_eq!(attr(&by_id, "min_size"), &n(0));
+        assert_eq!(attr(&by_id, "max_size"), &n(2));
+        assert_eq!(attr(&by_id, "phase"), &s("PENDING"));
+        assert_eq!(attr(&by_id, "snapshot_id"), &s(SNAPSHOT_ID));
+        assert_eq!(attr(&by_id, "failure_message"), &Value::Null);
+
+        let pair = object(&[
+            ("project_id", s(PROJECT_ID)),
+            ("environment_class_id", s(CLASS_SMALL_ID)),
+        ]);
+        let (by_pair, diags) = h.read_data(&*ds, &pair).await;
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(attr(&by_pair, "id"), &s(&small.id));
+        assert_eq!(attr(&by_pair, "max_size"), &n(2));
+
+        let missing = object(&[
+            ("project_id", s(PROJECT_NO_PREBUILDS_ID)),
+            ("environment_class_id", s(CLASS_SMALL_ID)),
+        ]);
+        let (_, diags) = h.read_data(&*ds, &missing).await;
+        assert!(
+            diags
+                .to_string()
+                .contains("There is no warm pool for project"),
+            "{diags}"
+        );
+        let (_, diags) = h
+            .read_data(
+                &*ds,
+                &object(&[("id", s("0f000000-0000-4000-8000-000000000009"))]),
+            )
+            .await;
+        assert!(
+            diags.to_string().contains("no warm pool with id"),
+            "{diags}"
+        );
+    }
+
+    #[test]
+    fn the_lookup_is_exactly_one_way() {
+        let ds = data_source(WarmPoolDataSource);
+        let schema_ty = ds.schema().block.ty();
+        let validate = |attrs: &[(&str, Value)]| {
+            let config = crate::plugin::model::conform(object(attrs), &schema_ty);
+            ds.validate(&config)
+        };
+        let id = ("id", s("0f000000-0000-4000-8000-000000000001"));
+        let project = ("project_id", s(PROJECT_ID));
+        let class = ("environment_class_id", s(CLASS_SMALL_ID));
+        assert!(validate(std::slice::from_ref(&id)).is_empty());
+        assert!(validate(&[project.clone(), class.clone()]).is_empty());
+        let unknown = ("id", Value::Unknown(Default::default()));
+        assert!(validate(&[unknown]).is_empty());
+
+        let d = validate(&[id.clone(), project.clone()]);
+        assert!(
+            d.to_string().contains("Conflicting warm pool lookup"),
+            "{d}"
+        );
+        assert!(validate(&[])
+            .to_string()
+            .contains("Missing warm pool lookup"));
+        let d = validate(&[project]);
+        assert_eq!(
+            d.0[0].path,
+            Some(AttrPath::attrs(&["environment_class_id"]))
+        );
+        let d = validate(&[class]);
+        assert_eq!(d.0[0].path, Some(AttrPath::attrs(&["project_id"])));
+        let d = validate(&[("id", s("wp-1"))]);
+        assert_eq!(d.0[0].path, Some(AttrPath::attrs(&["id"])));
+    }
+
+    #[tokio::test]
+    async fn list_with_filters_reads_every_pool() {
+        let h = Harness::start().await;
+        let (small, large) = two_pools(&h).await;
+        let ds = data_source(WarmPoolsDataSource);
+        let ids = |v: &Value| attr(v, "ids").clone();
+
+        let (all, diags) = h.read_data(&*ds, &object(&[])).await;
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(ids(&all), Value::List(vec![s(&small.id), s(&large.id)]));
+        let Value::List(pools) = attr(&all, "warm_pools") else {
+            panic!("warm_pools is not a list")
+        };
+        assert_eq!(attr(&pools[1], "environment_class_id"), &s(CLASS_LARGE_ID));
+        assert_eq!(attr(&pools[1], "min_size"), &n(1));
+        assert_eq!(attr(&pools[0], "phase"), &s("PENDING"));
+
+        let by_class = object(&[("environment_class_ids", set(&[CLASS_LARGE_ID]))]);
+        let (found, _) = h.read_data(&*ds, &by_class).await;
+        assert_eq!(ids(&found), Value::List(vec![s(&large.id)]));
+        // The filter is echoed as configured.
+        assert_eq!(
+            attr(&found, "environment_class_ids"),
+            &set(&[CLASS_LARGE_ID])
+        );
+
+        let by_both = object(&[
+            ("project_ids", set(&[PROJECT_ID])),
+            ("environment_class_ids", set(&[CLASS_SMALL_ID])),
+        ]);
+        let (found, _) = h.read_data(&*ds, &by_both).await;
+        assert_eq!(ids(&found), Value::List(vec![s(&small.id)]));
+
+        let none = object(&[("project_ids", set(&[PROJECT_NO_PREBUILDS_ID]))]);
+        let (found, diags) = h.read_data(&*ds, &none).await;
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(ids(&found), Value::List(vec![]));
+        assert_eq!(attr(&found, "warm_pools"), &Value::List(vec![]));
+    }
+}
