@@ -3,6 +3,7 @@
 //! Std-only on purpose: it must build in seconds on a fresh machine and shells out to
 //! cargo, python3/pip and tar for the real work.
 
+mod bench;
 mod run;
 mod test;
 mod tools;
@@ -37,6 +38,11 @@ const TASKS: &[Task] = &[
                 run::status(&mut cargo)
             })
         },
+    },
+    Task {
+        name: "bench",
+        about: "benchmarks against a Go reference provider (results: docs/performance.md)",
+        run: bench::run,
     },
     Task {
         name: "install-tools",

