@@ -21,8 +21,8 @@ type RpcResult<T> = Result<Response<T>, Status>;
 pub struct ProviderService {
     provider: Box<dyn Provider>,
     provider_type: Type,
-    resources: HashMap<String, (Box<dyn AnyResource>, Type)>,
-    data_sources: HashMap<String, (Box<dyn AnyDataSource>, Type)>,
+    resources: HashMap<String, Box<dyn AnyResource>>,
+    data_sources: HashMap<String, Box<dyn AnyDataSource>>,
     schema: pb::get_provider_schema::Response,
     data: RwLock<Option<Arc<dyn Any + Send + Sync>>>,
     stop: Stop,
@@ -34,32 +34,22 @@ impl ProviderService {
         let resources: HashMap<_, _> = provider
             .resources()
             .into_iter()
-            .map(|r| {
-                (r.type_name().to_string(), {
-                    let ty = r.schema().block.ty();
-                    (r, ty)
-                })
-            })
+            .map(|r| (r.type_name().to_string(), r))
             .collect();
         let data_sources: HashMap<_, _> = provider
             .data_sources()
             .into_iter()
-            .map(|d| {
-                (d.type_name().to_string(), {
-                    let ty = d.schema().block.ty();
-                    (d, ty)
-                })
-            })
+            .map(|d| (d.type_name().to_string(), d))
             .collect();
         let schema = pb::get_provider_schema::Response {
             provider: Some(provider_schema.to_proto()),
             resource_schemas: resources
                 .iter()
-                .map(|(n, (r, _))| (n.clone(), r.schema().to_proto()))
+                .map(|(n, r)| (n.clone(), r.schema().to_proto()))
                 .collect(),
             data_source_schemas: data_sources
                 .iter()
-                .map(|(n, (d, _))| (n.clone(), d.schema().to_proto()))
+                .map(|(n, d)| (n.clone(), d.schema().to_proto()))
                 .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
@@ -89,15 +79,17 @@ impl ProviderService {
         Ctx::new(data, self.stop.clone())
     }
 
-    fn resource(&self, name: &str) -> Result<&(Box<dyn AnyResource>, Type), Status> {
+    fn resource(&self, name: &str) -> Result<&dyn AnyResource, Status> {
         self.resources
             .get(name)
+            .map(|r| &**r)
             .ok_or_else(|| Status::not_found(format!("unknown resource type {name}")))
     }
 
-    fn data_source(&self, name: &str) -> Result<&(Box<dyn AnyDataSource>, Type), Status> {
+    fn data_source(&self, name: &str) -> Result<&dyn AnyDataSource, Status> {
         self.data_sources
             .get(name)
+            .map(|d| &**d)
             .ok_or_else(|| Status::not_found(format!("unknown data source type {name}")))
     }
 }
@@ -292,7 +284,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_resource_config::Request>,
     ) -> RpcResult<pb::validate_resource_config::Response> {
         let r = request.into_inner();
-        let (resource, ty) = self.resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let ty = resource.value_type();
         let empty = pb::validate_resource_config::Response::default();
         let config = try_diags!(
             decode(r.config.as_ref(), ty, "resource configuration"),
@@ -308,7 +301,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let r = request.into_inner();
-        let (data_source, ty) = self.data_source(&r.type_name)?;
+        let data_source = self.data_source(&r.type_name)?;
+        let ty = data_source.value_type();
         let empty = pb::validate_data_resource_config::Response::default();
         let config = try_diags!(
             decode(r.config.as_ref(), ty, "data source configuration"),
@@ -324,7 +318,7 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let r = request.into_inner();
-        let (_, ty) = self.resource(&r.type_name)?;
+        let ty = self.resource(&r.type_name)?.value_type();
         let empty = pb::upgrade_resource_state::Response::default();
         let raw = r.raw_state.map(|s| s.json).unwrap_or_default();
         let state = if raw.is_empty() {
@@ -359,7 +353,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
         let r = request.into_inner();
-        let (resource, ty) = self.resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let ty = resource.value_type();
         let empty = pb::read_resource::Response {
             new_state: r.current_state.clone(),
             private: r.private.clone(),
@@ -381,7 +376,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
         let r = request.into_inner();
-        let (resource, ty) = self.resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let ty = resource.value_type();
         let empty = pb::plan_resource_change::Response::default();
         let prior = try_diags!(decode(r.prior_state.as_ref(), ty, "prior state"), empty);
         let proposed = try_diags!(
@@ -406,7 +402,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
         let r = request.into_inner();
-        let (resource, ty) = self.resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let ty = resource.value_type();
         let empty = pb::apply_resource_change::Response {
             new_state: r.prior_state.clone(),
             ..Default::default()
@@ -428,7 +425,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
         let r = request.into_inner();
-        let (resource, ty) = self.resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let ty = resource.value_type();
         let (state, mut diags) = resource.import(&self.ctx(), &r.id).await;
         let imported_resources = if diags.has_errors() {
             Vec::new()
@@ -451,7 +449,8 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::read_data_source::Request>,
     ) -> RpcResult<pb::read_data_source::Response> {
         let r = request.into_inner();
-        let (data_source, ty) = self.data_source(&r.type_name)?;
+        let data_source = self.data_source(&r.type_name)?;
+        let ty = data_source.value_type();
         let empty = pb::read_data_source::Response::default();
         let config = try_diags!(
             decode(r.config.as_ref(), ty, "data source configuration"),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::cty::Value;
+use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::{conform, Cty};
 use super::schema::{Attribute, Block, NestedBlock, Schema};
@@ -175,6 +175,8 @@ pub trait Provider: Send + Sync + 'static {
 pub trait AnyResource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
+    /// The type of the resource's values (its schema block's object type).
+    fn value_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
     async fn plan(
         &self,
@@ -192,23 +194,34 @@ pub trait AnyResource: Send + Sync {
 pub trait AnyDataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> &Schema;
+    fn value_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
     async fn read(&self, ctx: &Ctx, config: Value) -> (Value, Diagnostics);
 }
 
 pub fn resource<R: Resource>(inner: R) -> Box<dyn AnyResource> {
     let schema = inner.schema();
-    Box::new(Adapter { inner, schema })
+    Box::new(Adapter {
+        ty: schema.block.ty(),
+        inner,
+        schema,
+    })
 }
 
 pub fn data_source<D: DataSource>(inner: D) -> Box<dyn AnyDataSource> {
     let schema = inner.schema();
-    Box::new(Adapter { inner, schema })
+    Box::new(Adapter {
+        ty: schema.block.ty(),
+        inner,
+        schema,
+    })
 }
 
 struct Adapter<T> {
     inner: T,
     schema: Schema,
+    /// The schema's value type, computed once.
+    ty: Type,
 }
 
 impl<T> Adapter<T> {
@@ -217,7 +230,15 @@ impl<T> Adapter<T> {
     }
 
     fn encode<M: Cty>(&self, model: &M) -> Value {
-        conform(model.to_cty(), &self.schema.block.ty())
+        conform(model.to_cty(), &self.ty)
+    }
+
+    /// The schema's declarative validators, then the resource's own cross-attribute checks.
+    fn validate_with(&self, config: &Value, custom: impl FnOnce(&mut Diagnostics)) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
+        custom(&mut diags);
+        diags
     }
 }
 
@@ -231,11 +252,12 @@ impl<R: Resource> AnyResource for Adapter<R> {
         &self.schema
     }
 
+    fn value_type(&self) -> &Type {
+        &self.ty
+    }
+
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
-        self.inner.validate(config, &mut diags);
-        diags
+        self.validate_with(config, |diags| self.inner.validate(config, diags))
     }
 
     async fn plan(
@@ -321,11 +343,12 @@ impl<D: DataSource> AnyDataSource for Adapter<D> {
         &self.schema
     }
 
+    fn value_type(&self) -> &Type {
+        &self.ty
+    }
+
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
-        self.inner.validate(config, &mut diags);
-        diags
+        self.validate_with(config, |diags| self.inner.validate(config, diags))
     }
 
     async fn read(&self, ctx: &Ctx, config: Value) -> (Value, Diagnostics) {
