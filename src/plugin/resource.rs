@@ -374,6 +374,25 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
         for validator in &a.validators {
             validator.validate(v, &at, diags);
         }
+        if let Some((_, inner)) = &a.nested {
+            let inner = Block {
+                attributes: inner.clone(),
+                ..Block::default()
+            };
+            match v {
+                Value::List(items) | Value::Set(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        validate_block(&inner, item, &at.index(i), diags);
+                    }
+                }
+                Value::Map(items) => {
+                    for (k, item) in items {
+                        validate_block(&inner, item, &at.key(k), diags);
+                    }
+                }
+                object => validate_block(&inner, object, &at, diags),
+            }
+        }
     }
     for b in &block.blocks {
         match attr(value, &b.name) {

@@ -67,6 +67,17 @@ pub struct Attribute {
     /// The value planned when the configuration leaves the attribute out.
     pub default: Option<Value>,
     pub semantic_eq: Option<SemanticEq>,
+    /// For a nested attribute (protocol 6): how its objects nest, and their attributes.
+    pub nested: Option<(ObjectNesting, Vec<Attribute>)>,
+}
+
+/// How a nested attribute's objects are arranged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectNesting {
+    Single,
+    List,
+    Set,
+    Map,
 }
 
 impl fmt::Debug for Attribute {
@@ -109,6 +120,7 @@ impl Attribute {
             use_state_for_unknown: false,
             default: None,
             semantic_eq: None,
+            nested: None,
         }
     }
 
@@ -131,6 +143,27 @@ impl Attribute {
 
     pub fn set(name: &str, element: Type) -> Self {
         Attribute::new(name, Type::Set(Box::new(element)))
+    }
+
+    /// A nested attribute: an object (or list, set or map of objects) whose attributes are
+    /// declared like the block's own, e.g. `endpoint = { url = "..", ca = ".." }`.
+    pub fn nested(name: &str, nesting: ObjectNesting, attributes: Vec<Attribute>) -> Self {
+        let object = Type::Object(
+            attributes
+                .iter()
+                .map(|a| (a.name.clone(), a.ty.clone()))
+                .collect(),
+        );
+        let ty = match nesting {
+            ObjectNesting::Single => object,
+            ObjectNesting::List => Type::List(Box::new(object)),
+            ObjectNesting::Set => Type::Set(Box::new(object)),
+            ObjectNesting::Map => Type::Map(Box::new(object)),
+        };
+        Attribute {
+            nested: Some((nesting, attributes)),
+            ..Attribute::new(name, ty)
+        }
     }
 
     pub fn map(name: &str, element: Type) -> Self {
@@ -206,8 +239,25 @@ impl Attribute {
     fn to_proto(&self) -> pb::schema::Attribute {
         pb::schema::Attribute {
             name: self.name.clone(),
-            r#type: self.ty.to_json().to_string().into_bytes(),
-            nested_type: None,
+            // A nested attribute describes its type through `nested_type` alone.
+            r#type: if self.nested.is_some() {
+                Vec::new()
+            } else {
+                self.ty.to_json_bytes()
+            },
+            nested_type: self.nested.as_ref().map(|(nesting, attributes)| {
+                use pb::schema::object::NestingMode;
+                pb::schema::Object {
+                    attributes: attributes.iter().map(Attribute::to_proto).collect(),
+                    nesting: match nesting {
+                        ObjectNesting::Single => NestingMode::Single,
+                        ObjectNesting::List => NestingMode::List,
+                        ObjectNesting::Set => NestingMode::Set,
+                        ObjectNesting::Map => NestingMode::Map,
+                    } as i32,
+                    ..Default::default()
+                }
+            }),
             description: self.description.clone(),
             required: self.mode == Mode::Required,
             optional: matches!(self.mode, Mode::Optional | Mode::OptionalComputed),
@@ -305,5 +355,46 @@ impl NestedBlock {
             min_items: self.min_items,
             max_items: self.max_items,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn nested_attributes_carry_their_type_in_nested_type() {
+        let a = Attribute::nested(
+            "rules",
+            ObjectNesting::List,
+            vec![
+                Attribute::string("name").required(),
+                Attribute::int("port").optional(),
+            ],
+        )
+        .optional();
+        let object = Type::Object(BTreeMap::from([
+            ("name".into(), Type::String),
+            ("port".into(), Type::Number),
+        ]));
+        assert_eq!(a.ty, Type::List(Box::new(object)));
+        let proto = a.to_proto();
+        assert!(proto.r#type.is_empty());
+        let nested = proto.nested_type.unwrap();
+        assert_eq!(nested.nesting, pb::schema::object::NestingMode::List as i32);
+        assert_eq!(nested.attributes.len(), 2);
+        assert!(nested.attributes[0].required && !nested.attributes[1].required);
+    }
+
+    #[test]
+    fn plain_attributes_send_type_json() {
+        let proto = Attribute::map("labels", Type::String)
+            .optional()
+            .sensitive()
+            .to_proto();
+        assert_eq!(proto.r#type, br#"["map","string"]"#);
+        assert!(proto.optional && proto.sensitive && !proto.computed);
+        assert_eq!(proto.description_kind, pb::StringKind::Markdown as i32);
     }
 }

@@ -390,3 +390,28 @@ fn timeouts_fall_back_to_defaults() {
         Duration::from_secs(7)
     );
 }
+
+#[test]
+fn nested_attribute_validators_run_with_element_paths() {
+    use super::schema::ObjectNesting;
+    let block = Block::new("").attribute(
+        Attribute::nested(
+            "rules",
+            ObjectNesting::List,
+            vec![Attribute::int("port")
+                .optional()
+                .validate(validators::int_between(1, 65535))],
+        )
+        .optional(),
+    );
+    let rule = |port: i64| Value::Object([("port".to_string(), n(port))].into());
+    let config =
+        Value::Object([("rules".to_string(), Value::List(vec![rule(80), rule(0)]))].into());
+    let mut diags = Diagnostics::new();
+    super::resource::validate_block(&block, &config, &AttrPath::root(), &mut diags);
+    assert_eq!(diags.0.len(), 1);
+    assert_eq!(
+        diags.0[0].path.as_ref().unwrap().to_string(),
+        "rules[1].port"
+    );
+}
