@@ -80,33 +80,19 @@ const LOCAL_ONLY: [&str; 2] = ["timeouts", "wait_for_instances"];
 
 const PUBLIC_IP_ASSIGNMENTS: &[&str] = &["inet4", "dual", "none"];
 
-fn string(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        _ => None,
-    }
-}
-
 fn same_instance_type(a: &Value, b: &Value) -> bool {
-    matches!((string(a), string(b)), (Some(a), Some(b)) if a.trim().eq_ignore_ascii_case(b.trim()))
+    matches!((a.as_str(), b.as_str()), (Some(a), Some(b)) if a.trim().eq_ignore_ascii_case(b.trim()))
 }
 
 fn same_user_data(a: &Value, b: &Value) -> bool {
-    matches!((string(a), string(b)), (Some(a), Some(b)) if convert::same_user_data(a, b))
+    matches!((a.as_str(), b.as_str()), (Some(a), Some(b)) if convert::same_user_data(a, b))
 }
 
 pub(super) fn instance_type_validator() -> impl validators::Validator {
     validators::custom(
         "an instance type as `family.size` (like \"standard.medium\") or an instance type id",
         |v| {
-            string(v).is_some_and(|s| {
+            v.as_str().is_some_and(|s| {
                 is_uuid(s) || super::model::normalize_instance_type_name(s).is_some()
             })
         },
@@ -120,7 +106,7 @@ fn user_data_validator() -> impl validators::Validator {
             convert::USER_DATA_MAX
         ),
         |v| {
-            string(v).is_some_and(|s| {
+            v.as_str().is_some_and(|s| {
                 !s.is_empty() && convert::encode_user_data(s).len() <= convert::USER_DATA_MAX
             })
         },
@@ -441,8 +427,8 @@ impl Resource for InstancePoolResource {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         use crate::plugin::resource::attr;
-        let min = int(attr(config, "min_available"));
-        if let (Some(min), Some(size)) = (min, int(attr(config, "size"))) {
+        let min = attr(config, "min_available").as_i64();
+        if let (Some(min), Some(size)) = (min, attr(config, "size").as_i64()) {
             if min > size {
                 diags.error_at(
                     AttrPath::attrs(&["min_available"]),
@@ -462,7 +448,7 @@ impl Resource for InstancePoolResource {
                 plan.set_planned("zone", Value::String(data.default_zone.clone()));
             }
         }
-        if creating && int(plan.planned("size")) == Some(0) {
+        if creating && plan.planned("size").as_i64() == Some(0) {
             diags.error_at(
                 AttrPath::attrs(&["size"]),
                 "Invalid value for size",
@@ -471,17 +457,17 @@ impl Resource for InstancePoolResource {
         }
         // Resolve the instance type now: typos fail at plan, and an id spelled differently
         // from the prior state (name vs id) is recognised as the same type.
-        let wanted = string(plan.planned("instance_type")).map(str::to_string);
-        let zone = string(plan.planned("zone")).map(str::to_string);
+        let wanted = plan.planned("instance_type").as_str().map(str::to_string);
+        let zone = plan.planned("zone").as_str().map(str::to_string);
         let prior_type = plan.prior("instance_type").clone();
         match (wanted, zone, data.and_then(|d| d.exoscale().ok())) {
             (Some(wanted), Some(zone), Some(client))
-                if creating || string(&prior_type) != Some(wanted.as_str()) =>
+                if creating || prior_type.as_str() != Some(wanted.as_str()) =>
             {
                 match self.resolve_type(client, &zone, &wanted).await {
                     Ok(found) => {
                         let prior_id = plan.prior("instance_type_id").clone();
-                        if !creating && string(&prior_id) == Some(found.id.as_str()) {
+                        if !creating && prior_id.as_str() == Some(found.id.as_str()) {
                             plan.set_planned("instance_type", prior_type);
                         }
                         plan.set_planned("instance_type_id", Value::String(found.id));
@@ -489,14 +475,20 @@ impl Resource for InstancePoolResource {
                     Err(d) => diags.extend(d),
                 }
             }
-            (Some(wanted), ..) if !creating && string(&prior_type) == Some(wanted.as_str()) => {}
+            (Some(wanted), ..) if !creating && prior_type.as_str() == Some(wanted.as_str()) => {}
             _ => plan.set_planned("instance_type_id", Value::Unknown(Default::default())),
         }
         if creating {
             return diags;
         }
-        let before = string(plan.prior("public_ip_assignment")).map(str::to_string);
-        let after = string(plan.planned("public_ip_assignment")).map(str::to_string);
+        let before = plan
+            .prior("public_ip_assignment")
+            .as_str()
+            .map(str::to_string);
+        let after = plan
+            .planned("public_ip_assignment")
+            .as_str()
+            .map(str::to_string);
         if let (Some(before), Some(after)) = (&before, &after) {
             if before != after && (before == "none" || after == "none") {
                 plan.replace_on("public_ip_assignment");
@@ -523,9 +515,9 @@ impl Resource for InstancePoolResource {
         let api_change = without(&plan.planned, &ignored) != without(&plan.prior, &ignored);
         if api_change {
             let error = managed_pool_error(
-                string(plan.prior("id")),
-                string(plan.prior("manager_id")),
-                string(plan.prior("manager_type")),
+                plan.prior("id").as_str(),
+                plan.prior("manager_id").as_str(),
+                plan.prior("manager_type").as_str(),
                 "changed",
             );
             diags.extend(error.unwrap_or_default());

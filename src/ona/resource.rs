@@ -161,10 +161,7 @@ fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
 
 /// min_size <= max_size when both are known: one diagnostic on each path.
 fn check_size_order(config: &Value, diags: &mut Diagnostics) {
-    let known = |name| match attr(config, name) {
-        Value::Number(n) => n.as_i64(),
-        _ => None,
-    };
+    let known = |name| attr(config, name).as_i64();
     if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
         if min > max {
             let detail = format!(

@@ -65,26 +65,19 @@ fn string_check(
     move |v| matches!(v, Value::String(s) if check(s))
 }
 
-fn int_of(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        _ => None,
-    }
-}
-
 pub fn integer() -> impl Validator {
-    custom("a whole number", |v| int_of(v).is_some())
+    custom("a whole number", |v| v.as_i64().is_some())
 }
 
 pub fn int_between(min: i64, max: i64) -> impl Validator {
     custom(format!("a whole number from {min} to {max}"), move |v| {
-        int_of(v).is_some_and(|n| (min..=max).contains(&n))
+        v.as_i64().is_some_and(|n| (min..=max).contains(&n))
     })
 }
 
 pub fn int_at_least(min: i64) -> impl Validator {
     custom(format!("a whole number of at least {min}"), move |v| {
-        int_of(v).is_some_and(|n| n >= min)
+        v.as_i64().is_some_and(|n| n >= min)
     })
 }
 

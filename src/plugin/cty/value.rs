@@ -93,6 +93,22 @@ impl Value {
         }
     }
 
+    /// The text of a known string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A known number that is a whole number in i64 range.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+
     /// An object's attribute (looking through a dynamic wrapper).
     pub fn get_attr(&self, name: &str) -> Option<&Value> {
         match self {
