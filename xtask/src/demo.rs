@@ -39,20 +39,26 @@ struct Step {
 const STEPS: &[Step] = &[
     Step {
         name: "create",
-        args: &["apply", "-auto-approve"],
+        args: &["apply", "-auto-approve", "-input=false"],
     },
     Step {
         name: "scale to 4",
-        args: &["apply", "-auto-approve", "-var", "size=4"],
+        args: &["apply", "-auto-approve", "-input=false", "-var", "size=4"],
     },
     Step {
         // -detailed-exitcode: 0 = no changes, 2 = changes (here a provider bug).
         name: "plan again: no changes",
-        args: &["plan", "-detailed-exitcode", "-var", "size=4"],
+        args: &[
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-var",
+            "size=4",
+        ],
     },
     Step {
         name: "destroy",
-        args: &["destroy", "-auto-approve", "-var", "size=4"],
+        args: &["destroy", "-auto-approve", "-input=false", "-var", "size=4"],
     },
 ];
 
@@ -85,7 +91,14 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     )?;
     let mut timings = Vec::new();
     for step in STEPS {
-        let label = format!("{}: terraform {}", step.name, step.args.join(" "));
+        // -input=false only keeps Terraform from ever prompting: no news for the reader.
+        let shown: Vec<&str> = step
+            .args
+            .iter()
+            .copied()
+            .filter(|arg| *arg != "-input=false")
+            .collect();
+        let label = format!("{}: terraform {}", step.name, shown.join(" "));
         let seconds = Instant::now();
         run::step(&label, || run_step(&terraform, &sandbox, step))?;
         timings.push(format!(
@@ -214,7 +227,7 @@ impl Terraform {
         })
     }
 
-    /// Runs `terraform <args> -no-color -input=false`, printing progress lines as they come
+    /// Runs `terraform <args> -no-color`, printing progress lines as they come
     /// (every line with `--verbose`), and interrupts it after TERRAFORM_TIMEOUT.
     fn run(&self, args: &[&str]) -> Result<Outcome, String> {
         // One file for stdout and stderr keeps their lines in order.
@@ -225,7 +238,7 @@ impl Terraform {
             .map_err(|e| format!("cannot share {}: {e}", self.log.display()))?;
         let mut cmd = terraform_env::terraform_command(&self.cli, &self.workdir, &self.cli_config);
         cmd.args(args)
-            .args(["-no-color", "-input=false"])
+            .arg("-no-color")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
@@ -282,15 +295,17 @@ impl Tail {
             return;
         }
         self.everything.push_str(&String::from_utf8_lossy(&bytes));
-        let Some(end) = self.everything.rfind('\n') else {
+        // Only whole lines: Terraform may be in the middle of writing the last one.
+        let complete = self.everything.rfind('\n').map_or(0, |i| i + 1);
+        if complete <= self.printed {
             return;
-        };
-        for line in self.everything[self.printed..end].lines() {
+        }
+        for line in self.everything[self.printed..complete].lines() {
             if all || is_progress(line) {
                 println!("    {line}");
             }
         }
-        self.printed = end + 1;
+        self.printed = complete;
     }
 }
 
