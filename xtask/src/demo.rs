@@ -99,12 +99,12 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
             .filter(|arg| *arg != "-input=false")
             .collect();
         let label = format!("{}: terraform {}", step.name, shown.join(" "));
-        let seconds = Instant::now();
+        let step_start = Instant::now();
         run::step(&label, || run_step(&terraform, &sandbox, step))?;
         timings.push(format!(
             "{} {:.1} s",
             step.name,
-            seconds.elapsed().as_secs_f64()
+            step_start.elapsed().as_secs_f64()
         ));
     }
     println!(
@@ -115,11 +115,16 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one step and prints its summary: Terraform's verdict, the outputs and the API calls.
+/// Runs one step and prints its summary: Terraform's verdict, the outputs and the API calls
+/// (those also when it failed).
 fn run_step(terraform: &Terraform, sandbox: &SandboxProcess, step: &Step) -> Result<(), String> {
     let before = sandbox.routes()?.len();
     let outcome = terraform.run(step.args)?;
+    let routes = sandbox.routes()?;
+    let calls = routes.get(before..).unwrap_or_default();
+    let calls = format!("API calls ({}): {}", calls.len(), count_routes(calls));
     if outcome.code != Some(0) {
+        println!("    {calls}");
         if !terraform.verbose {
             println!("{}", indent(&outcome.output));
         }
@@ -132,9 +137,7 @@ fn run_step(terraform: &Terraform, sandbox: &SandboxProcess, step: &Step) -> Res
     for line in summary(&outcome.output) {
         println!("    {line}");
     }
-    let routes = sandbox.routes()?;
-    let calls = routes.get(before..).unwrap_or_default();
-    println!("    API calls ({}): {}", calls.len(), count_routes(calls));
+    println!("    {calls}");
     Ok(())
 }
 
