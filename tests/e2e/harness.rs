@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 /// Every Terraform version the provider is tested with: the newest and our oldest (6.0).
 pub const TERRAFORM_VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
 
-/// The provider's source address in test configurations.
-pub const PROVIDER_SOURCE: &str = "terraform.local/pools/pools";
+pub use terraform_env::PROVIDER_SOURCE;
+
+#[path = "terraform_env.rs"]
+mod terraform_env;
 
 /// How long one Terraform command may take before it is killed.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -133,16 +135,7 @@ impl Drop for TempDir {
 
 /// The CLI configuration that makes Terraform load `provider` (no `init` needed).
 pub fn cli_config(provider: &Path) -> String {
-    let dir = provider.parent().unwrap_or(Path::new("/"));
-    assert_eq!(
-        provider.file_name().and_then(|n| n.to_str()),
-        Some("terraform-provider-pools"),
-        "dev_overrides finds the provider by its file name"
-    );
-    format!(
-        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = {:?}\n  }}\n  direct {{}}\n}}\n",
-        dir.display().to_string()
-    )
+    terraform_env::cli_config(provider).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A Terraform working directory wired to the provider under test.
@@ -190,20 +183,9 @@ impl Workspace {
     /// Runs `terraform <args>` here with a clean environment: only PATH and TMPDIR are
     /// inherited, so no stray TF_* variable or ~/.terraformrc changes what is tested.
     pub fn terraform(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(&self.terraform.path);
-        cmd.args(args)
-            .current_dir(self.path())
-            .env_clear()
-            .env("HOME", self.path())
-            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1");
-        for key in ["PATH", "TMPDIR"] {
-            if let Some(value) = std::env::var_os(key) {
-                cmd.env(key, value);
-            }
-        }
-        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let mut cmd =
+            terraform_env::terraform_command(&self.terraform.path, self.path(), &self.cli_config);
+        cmd.args(args).envs(self.env.iter().map(|(k, v)| (k, v)));
         run(cmd, self.timeout)
     }
 }

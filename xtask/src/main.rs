@@ -4,7 +4,9 @@
 //! cargo, python3/pip and tar for the real work.
 
 mod bench;
+mod demo;
 mod run;
+mod sandbox;
 mod test;
 mod tools;
 
@@ -15,7 +17,9 @@ use std::process::ExitCode;
 struct Task {
     name: &'static str,
     about: &'static str,
-    run: fn(&Repo) -> Result<(), String>,
+    /// The flags it accepts; it gets the ones given.
+    flags: &'static [&'static str],
+    run: fn(&Repo, &[String]) -> Result<(), String>,
 }
 
 /// Every task; new ones (demo, docs) are one entry each.
@@ -23,12 +27,14 @@ const TASKS: &[Task] = &[
     Task {
         name: "test",
         about: "the one test command: fmt, clippy, install-tools, release build, cargo test",
-        run: test::run,
+        flags: &[],
+        run: |repo, _| test::run(repo),
     },
     Task {
         name: "docs",
         about: "regenerate docs/ from the provider's schema and examples/",
-        run: |repo| {
+        flags: &[],
+        run: |repo, _| {
             run::step("docs", || {
                 let mut cargo = std::process::Command::new(env!("CARGO"));
                 cargo
@@ -42,12 +48,20 @@ const TASKS: &[Task] = &[
     Task {
         name: "bench",
         about: "benchmarks against a Go reference provider (results: docs/performance.md)",
-        run: bench::run,
+        flags: &[],
+        run: |repo, _| bench::run(repo),
     },
     Task {
         name: "install-tools",
         about: "install the test tools (Python packages, Terraform CLIs) into .tools/",
-        run: |repo| tools::install(repo).map(|_| ()),
+        flags: &[],
+        run: |repo, _| tools::install(repo).map(|_| ()),
+    },
+    Task {
+        name: "demo",
+        about: "build, start the sandbox, apply examples/demo (create, scale, destroy) [--verbose]",
+        flags: &["--verbose"],
+        run: demo::run,
     },
 ];
 
@@ -66,11 +80,15 @@ fn main() -> ExitCode {
         print_usage();
         return ExitCode::FAILURE;
     };
-    if args.len() > 1 {
-        eprintln!("xtask: `{name}` takes no arguments (got {:?})", &args[1..]);
+    let flags = &args[1..];
+    if let Some(unknown) = flags.iter().find(|f| !task.flags.contains(&f.as_str())) {
+        eprintln!(
+            "xtask: `{name}` does not take `{unknown}` (it takes: {:?})",
+            task.flags
+        );
         return ExitCode::FAILURE;
     }
-    let result = Repo::locate().and_then(|repo| (task.run)(&repo));
+    let result = Repo::locate().and_then(|repo| (task.run)(&repo, flags));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

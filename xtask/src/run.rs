@@ -1,7 +1,17 @@
 //! Running external commands loudly: every failure says which command failed and how.
 
+use crate::Repo;
 use std::process::{Command, Output};
 use std::time::Instant;
+
+/// The cargo that runs this task (as cargo sets $CARGO), in the repository root, building
+/// into the one target dir every task and test shares, so no step rebuilds another's work.
+pub fn cargo(repo: &Repo) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(&repo.root)
+        .env("CARGO_TARGET_DIR", &repo.target_dir);
+    cmd
+}
 
 /// Renders a command as a person would type it, for messages.
 pub fn describe(cmd: &Command) -> String {

@@ -6,18 +6,17 @@
 use crate::run;
 use crate::tools;
 use crate::Repo;
-use std::process::Command;
 use std::time::Instant;
 
 pub fn run(repo: &Repo) -> Result<(), String> {
     let start = Instant::now();
     run::step("cargo fmt --all --check", || {
-        run::status(cargo(repo).args(["fmt", "--all", "--check"]))
+        run::status(run::cargo(repo).args(["fmt", "--all", "--check"]))
     })?;
     run::step(
         "cargo clippy --workspace --all-targets -- -D warnings",
         || {
-            run::status(cargo(repo).args([
+            run::status(run::cargo(repo).args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -29,12 +28,12 @@ pub fn run(repo: &Repo) -> Result<(), String> {
     )?;
     let tools = run::step("install-tools", || tools::install(repo))?;
     run::step("cargo build --release --workspace --bins", || {
-        run::status(cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
+        run::status(run::cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
     })?;
     let release = repo.target_dir.join("release");
     run::step("cargo test --workspace --no-fail-fast", || {
         run::status(
-            cargo(repo)
+            run::cargo(repo)
                 .args(["test", "--workspace", "--no-fail-fast"])
                 .env(
                     "POOLS_PROVIDER_BIN",
@@ -47,13 +46,4 @@ pub fn run(repo: &Repo) -> Result<(), String> {
     })?;
     println!("all steps passed in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
-}
-
-/// The cargo that runs this task (as cargo sets $CARGO), in the repository root, building
-/// into the one target dir whose release binaries the tests are pointed at.
-fn cargo(repo: &Repo) -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.current_dir(&repo.root)
-        .env("CARGO_TARGET_DIR", &repo.target_dir);
-    cmd
 }
