@@ -163,10 +163,12 @@ fn describe(a: &Attribute) -> String {
             add(format!("Must be {allowed}."));
         }
     }
-    if let Some(default) = &a.default {
+    // Descriptions that already state the default or the replacement are not repeated.
+    let stated = a.description.to_ascii_lowercase();
+    if let Some(default) = a.default.as_ref().filter(|_| !stated.contains("default:")) {
         add(format!("Default: `{}`.", show(default)));
     }
-    if a.requires_replace {
+    if a.requires_replace && !stated.contains("replace") && !stated.contains("forces a new") {
         add("Changing this forces a new resource to be created.".to_string());
     }
     if let Some(message) = &a.deprecation {
