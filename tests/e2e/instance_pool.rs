@@ -299,6 +299,7 @@ fn full_lifecycle_with_terraform_1_15() {
     // Deleted behind Terraform's back: the plan re-creates it.
     bed.delete_out_of_band("de-fra-1", &new_id);
     bed.plan_with_changes()
+        .assert_output_contains("has been deleted")
         .assert_output_contains("will be created")
         .assert_output_contains("1 to add, 0 to change, 0 to destroy");
     bed.apply();
@@ -326,7 +327,7 @@ fn smoke_lifecycle_with_terraform_1_0() {
     bed.assert_sandbox_empty();
 }
 
-/// Every value here breaks one rule of the schema; each error must point at its attribute.
+/// Every value here breaks one rule of the schema.
 const INVALID: &str = r#"resource "pools_instance_pool" "bad" {
   name = "bad"
   zone = "mars-1"
@@ -336,19 +337,37 @@ const INVALID: &str = r#"resource "pools_instance_pool" "bad" {
   disk_size = 5
   instance_prefix = "a-prefix-far-longer-than-thirty-characters"
   public_ip_assignment = "ipv5"
+  security_group_ids = ["not-a-group"]
 }
 "#;
 
-/// The source lines Terraform quotes under each diagnostic: it quotes a line only when the
-/// diagnostic carries that attribute's path.
-const INVALID_LINES: [&str; 7] = [
-    "zone = \"mars-1\"",
-    "size = -1",
-    "instance_type = \"huge\"",
-    "template_id = \"not-a-uuid\"",
-    "disk_size = 5",
-    "instance_prefix = \"a-prefix-far-longer-than-thirty-characters\"",
-    "public_ip_assignment = \"ipv5\"",
+/// Each error of INVALID: its summary, the source line Terraform quotes under it (it quotes
+/// a line only when the diagnostic carries that attribute's path) and the rule it names.
+const INVALID_ERRORS: [(&str, &str, &str); 8] = [
+    ("zone", "zone = \"mars-1\"", "\"ch-gva-2\", \"ch-dk-2\""),
+    ("size", "size = -1", "at least 0"),
+    ("instance_type", "instance_type = \"huge\"", "`family.size`"),
+    (
+        "template_id",
+        "template_id = \"not-a-uuid\"",
+        "must be a UUID",
+    ),
+    ("disk_size", "disk_size = 5", "from 10 to 51200"),
+    (
+        "instance_prefix",
+        "instance_prefix = \"a-prefix-far-longer-than-thirty-characters\"",
+        "1 to 30 characters",
+    ),
+    (
+        "public_ip_assignment",
+        "public_ip_assignment = \"ipv5\"",
+        "\"inet4\", \"dual\", \"none\"",
+    ),
+    (
+        "security_group_ids",
+        "security_group_ids = [\"not-a-group\"]",
+        "\"not-a-group\"",
+    ),
 ];
 
 #[test]
@@ -362,14 +381,23 @@ fn invalid_inputs_fail_at_validate_and_plan_without_api_calls() {
         ] {
             let run = bed.step(command);
             run.assert_failure();
-            for line in INVALID_LINES {
-                run.assert_output_contains(line);
+            let output = run.output();
+            assert_eq!(
+                output.matches("Error: ").count(),
+                INVALID_ERRORS.len(),
+                "one error per invalid attribute:\n{run}"
+            );
+            for (attribute, line, rule) in INVALID_ERRORS {
+                // The error's own block: from its summary to the next error.
+                let block = output
+                    .split("Error: ")
+                    .find(|b| b.contains(line))
+                    .unwrap_or_else(|| panic!("no error quotes `{line}`:\n{run}"));
+                assert!(
+                    block.contains(attribute) && block.contains(rule),
+                    "the error at `{line}` must name {attribute} and {rule:?}:\n{block}"
+                );
             }
-            // The allowed values are named.
-            run.assert_output_contains("ch-gva-2")
-                .assert_output_contains("inet4")
-                .assert_output_contains("10")
-                .assert_output_contains("51200");
             assert_eq!(
                 bed.sandbox.requests().all(),
                 Vec::new(),
@@ -553,6 +581,8 @@ fn a_failed_create_operation_leaves_a_tainted_pool_that_destroy_removes() {
         .as_str()
         .unwrap_or_else(|| panic!("no id in state: {state}"));
     assert_eq!(bed.pool_size("ch-gva-2", id), Some(1), "the pool exists");
+    bed.plan_with_changes()
+        .assert_output_contains("is tainted, so must be replaced");
 
     bed.step(DESTROY).assert_success();
     assert_eq!(bed.mutations(), ["delete-instance-pool"]);
