@@ -5,6 +5,8 @@
 
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/instance_pool.rs"]
+mod instance_pool;
 #[path = "e2e/protocol.rs"]
 mod protocol;
 #[path = "e2e/selftest.rs"]
