@@ -43,8 +43,10 @@ impl fmt::Display for OperationError {
             OperationError::Api(e) => e.fmt(f),
             OperationError::Unsuccessful(op) => {
                 write!(f, "{SERVICE}: operation {}", op.id)?;
-                if let Some(command) = op.reference.as_ref().and_then(|r| r.command.as_deref()) {
-                    write!(f, " ({command})")?;
+                // The reference names the object the operation acts on (its `command` is only
+                // how to fetch that object, so it is not shown: it read like a failed read).
+                if let Some(id) = op.reference.as_ref().and_then(|r| r.id.as_deref()) {
+                    write!(f, " on {id}")?;
                 }
                 write!(f, " ended in {}", op.state.as_str())?;
                 if let Some(reason) = &op.reason {
@@ -610,7 +612,7 @@ mod tests {
     #[tokio::test]
     async fn wait_operation_polls_to_success_or_names_the_failure() {
         let success = r#"{"id":"o1","state":"success","reference":{"id":"p1"}}"#;
-        let failure = r#"{"id":"o1","state":"failure","reason":"busy","message":"no capacity","reference":{"command":"scale-instance-pool"}}"#;
+        let failure = r#"{"id":"o1","state":"failure","reason":"busy","message":"no capacity","reference":{"id":"p1","command":"get-instance-pool"}}"#;
         let (server, client) = client(vec![
             reply(200, PENDING),
             reply(200, success),
@@ -635,7 +637,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Exoscale API: operation o1 (scale-instance-pool) ended in failure (reason: busy): no capacity"
+            "Exoscale API: operation o1 on p1 ended in failure (reason: busy): no capacity"
         );
     }
 
