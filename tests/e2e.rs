@@ -9,3 +9,5 @@ mod harness;
 mod protocol;
 #[path = "e2e/selftest.rs"]
 mod selftest;
+#[path = "e2e/warm_pool.rs"]
+mod warm_pool;
