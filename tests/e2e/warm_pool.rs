@@ -128,6 +128,13 @@ fn assert_says(run: &Run, phrase: &str) {
     );
 }
 
+/// The run logged at trace level (so the check means something) and never shows `token`.
+fn assert_no_token(run: &Run, token: &str) {
+    run.assert_output_contains("[TRACE]")
+        .assert_output_contains("provider.terraform-provider-pools");
+    assert!(!run.output().contains(token), "the token leaked:\n{run}");
+}
+
 fn apply(ws: &Workspace) -> Run {
     ws.terraform(&["apply", "-auto-approve", "-no-color", "-input=false"])
 }
@@ -412,6 +419,54 @@ fn an_existing_pool_gives_the_import_hint_and_an_import_block_adopts_it() {
 }
 
 #[test]
+fn an_import_block_can_generate_the_configuration() {
+    let backend = Backend::start();
+    let existing = backend
+        .runtime
+        .block_on(
+            backend
+                .client()
+                .create_warm_pool(PROJECT_ID, CLASS_LARGE_ID, 0, 4),
+        )
+        .expect("CreateWarmPool")
+        .id;
+    backend.take_routes();
+
+    let ws = backend.workspace(&terraform(NEWEST));
+    let import = format!("\nimport {{\n  to = {RESOURCE}\n  id = \"{existing}\"\n}}\n");
+    ws.write("main.tf", &main_tf(&import));
+    let run = ws.terraform(&[
+        "plan",
+        "-no-color",
+        "-input=false",
+        "-generate-config-out=generated.tf",
+    ]);
+    run.assert_success()
+        .assert_output_contains("1 to import, 0 to add, 0 to change, 0 to destroy");
+    let generated = std::fs::read_to_string(ws.path().join("generated.tf"))
+        .unwrap_or_else(|e| panic!("no generated.tf ({e}):\n{run}"));
+    for line in [
+        format!("project_id = \"{PROJECT_ID}\""),
+        format!("environment_class_id = \"{CLASS_LARGE_ID}\""),
+        "min_size = 0".to_string(),
+        "max_size = 4".to_string(),
+    ] {
+        let flat = generated.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&line),
+            "generated.tf lacks `{line}`:\n{generated}"
+        );
+    }
+
+    apply(&ws)
+        .assert_success()
+        .assert_output_contains("1 imported, 0 added, 0 changed, 0 destroyed");
+    assert_calls("import", &backend.take_routes(), &[]);
+    assert_eq!(id_in_state(&ws, RESOURCE), existing);
+    assert_plan_clean(&ws);
+}
+
+#[test]
 fn data_sources_find_a_pool_by_project_and_class_and_list_pools() {
     let backend = Backend::start();
     let ws = backend.workspace(&terraform(NEWEST));
@@ -564,7 +619,7 @@ fn a_bad_token_fails_with_unauthenticated_and_never_shows_the_token() {
             &run,
             "ListWarmPools answered 401 Unauthorized (unauthenticated): invalid bearer token",
         );
-        assert!(!run.output().contains(TOKEN), "the token leaked:\n{run}");
+        assert_no_token(&run, TOKEN);
         let routes = backend.take_routes();
         assert_eq!(routes, ["ListWarmPools"], "an auth failure is not retried");
 
@@ -585,7 +640,7 @@ fn a_bad_token_fails_with_unauthenticated_and_never_shows_the_token() {
             &run,
             "CreateWarmPool answered 401 Unauthorized (unauthenticated): invalid bearer token",
         );
-        assert!(!run.output().contains(TOKEN), "the token leaked:\n{run}");
+        assert_no_token(&run, TOKEN);
         assert_eq!(backend.take_routes(), ["CreateWarmPool"]);
         assert_eq!(backend.pool_count(), 0);
         if ws.path().join("terraform.tfstate").exists() {
