@@ -106,9 +106,14 @@ fn assert_calls(step: &str, routes: &[&'static str], expected: &[&str]) {
     );
 }
 
+/// A configuration whose provider takes everything from the environment.
 fn main_tf(body: &str) -> String {
+    main_tf_with_provider("provider \"pools\" {}\n", body)
+}
+
+fn main_tf_with_provider(provider: &str, body: &str) -> String {
     format!(
-        "terraform {{\n  required_providers {{\n    pools = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\nprovider \"pools\" {{}}\n{body}"
+        "terraform {{\n  required_providers {{\n    pools = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\n{provider}{body}"
     )
 }
 
@@ -627,12 +632,8 @@ fn a_bad_token_fails_with_unauthenticated_and_never_shows_the_token() {
         let ws = backend.workspace(tf).env("TF_LOG", "trace");
         let provider =
             format!("\nprovider \"pools\" {{\n  ona {{\n    token = \"{TOKEN}\"\n  }}\n}}\n");
-        let body = provider + &pool_block("w", PROJECT_ID, CLASS_SMALL_ID, "");
-        // This config sets its own provider block.
-        ws.write(
-            "main.tf",
-            &main_tf(&body).replacen("provider \"pools\" {}\n", "", 1),
-        );
+        let body = pool_block("w", PROJECT_ID, CLASS_SMALL_ID, "");
+        ws.write("main.tf", &main_tf_with_provider(&provider, &body));
         let run = apply(&ws);
         run.assert_failure()
             .assert_output_contains("Cannot create the warm pool");
