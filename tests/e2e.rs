@@ -11,3 +11,5 @@ mod instance_pool;
 mod protocol;
 #[path = "e2e/selftest.rs"]
 mod selftest;
+#[path = "e2e/warm_pool.rs"]
+mod warm_pool;
