@@ -114,6 +114,9 @@ impl fmt::Display for ApiError {
                     write!(f, " ({code})")?;
                 }
                 write!(f, ": {}", self.message)?;
+                if matches!(status, 401 | 403) {
+                    write!(f, " (check the {service} credentials given to the provider, in its configuration or environment)")?;
+                }
             }
             (_, None) => write!(f, "{service}: {request} failed: {}", self.message)?,
         }
