@@ -113,6 +113,16 @@ impl Harness {
         state
     }
 
+    /// How many requests the sandbox served for `route` (e.g. `scale-instance-pool`).
+    pub fn calls(&self, route: &str) -> usize {
+        self.sandbox
+            .requests()
+            .routes()
+            .iter()
+            .filter(|r| **r == route)
+            .count()
+    }
+
     pub async fn read(&self, resource: &dyn AnyResource, state: &Value) -> (Value, Diagnostics) {
         resource.read(&self.ctx, state.clone()).await
     }
@@ -134,6 +144,14 @@ impl Harness {
 /// An object value from (name, value) pairs: `object([("name", s("web")), ("size", n(2))])`.
 pub fn object<const N: usize>(attrs: [(&str, Value); N]) -> Value {
     Value::Object(attrs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// The `id` of a state value; panics when there is none.
+pub fn id_of(state: &Value) -> String {
+    match crate::plugin::resource::attr(state, "id") {
+        Value::String(id) => id.clone(),
+        other => panic!("state has no id: {other:?}"),
+    }
 }
 
 pub fn s(text: &str) -> Value {

@@ -11,7 +11,7 @@ use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::resource::{attr, data_source, resource, AnyResource};
 use crate::provider::ProviderData;
-use crate::testing::{n, object, s, Harness};
+use crate::testing::{id_of, n, object, s, Harness};
 
 fn pool_resource() -> Box<dyn AnyResource> {
     resource(InstancePoolResource::default())
@@ -44,22 +44,6 @@ fn set(items: &[&str]) -> Value {
 
 fn map(items: &[(&str, &str)]) -> Value {
     Value::Map(items.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
-}
-
-fn id_of(state: &Value) -> String {
-    match attr(state, "id") {
-        Value::String(id) => id.clone(),
-        other => panic!("state has no id: {other:?}"),
-    }
-}
-
-fn count(h: &Harness, route: &str) -> usize {
-    h.sandbox
-        .requests()
-        .routes()
-        .iter()
-        .filter(|r| **r == route)
-        .count()
 }
 
 fn has_error_at(diags: &Diagnostics, name: &str) -> bool {
@@ -106,7 +90,7 @@ async fn create_then_plan_again_is_empty_and_refresh_is_stable() {
     let h = Harness::start().await;
     let r = pool_resource();
     let state = h.converge(&*r, &Value::Null, &full_config()).await;
-    assert_eq!(count(&h, "create-instance-pool"), 1);
+    assert_eq!(h.calls("create-instance-pool"), 1);
     assert_eq!(attr(&state, "zone"), &s("ch-gva-2"));
     assert_eq!(attr(&state, "state"), &s("running"));
     assert_eq!(
@@ -134,9 +118,9 @@ async fn size_only_change_is_exactly_one_scale() {
     let state = h.converge(&*r, &Value::Null, &config(&[])).await;
     h.sandbox.requests().clear();
     let grown = h.converge(&*r, &state, &config(&[("size", n(3))])).await;
-    assert_eq!(count(&h, "scale-instance-pool"), 1);
-    assert_eq!(count(&h, "update-instance-pool"), 0);
-    assert_eq!(count(&h, "reset-instance-pool-field"), 0);
+    assert_eq!(h.calls("scale-instance-pool"), 1);
+    assert_eq!(h.calls("update-instance-pool"), 0);
+    assert_eq!(h.calls("reset-instance-pool-field"), 0);
     assert_eq!(attr(&grown, "size"), &n(3));
     assert_eq!(id_of(&grown), id_of(&state));
     assert_no_changes(&h, &grown, &config(&[("size", n(3))])).await;
@@ -154,8 +138,8 @@ async fn other_changes_are_one_update_and_removals_are_resets() {
         ("description", s("now described")),
     ]);
     let state = h.converge(&*r, &state, &changed).await;
-    assert_eq!(count(&h, "update-instance-pool"), 1);
-    assert_eq!(count(&h, "scale-instance-pool"), 0);
+    assert_eq!(h.calls("update-instance-pool"), 1);
+    assert_eq!(h.calls("scale-instance-pool"), 0);
     assert_eq!(attr(&state, "description"), &s("now described"));
     assert_no_changes(&h, &state, &changed).await;
 
@@ -170,7 +154,7 @@ async fn other_changes_are_one_update_and_removals_are_resets() {
         .map(|q| q.path.rsplit('/').next().unwrap_or_default().to_string())
         .collect();
     assert_eq!(resets, vec!["description", "labels"]);
-    assert_eq!(count(&h, "update-instance-pool"), 0);
+    assert_eq!(h.calls("update-instance-pool"), 0);
     assert_eq!(attr(&state, "labels"), &Value::Null);
     assert_no_changes(&h, &state, &config(&[])).await;
 }
@@ -210,7 +194,7 @@ async fn instance_type_spelling_never_makes_a_diff() {
     h.sandbox.requests().clear();
     let bigger = config(&[("instance_type", s("standard.medium"))]);
     let state = h.converge(&*r, &state, &bigger).await;
-    assert_eq!(count(&h, "update-instance-pool"), 1);
+    assert_eq!(h.calls("update-instance-pool"), 1);
     assert_eq!(
         attr(&state, "instance_type_id"),
         &s(fx::INSTANCE_TYPE_MEDIUM)
@@ -289,7 +273,7 @@ async fn destroy_deletes_and_waits_until_gone() {
     let (after, diags) = h.apply(&*r, &state, &Value::Null).await;
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(after, Value::Null);
-    assert_eq!(count(&h, "delete-instance-pool"), 1);
+    assert_eq!(h.calls("delete-instance-pool"), 1);
     // Only the sandbox's fixed SKS-managed pool is left.
     assert_eq!(h.sandbox.shared.exoscale.pool_count(), before);
 }
@@ -403,7 +387,7 @@ async fn validation_names_paths_and_calls_nothing() {
         "{}",
         plan.diagnostics
     );
-    assert_eq!(count(&h, "create-instance-pool"), 0);
+    assert_eq!(h.calls("create-instance-pool"), 0);
     assert!(
         h.sandbox
             .requests()
@@ -488,8 +472,8 @@ async fn ssh_keys_and_user_data_round_trip_and_clear() {
     h.sandbox.requests().clear();
     let state = h.converge(&*r, &state, &config(&[])).await;
     // The API has no reset for `ssh-keys`: one update clears it; user data is reset.
-    assert_eq!(count(&h, "update-instance-pool"), 1);
-    assert_eq!(count(&h, "reset-instance-pool-field"), 1);
+    assert_eq!(h.calls("update-instance-pool"), 1);
+    assert_eq!(h.calls("reset-instance-pool-field"), 1);
     assert_eq!(attr(&state, "ssh_keys"), &Value::Null);
     assert_eq!(attr(&state, "user_data"), &Value::Null);
     assert_no_changes(&h, &state, &config(&[])).await;

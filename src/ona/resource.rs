@@ -641,7 +641,7 @@ impl Resource for WarmPoolResource {
 mod tests {
     use super::*;
     use crate::plugin::resource::{resource, AnyResource};
-    use crate::testing::{n, s, Harness};
+    use crate::testing::{id_of, n, s, Harness};
     use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID, SNAPSHOT_ID};
     use pools_sandbox::FaultRule;
 
@@ -656,22 +656,6 @@ mod tests {
 
     fn get<'a>(state: &'a Value, name: &str) -> &'a Value {
         attr(state, name)
-    }
-
-    fn id_of(state: &Value) -> String {
-        match get(state, "id") {
-            Value::String(id) => id.clone(),
-            other => panic!("no id in state: {other:?}"),
-        }
-    }
-
-    fn calls(h: &Harness, route: &str) -> usize {
-        h.sandbox
-            .requests()
-            .routes()
-            .iter()
-            .filter(|r| **r == route)
-            .count()
     }
 
     fn errors(diags: &Diagnostics) -> String {
@@ -707,7 +691,7 @@ mod tests {
         assert_eq!(get(&state, "max_size"), &n(1));
         assert!(matches!(get(&state, "created_at"), Value::String(_)));
         // Sent explicitly: the create carries both sizes.
-        assert_eq!(calls(&h, "CreateWarmPool"), 1);
+        assert_eq!(h.calls("CreateWarmPool"), 1);
 
         let replan = h.plan(&*r, &state, &cfg).await;
         assert_eq!(replan.planned, state);
@@ -765,7 +749,7 @@ mod tests {
         let (state, diags) = h.apply(&*r, &state, &plan.planned).await;
         assert!(!diags.has_errors(), "{diags}");
         let routes = h.sandbox.requests().routes();
-        assert_eq!(calls(&h, "UpdateWarmPool"), 1, "{routes:?}");
+        assert_eq!(h.calls("UpdateWarmPool"), 1, "{routes:?}");
         assert!(routes
             .iter()
             .all(|r| *r == "UpdateWarmPool" || *r == "GetWarmPool"));
@@ -807,7 +791,7 @@ mod tests {
         let cfg = config(&[("wait_for_ready", Value::Bool(false))]);
         let state = h.converge(&*r, &Value::Null, &cfg).await;
         assert_eq!(get(&state, "phase"), &s("PENDING"));
-        assert_eq!(calls(&h, "GetWarmPool"), 0);
+        assert_eq!(h.calls("GetWarmPool"), 0);
     }
 
     #[tokio::test]
@@ -967,7 +951,7 @@ mod tests {
         assert!(diags.is_empty(), "{diags}");
         assert_eq!(after, Value::Null);
         assert_eq!(h.sandbox.shared.ona.pool_count(), 0);
-        assert_eq!(calls(&h, "DeleteWarmPool"), 1);
+        assert_eq!(h.calls("DeleteWarmPool"), 1);
     }
 
     #[tokio::test]
