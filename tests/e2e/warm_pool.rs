@@ -32,7 +32,26 @@ struct Backend {
     runtime: tokio::runtime::Runtime,
 }
 
+/// An `import {}` block adopting the pool `id` as the test's resource.
+fn import_block(id: &str) -> String {
+    format!("\nimport {{\n  to = {RESOURCE}\n  id = \"{id}\"\n}}\n")
+}
+
 impl Backend {
+    /// Creates a pool in the project with the provider's own client, as someone outside this
+    /// configuration would, and forgets that call in the request log. Returns its id.
+    fn create_outside_terraform(&self, class_id: &str, min_size: i32, max_size: i32) -> String {
+        let created = self
+            .runtime
+            .block_on(
+                self.client()
+                    .create_warm_pool(PROJECT_ID, class_id, min_size, max_size),
+            )
+            .expect("CreateWarmPool");
+        self.take_routes();
+        created.id
+    }
+
     fn start() -> Backend {
         let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
         let config = Config {
@@ -375,16 +394,7 @@ fn degraded_create_fails_with_its_message_and_leaves_no_orphan() {
 fn an_existing_pool_gives_the_import_hint_and_an_import_block_adopts_it() {
     let backend = Backend::start();
     // Someone created the pool outside this configuration.
-    let existing = backend
-        .runtime
-        .block_on(
-            backend
-                .client()
-                .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 1, 3),
-        )
-        .expect("CreateWarmPool")
-        .id;
-    backend.take_routes();
+    let existing = backend.create_outside_terraform(CLASS_SMALL_ID, 1, 3);
 
     let ws = backend.workspace(&terraform(NEWEST));
     let resource = pool_block(
@@ -412,7 +422,7 @@ fn an_existing_pool_gives_the_import_hint_and_an_import_block_adopts_it() {
     assert_state_empty(&ws);
 
     // Follow the hint with an import block: adopted without any change.
-    let import = format!("\nimport {{\n  to = {RESOURCE}\n  id = \"{existing}\"\n}}\n");
+    let import = import_block(&existing);
     ws.write("main.tf", &main_tf(&(resource + &import)));
     apply(&ws)
         .assert_success()
@@ -426,19 +436,10 @@ fn an_existing_pool_gives_the_import_hint_and_an_import_block_adopts_it() {
 #[test]
 fn an_import_block_can_generate_the_configuration() {
     let backend = Backend::start();
-    let existing = backend
-        .runtime
-        .block_on(
-            backend
-                .client()
-                .create_warm_pool(PROJECT_ID, CLASS_LARGE_ID, 0, 4),
-        )
-        .expect("CreateWarmPool")
-        .id;
-    backend.take_routes();
+    let existing = backend.create_outside_terraform(CLASS_LARGE_ID, 0, 4);
 
     let ws = backend.workspace(&terraform(NEWEST));
-    let import = format!("\nimport {{\n  to = {RESOURCE}\n  id = \"{existing}\"\n}}\n");
+    let import = import_block(&existing);
     ws.write("main.tf", &main_tf(&import));
     let run = ws.terraform(&[
         "plan",
