@@ -1,30 +1,25 @@
 //! Test support: drives resources and data sources the way Terraform does (validate, plan
-//! with a proposed new state, apply, read) against an in-process sandbox.
+//! with a proposed new state, apply, read) against an in-process sandbox, and checks every
+//! plan and apply against Terraform core's consistency rules, so a resource test fails
+//! where Terraform would report "Provider produced inconsistent result".
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pools_sandbox::{Config, Sandbox};
 
-use crate::exoscale::client::ExoscaleClient;
-use crate::ona::client::OnaClient;
+use crate::plugin::consistency::{apply_violations, later_plan_violations, plan_violations};
+use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::resource::{AnyDataSource, AnyResource, Ctx};
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::resource::{AnyDataSource, AnyResource, Planned, Provider};
 use crate::plugin::schema::Block;
-use crate::provider::ProviderData;
+use crate::provider::PoolsProvider;
 use crate::wait::Stop;
 
 pub struct Harness {
     pub sandbox: Sandbox,
     pub ctx: Ctx,
-}
-
-/// The result of planning a change, as Terraform would see it.
-pub struct Planned {
-    pub planned: Value,
-    pub requires_replace: Vec<AttrPath>,
-    pub diagnostics: Diagnostics,
 }
 
 impl Harness {
@@ -42,26 +37,32 @@ impl Harness {
         let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let stop = Stop::new();
-        let exoscale = ExoscaleClient::new(
-            &config.exoscale_key,
-            &config.exoscale_secret,
-            &sandbox.exoscale_endpoint(),
-        )
-        .unwrap()
-        .with_stop(stop.clone());
-        let ona = OnaClient::new(&config.ona_token, &sandbox.ona_endpoint())
-            .unwrap()
-            .with_stop(stop.clone());
-        let data = ProviderData {
-            exoscale: Ok(exoscale),
-            default_zone: "ch-gva-2".into(),
-            ona: Ok(ona),
-        };
-        Harness {
-            sandbox,
-            ctx: Ctx::new(Some(Arc::new(data)), stop),
-        }
+        let provider_config = object([
+            (
+                "exoscale",
+                object([
+                    ("key", s(&config.exoscale_key)),
+                    ("secret", s(&config.exoscale_secret)),
+                    ("endpoint", s(&sandbox.exoscale_endpoint())),
+                    ("zone", s("ch-gva-2")),
+                ]),
+            ),
+            (
+                "ona",
+                object([
+                    ("token", s(&config.ona_token)),
+                    ("endpoint", s(&sandbox.ona_endpoint())),
+                ]),
+            ),
+        ]);
+        let ctx = configure(&provider_config).await;
+        Harness { sandbox, ctx }
+    }
+
+    /// The same sandbox seen through another provider configuration (which may hold
+    /// unknown values, as when Terraform plans with settings known only at apply).
+    pub async fn reconfigure(&mut self, provider_config: &Value) {
+        self.ctx = configure(provider_config).await;
     }
 
     /// Validates a configuration.
@@ -70,32 +71,48 @@ impl Harness {
     }
 
     /// Plans `config` (an object with only the attributes the user set) against `prior`
-    /// (null to create), building Terraform's proposed new state first.
+    /// (null to create), building Terraform's proposed new state first. Panics if the plan
+    /// breaks Terraform's rules.
     pub async fn plan(&self, resource: &dyn AnyResource, prior: &Value, config: &Value) -> Planned {
-        let config = conform_config(&resource.schema().block, config);
-        let proposed = proposed_new(&resource.schema().block, prior, &config);
-        let (planned, requires_replace, diagnostics) = resource
-            .plan(&self.ctx, prior.clone(), proposed, config)
+        let block = &resource.schema().block;
+        let config = conform_config(block, config);
+        let proposed = proposed_new(block, prior, &config);
+        let plan = resource
+            .plan(&self.ctx, prior.clone(), proposed, config.clone())
             .await;
-        Planned {
-            planned,
-            requires_replace,
-            diagnostics,
+        if !plan.diagnostics.has_errors() {
+            let broken = plan_violations(block, prior, &config, &plan.planned);
+            assert!(
+                broken.is_empty(),
+                "Terraform would reject this plan as invalid: {broken:#?}"
+            );
         }
+        plan
     }
 
+    /// Applies a plan; panics if the result breaks Terraform's rules (a known planned value
+    /// changed, or an unknown left in the new state).
     pub async fn apply(
         &self,
         resource: &dyn AnyResource,
         prior: &Value,
         planned: &Value,
     ) -> (Value, Diagnostics) {
-        resource
+        let (state, diags) = resource
             .apply(&self.ctx, prior.clone(), planned.clone())
-            .await
+            .await;
+        if !diags.has_errors() {
+            let broken = apply_violations(&resource.schema().block, planned, &state);
+            assert!(
+                broken.is_empty(),
+                "Terraform would report an inconsistent result after apply: {broken:#?}"
+            );
+        }
+        (state, diags)
     }
 
-    /// Plan then apply; panics on error diagnostics. Returns the new state.
+    /// Plan then apply, then plan again: the second plan must be empty. Panics on error
+    /// diagnostics. Returns the new state.
     pub async fn converge(
         &self,
         resource: &dyn AnyResource,
@@ -110,7 +127,29 @@ impl Harness {
         );
         let (state, diags) = self.apply(resource, prior, &plan.planned).await;
         assert!(!diags.has_errors(), "apply failed: {diags}");
+        self.assert_plan_empty(resource, &state, config).await;
         state
+    }
+
+    /// A plan of `config` against `state` changes nothing.
+    pub async fn assert_plan_empty(
+        &self,
+        resource: &dyn AnyResource,
+        state: &Value,
+        config: &Value,
+    ) {
+        let replan = self.plan(resource, state, config).await;
+        assert!(
+            !replan.diagnostics.has_errors(),
+            "replan failed: {}",
+            replan.diagnostics
+        );
+        assert!(
+            replan.planned.same_as(state) && replan.requires_replace.is_empty(),
+            "the plan after apply is not empty:\nstate:   {state:?}\nplanned: {:?}\nreplace: {:?}",
+            replan.planned,
+            replan.requires_replace
+        );
     }
 
     /// How many requests the sandbox served for `route` (e.g. `scale-instance-pool`).
@@ -124,11 +163,19 @@ impl Harness {
     }
 
     pub async fn read(&self, resource: &dyn AnyResource, state: &Value) -> (Value, Diagnostics) {
-        resource.read(&self.ctx, state.clone()).await
+        let read = resource.read(&self.ctx, state.clone()).await;
+        assert!(
+            read.state.is_known(),
+            "a read returned unknown values: {:?}",
+            read.state
+        );
+        (read.state, read.diagnostics)
     }
 
+    /// Imports `id`; the state is null when the import failed.
     pub async fn import(&self, resource: &dyn AnyResource, id: &str) -> (Value, Diagnostics) {
-        resource.import(&self.ctx, id).await
+        let (state, diags) = resource.import(&self.ctx, id).await;
+        (state.unwrap_or(Value::Null), diags)
     }
 
     pub async fn read_data(
@@ -137,8 +184,31 @@ impl Harness {
         config: &Value,
     ) -> (Value, Diagnostics) {
         let config = conform_config(&data_source.schema().block, config);
-        data_source.read(&self.ctx, config).await
+        let read = data_source.read(&self.ctx, config).await;
+        (read.state, read.diagnostics)
     }
+}
+
+/// A context configured by the real provider's `configure` from `provider_config`.
+async fn configure(provider_config: &Value) -> Ctx {
+    let stop = Stop::new();
+    let mut diags = Diagnostics::new();
+    let provider_config =
+        crate::plugin::model::conform(provider_config.clone(), &PoolsProvider.schema().block.ty());
+    let configured = PoolsProvider
+        .configure(&provider_config, &stop, &mut diags)
+        .await;
+    assert!(!diags.has_errors(), "configure failed: {diags}");
+    Ctx::new(configured.map(Arc::new), stop)
+}
+
+/// Panics unless `later` (a final plan) keeps every value `earlier` (the first plan) knew.
+pub fn assert_final_plan_compatible(resource: &dyn AnyResource, earlier: &Value, later: &Value) {
+    let broken = later_plan_violations(&resource.schema().block, earlier, later);
+    assert!(
+        broken.is_empty(),
+        "Terraform would report an inconsistent final plan: {broken:#?}"
+    );
 }
 
 /// An object value from (name, value) pairs: `object([("name", s("web")), ("size", n(2))])`.
@@ -148,7 +218,7 @@ pub fn object<const N: usize>(attrs: [(&str, Value); N]) -> Value {
 
 /// The `id` of a state value; panics when there is none.
 pub fn id_of(state: &Value) -> String {
-    match crate::plugin::resource::attr(state, "id") {
+    match crate::plugin::plan::attr(state, "id") {
         Value::String(id) => id.clone(),
         other => panic!("state has no id: {other:?}"),
     }

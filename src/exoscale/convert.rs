@@ -1,5 +1,6 @@
-//! Mapping between the API's instance pools and the Terraform models, keeping the user's
-//! spelling wherever the API's answer means the same thing (so plans stay clean).
+//! The `pools_instance_pool` model and its mapping to and from the API's instance pools,
+//! keeping the user's spelling wherever the API's answer means the same thing (so plans
+//! stay clean).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,44 @@ use base64::Engine as _;
 use super::model::{
     CreateInstancePool, IdRef, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
-use super::resource::InstancePoolModel;
+use crate::plugin::model::Tri;
+use crate::plugin::timeouts::Timeouts;
+
+crate::model! {
+    /// The state of one `pools_instance_pool`. `Tri` fields are computed: a plan may leave
+    /// them unknown, which never means "removed".
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct InstancePoolModel {
+        pub id: Tri<String>,
+        pub zone: Tri<String>,
+        pub name: String,
+        pub description: Option<String>,
+        pub size: i64,
+        pub instance_type: String,
+        pub instance_type_id: Tri<String>,
+        pub template_id: String,
+        pub disk_size: i64,
+        pub instance_prefix: Option<String>,
+        pub labels: Option<BTreeMap<String, String>>,
+        pub security_group_ids: Option<Vec<String>>,
+        pub private_network_ids: Option<Vec<String>>,
+        pub anti_affinity_group_ids: Option<Vec<String>>,
+        pub elastic_ip_ids: Option<Vec<String>>,
+        pub ssh_keys: Option<Vec<String>>,
+        pub user_data: Option<String>,
+        pub public_ip_assignment: Tri<String>,
+        pub ipv6_enabled: Tri<bool>,
+        pub min_available: Option<i64>,
+        pub deploy_target_id: Option<String>,
+        pub application_consistent_snapshot_enabled: Option<bool>,
+        pub wait_for_instances: Option<bool>,
+        pub state: Tri<String>,
+        pub instance_ids: Tri<Vec<String>>,
+        pub manager_id: Tri<String>,
+        pub manager_type: Tri<String>,
+        pub timeouts: Option<Timeouts>,
+    }
+}
 
 /// The API's limit on user data, counted in base64 characters.
 pub const USER_DATA_MAX: usize = 32_768;
@@ -97,14 +135,18 @@ pub fn refreshed(
         (Some(api), _) => Some(decode_user_data(api)),
     };
     let manager = pool.manager.as_ref();
+    // A value the API leaves out keeps what the model knew (never unknown: state is known).
+    let or_current = |api: Option<String>, mine: &Tri<String>| -> Tri<String> {
+        api.or_else(|| mine.known().cloned()).into()
+    };
     InstancePoolModel {
-        id: pool.id.clone().or_else(|| current.id.clone()),
-        zone: current.zone.clone(),
+        id: or_current(pool.id.clone(), &current.id),
+        zone: current.zone.known().cloned().into(),
         name: pool.name.clone().unwrap_or_else(|| current.name.clone()),
         description: keep_text(&current.description, pool.description.clone()),
         size: pool.size.unwrap_or(current.size),
         instance_type,
-        instance_type_id: pool.instance_type.as_ref().map(|t| t.id.clone()),
+        instance_type_id: pool.instance_type.as_ref().map(|t| t.id.clone()).into(),
         template_id: pool
             .template
             .as_ref()
@@ -125,11 +167,14 @@ pub fn refreshed(
         elastic_ip_ids: keep_set(&current.elastic_ip_ids, ids(&pool.elastic_ips)),
         ssh_keys: keep_set(&current.ssh_keys, ssh_key_names(pool)),
         user_data,
-        public_ip_assignment: pool
-            .public_ip_assignment
-            .clone()
-            .or_else(|| current.public_ip_assignment.clone()),
-        ipv6_enabled: pool.ipv6_enabled.or(current.ipv6_enabled),
+        public_ip_assignment: or_current(
+            pool.public_ip_assignment.clone(),
+            &current.public_ip_assignment,
+        ),
+        ipv6_enabled: pool
+            .ipv6_enabled
+            .or(current.ipv6_enabled.known().copied())
+            .into(),
         min_available: Some(pool.min_available.unwrap_or(0)),
         deploy_target_id: pool.deploy_target.as_ref().map(|d| d.id.clone()),
         application_consistent_snapshot_enabled: Some(
@@ -137,12 +182,32 @@ pub fn refreshed(
                 .unwrap_or(false),
         ),
         wait_for_instances: Some(current.wait_for_instances.unwrap_or(false)),
-        state: pool.state.map(|s| s.as_str().to_string()),
-        instance_ids: Some(ids(&pool.instances)),
-        manager_id: manager.and_then(|m| m.id.clone()),
-        manager_type: manager.and_then(|m| m.kind.clone()),
+        state: pool.state.map(|s| s.as_str().to_string()).into(),
+        instance_ids: Tri::Known(ids(&pool.instances)),
+        manager_id: manager.and_then(|m| m.id.clone()).into(),
+        manager_type: manager.and_then(|m| m.kind.clone()).into(),
         timeouts: current.timeouts.clone(),
     }
+}
+
+/// A planned model recorded as state when apply could not read the pool back: values the
+/// plan left unknown become null (state is always known).
+pub fn settled(mut model: InstancePoolModel) -> InstancePoolModel {
+    fn known<T>(v: &mut Tri<T>) {
+        if v.is_unknown() {
+            *v = Tri::Null;
+        }
+    }
+    known(&mut model.id);
+    known(&mut model.zone);
+    known(&mut model.instance_type_id);
+    known(&mut model.public_ip_assignment);
+    known(&mut model.ipv6_enabled);
+    known(&mut model.state);
+    known(&mut model.instance_ids);
+    known(&mut model.manager_id);
+    known(&mut model.manager_type);
+    model
 }
 
 /// The API's default instance name prefix.
@@ -169,8 +234,9 @@ pub fn create_body(planned: &InstancePoolModel, instance_type_id: &str) -> Creat
         elastic_ips: list(&planned.elastic_ip_ids),
         anti_affinity_groups: list(&planned.anti_affinity_group_ids),
         deploy_target: planned.deploy_target_id.as_ref().map(IdRef::new),
-        ipv6_enabled: planned.ipv6_enabled,
-        public_ip_assignment: planned.public_ip_assignment.clone(),
+        // Unknown: the API decides (it ties one to the other).
+        ipv6_enabled: planned.ipv6_enabled.known().copied(),
+        public_ip_assignment: planned.public_ip_assignment.known().cloned(),
         application_consistent_snapshot_enabled: planned.application_consistent_snapshot_enabled,
         min_available: planned.min_available,
         labels: planned.labels.clone(),
@@ -178,7 +244,8 @@ pub fn create_body(planned: &InstancePoolModel, instance_type_id: &str) -> Creat
 }
 
 /// The API calls that turn `prior` into `planned`: one update (changed fields, lists whole),
-/// one reset per optional field the user removed, and the new size if it changed.
+/// one reset per optional field the user removed, and the new size if it changed. A value
+/// the plan leaves unknown is the API's to decide: it is neither sent nor reset.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes {
     pub update: UpdateInstancePool,
@@ -186,55 +253,74 @@ pub struct Changes {
     pub scale: Option<i64>,
 }
 
-/// `new_type_id` is the resolved id when the instance type changed.
-pub fn changes(
-    prior: &InstancePoolModel,
-    planned: &InstancePoolModel,
-    new_type_id: Option<String>,
-) -> Changes {
-    let mut c = Changes::default();
-    let u = &mut c.update;
-    // A field that changed to a value goes in the update; one that became null is reset.
-    fn diff<T: Clone + PartialEq, A>(
-        prior: &Option<T>,
-        planned: &Option<T>,
-        reset: Option<ResettableField>,
-        resets: &mut Vec<ResettableField>,
-        to_api: impl Fn(&T) -> A,
-    ) -> Option<A> {
-        match (prior, planned) {
-            (Some(_), None) => {
-                resets.extend(reset);
-                None
-            }
-            (before, Some(now)) if before.as_ref() != Some(now) => Some(to_api(now)),
-            _ => None,
-        }
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.update.is_empty() && self.resets.is_empty() && self.scale.is_none()
     }
-    let r = &mut c.resets;
-    let same_set = |a: &Option<Vec<String>>, b: &Option<Vec<String>>| match (a, b) {
+}
+
+/// What an optional field's change asks of the API: a value to send or a reset.
+fn diff<T: PartialEq, A>(
+    prior: Option<&T>,
+    planned: Option<&T>,
+    reset: Option<ResettableField>,
+    resets: &mut Vec<ResettableField>,
+    to_api: impl Fn(&T) -> A,
+) -> Option<A> {
+    match (prior, planned) {
+        (Some(_), None) => {
+            resets.extend(reset);
+            None
+        }
+        (before, Some(now)) if before != Some(now) => Some(to_api(now)),
+        _ => None,
+    }
+}
+
+/// A computed field's change: only a known planned value that differs is sent.
+fn diff_known<T: PartialEq + Clone>(prior: &Tri<T>, planned: &Tri<T>) -> Option<T> {
+    match (prior, planned) {
+        (before, Tri::Known(now)) if before.known() != Some(now) => Some(now.clone()),
+        _ => None,
+    }
+}
+
+fn same_set(a: &Option<Vec<String>>, b: &Option<Vec<String>>) -> bool {
+    match (a, b) {
         (Some(a), Some(b)) => a.len() == b.len() && a.iter().all(|x| b.contains(x)),
         (a, b) => a == b,
-    };
+    }
+}
+
+pub fn changes(prior: &InstancePoolModel, planned: &InstancePoolModel) -> Changes {
+    use ResettableField as F;
+    let mut c = Changes::default();
+    let (u, r) = (&mut c.update, &mut c.resets);
     let set = |before: &Option<Vec<String>>, now: &Option<Vec<String>>, field, r: &mut Vec<_>| {
         if same_set(before, now) {
             None
         } else {
-            diff(before, now, Some(field), r, |v: &Vec<String>| id_refs(v))
+            diff(
+                before.as_ref(),
+                now.as_ref(),
+                Some(field),
+                r,
+                |v: &Vec<String>| id_refs(v),
+            )
         }
     };
-    use ResettableField as F;
     if prior.name != planned.name {
         u.name = Some(planned.name.clone());
     }
     u.description = diff(
-        &prior.description,
-        &planned.description,
+        prior.description.as_ref(),
+        planned.description.as_ref(),
         Some(F::Description),
         r,
         Clone::clone,
     );
-    u.instance_type = new_type_id.map(IdRef::new);
+    u.instance_type =
+        diff_known(&prior.instance_type_id, &planned.instance_type_id).map(IdRef::new);
     if prior.template_id != planned.template_id {
         u.template = Some(IdRef::new(&planned.template_id));
     }
@@ -242,15 +328,15 @@ pub fn changes(
         u.disk_size = Some(planned.disk_size);
     }
     u.instance_prefix = diff(
-        &prior.instance_prefix,
-        &planned.instance_prefix,
+        prior.instance_prefix.as_ref(),
+        planned.instance_prefix.as_ref(),
         None,
         r,
         Clone::clone,
     );
     u.labels = diff(
-        &prior.labels,
-        &planned.labels,
+        prior.labels.as_ref(),
+        planned.labels.as_ref(),
         Some(F::Labels),
         r,
         Clone::clone,
@@ -290,40 +376,32 @@ pub fn changes(
     };
     if user_data_changed {
         u.user_data = diff(
-            &prior.user_data,
-            &planned.user_data,
+            prior.user_data.as_ref(),
+            planned.user_data.as_ref(),
             Some(F::UserData),
             r,
             |s: &String| encode_user_data(s),
         );
     }
-    u.public_ip_assignment = diff(
-        &prior.public_ip_assignment,
-        &planned.public_ip_assignment,
+    u.public_ip_assignment = diff_known(&prior.public_ip_assignment, &planned.public_ip_assignment);
+    u.ipv6_enabled = diff_known(&prior.ipv6_enabled, &planned.ipv6_enabled);
+    u.min_available = diff(
+        prior.min_available.as_ref(),
+        planned.min_available.as_ref(),
         None,
         r,
-        Clone::clone,
+        |n| *n,
     );
-    u.ipv6_enabled = diff(
-        &prior.ipv6_enabled,
-        &planned.ipv6_enabled,
-        Some(F::Ipv6Enabled),
-        r,
-        |b| *b,
-    );
-    u.min_available = diff(&prior.min_available, &planned.min_available, None, r, |n| {
-        *n
-    });
     u.deploy_target = diff(
-        &prior.deploy_target_id,
-        &planned.deploy_target_id,
+        prior.deploy_target_id.as_ref(),
+        planned.deploy_target_id.as_ref(),
         Some(F::DeployTarget),
         r,
         |id: &String| IdRef::new(id),
     );
     u.application_consistent_snapshot_enabled = diff(
-        &prior.application_consistent_snapshot_enabled,
-        &planned.application_consistent_snapshot_enabled,
+        prior.application_consistent_snapshot_enabled.as_ref(),
+        planned.application_consistent_snapshot_enabled.as_ref(),
         None,
         r,
         |b| *b,
@@ -383,7 +461,7 @@ mod tests {
         let mut planned = model();
         planned.size = 5;
         assert_eq!(
-            changes(&prior, &planned, None),
+            changes(&prior, &planned),
             Changes {
                 scale: Some(5),
                 ..Default::default()
@@ -392,7 +470,7 @@ mod tests {
         planned.labels = None;
         planned.security_group_ids = Some(vec!["s2".into(), "s1".into()]);
         planned.description = Some("d".into());
-        let c = changes(&prior, &planned, None);
+        let c = changes(&prior, &planned);
         assert_eq!(c.resets, vec![ResettableField::Labels]);
         assert_eq!(c.update.description.as_deref(), Some("d"));
         assert_eq!(c.update.security_groups, None);

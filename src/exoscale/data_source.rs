@@ -8,12 +8,14 @@ use async_trait::async_trait;
 use super::client::ExoscaleClient;
 use super::convert::{decode_user_data, ids, ssh_key_names};
 use super::model::{InstancePool, InstanceType};
+use super::settings::{Exoscale, API_SETTINGS, ZONES};
+use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::{attr, Ctx, DataSource};
+use crate::plugin::plan::attr;
+use crate::plugin::resource::DataSource;
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
-use crate::provider::{ProviderData, EXOSCALE_ZONES};
 
 crate::model! {
     /// One pool as the data sources show it.
@@ -127,7 +129,7 @@ fn zone_attribute() -> Attribute {
     Attribute::string("zone")
         .optional_computed()
         .describe("The zone to look in. Default: the provider's `exoscale.zone`.")
-        .validate(validators::one_of(EXOSCALE_ZONES))
+        .validate(validators::one_of(ZONES))
 }
 
 /// The object type of one element of `pools_instance_pools.pools`.
@@ -183,9 +185,8 @@ fn client_and_zone<'a>(
     ctx: &'a Ctx,
     zone: &Option<String>,
 ) -> Result<(&'a ExoscaleClient, String), Diagnostics> {
-    let data = ctx.data::<ProviderData>()?;
-    let zone = zone.clone().unwrap_or_else(|| data.default_zone.clone());
-    Ok((data.exoscale()?, zone))
+    let exoscale = Exoscale::of(ctx)?;
+    Ok((exoscale.client()?, exoscale.zone(zone.as_deref())?))
 }
 
 fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
@@ -206,6 +207,10 @@ pub struct InstancePoolDataSource;
 
 #[async_trait]
 impl DataSource for InstancePoolDataSource {
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
     type Model = PoolView;
 
     fn type_name(&self) -> &'static str {
@@ -301,6 +306,10 @@ pub struct InstancePoolsDataSource;
 
 #[async_trait]
 impl DataSource for InstancePoolsDataSource {
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
     type Model = PoolsModel;
 
     fn type_name(&self) -> &'static str {

@@ -3,10 +3,13 @@
 pub mod client;
 pub mod convert;
 pub mod data_source;
+pub mod instance_types;
 pub mod model;
+pub mod pools;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;
+pub mod settings;
 pub mod sign;
 
 pub use client::{Deletion, ExoscaleClient, OperationError, DEFAULT_ENDPOINT};

@@ -7,10 +7,11 @@ use pools_sandbox::FaultRule;
 
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
+use super::settings::Exoscale;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::resource::{attr, data_source, resource, AnyResource};
-use crate::provider::ProviderData;
+use crate::plugin::plan::attr;
+use crate::plugin::resource::{data_source, resource, AnyResource};
 use crate::testing::{id_of, n, object, s, Harness};
 
 fn pool_resource() -> Box<dyn AnyResource> {
@@ -249,8 +250,8 @@ async fn a_pool_deleted_elsewhere_leaves_state_on_refresh() {
     let h = Harness::start().await;
     let r = pool_resource();
     let state = h.converge(&*r, &Value::Null, &config(&[])).await;
-    let data = h.ctx.data::<ProviderData>().unwrap();
-    let client = data.exoscale().unwrap();
+    let data = h.ctx.data::<Exoscale>().unwrap();
+    let client = data.client().unwrap();
     let id = id_of(&state);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);

@@ -3,11 +3,15 @@
 
 use async_trait::async_trait;
 
+use super::convert::{phase_name, pool_sizes};
 use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
-use super::resource::{api_error, find_pool, ona, phase_name, pool_sizes};
+use super::pools::{api_error, find_pool};
+use super::settings::{Ona, API_SETTINGS};
+use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::{attr, Ctx, DataSource};
+use crate::plugin::plan::attr;
+use crate::plugin::resource::DataSource;
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
 
@@ -111,6 +115,10 @@ pub struct WarmPoolDataSource;
 impl DataSource for WarmPoolDataSource {
     type Model = WarmPoolView;
 
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
     fn type_name(&self) -> &'static str {
         "pools_warm_pool"
     }
@@ -154,7 +162,7 @@ impl DataSource for WarmPoolDataSource {
     }
 
     async fn read(&self, ctx: &Ctx, config: WarmPoolView) -> Result<WarmPoolView, Diagnostics> {
-        let client = ona(ctx)?;
+        let client = Ona::client(ctx)?;
         let pool = match (&config.id, &config.project_id, &config.environment_class_id) {
             (Some(id), _, _) => client
                 .get_warm_pool(id)
@@ -202,6 +210,10 @@ pub struct WarmPoolsDataSource;
 impl DataSource for WarmPoolsDataSource {
     type Model = WarmPoolsModel;
 
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
     fn type_name(&self) -> &'static str {
         "pools_warm_pools"
     }
@@ -236,7 +248,7 @@ impl DataSource for WarmPoolsDataSource {
     }
 
     async fn read(&self, ctx: &Ctx, config: WarmPoolsModel) -> Result<WarmPoolsModel, Diagnostics> {
-        let client = ona(ctx)?;
+        let client = Ona::client(ctx)?;
         let lower = |ids: &Option<Vec<String>>| -> Vec<String> {
             ids.iter()
                 .flatten()
@@ -289,7 +301,7 @@ mod tests {
 
     /// Two pools: (project, small) with sizes 0..2 and (project, large) with 1..1.
     async fn two_pools(h: &Harness) -> (WarmPool, WarmPool) {
-        let client = ona(&h.ctx).expect("client");
+        let client = Ona::client(&h.ctx).expect("client");
         let small = client
             .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 0, 2)
             .await

@@ -2,8 +2,13 @@
 //! resource and the `pools_warm_pool` / `pools_warm_pools` data sources.
 
 pub mod client;
+pub mod convert;
 pub mod data_source;
 pub mod model;
+pub mod pools;
 pub mod resource;
+#[cfg(test)]
+mod resource_tests;
+pub mod settings;
 
 pub use client::{OnaClient, DEFAULT_BASE_URL};

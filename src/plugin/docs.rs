@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::cty::{Type, Value};
-use super::schema::{Attribute, Block, Mode, Nesting};
+use super::schema::{Attribute, Block, Mode, Nesting, PlanDefault, Replace};
 
 /// What a page documents.
 pub enum Kind {
@@ -166,10 +166,21 @@ fn describe(a: &Attribute) -> String {
     // Descriptions that already state the default or the replacement are not repeated.
     let stated = a.description.to_ascii_lowercase();
     if let Some(default) = a.default.as_ref().filter(|_| !stated.contains("default:")) {
-        add(format!("Default: `{}`.", show(default)));
+        add(match default {
+            PlanDefault::Value(v) => format!("Default: `{}`.", show(v)),
+            PlanDefault::Setting(setting) => format!("Default: the provider's `{setting}`."),
+            PlanDefault::Derived { shown, .. } => format!("Default: {shown}."),
+        });
     }
-    if a.requires_replace && !stated.contains("replace") && !stated.contains("forces a new") {
-        add("Changing this forces a new resource to be created.".to_string());
+    let restated = stated.contains("replace") || stated.contains("forces a new");
+    match a.replace {
+        Replace::Always if !restated => {
+            add("Changing this forces a new resource to be created.".to_string())
+        }
+        Replace::If { reason, .. } if !restated => add(format!(
+            "Changing this forces a new resource to be created when {reason}."
+        )),
+        _ => {}
     }
     if let Some(message) = &a.deprecation {
         add(format!("**Deprecated:** {message}"));

@@ -3,17 +3,17 @@
 //! no use for (functions, ephemeral and list resources, state stores, actions) keep the
 //! generated UNIMPLEMENTED answer, which every Terraform version handles.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use tonic::{Request, Response, Status};
 
+use super::ctx::{Configured, Ctx};
 use super::cty::{self, Type, Value};
 use super::diag::{Diagnostic, Diagnostics};
 use super::log;
 use super::proto::tfplugin6 as pb;
-use super::resource::{AnyDataSource, AnyResource, Ctx, Provider};
+use super::resource::{AnyDataSource, AnyResource, Provider};
 use crate::wait::Stop;
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -24,7 +24,7 @@ pub struct ProviderService {
     resources: HashMap<String, Box<dyn AnyResource>>,
     data_sources: HashMap<String, Box<dyn AnyDataSource>>,
     schema: pb::get_provider_schema::Response,
-    data: RwLock<Option<Arc<dyn Any + Send + Sync>>>,
+    configured: RwLock<Option<Arc<Configured>>>,
     stop: Stop,
 }
 
@@ -60,7 +60,7 @@ impl ProviderService {
             resources,
             data_sources,
             schema,
-            data: RwLock::new(None),
+            configured: RwLock::new(None),
             stop,
         }
     }
@@ -70,13 +70,15 @@ impl ProviderService {
         &self.schema
     }
 
-    fn ctx(&self) -> Ctx {
-        let data = self
-            .data
+    /// The context of one call; `client` is the request's client capabilities.
+    fn ctx(&self, client: Option<&pb::ClientCapabilities>) -> Ctx {
+        let configured = self
+            .configured
             .read()
             .map(|d| d.clone())
             .unwrap_or_else(|e| e.into_inner().clone());
-        Ctx::new(data, self.stop.clone())
+        Ctx::new(configured, self.stop.clone())
+            .with_deferral(client.is_some_and(|c| c.deferral_allowed))
     }
 
     fn resource(&self, name: &str) -> Result<&dyn AnyResource, Status> {
@@ -122,6 +124,13 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Val
             format!("The provider could not decode it: {e}"),
         )
         .into()
+    })
+}
+
+/// Terraform's answer for a call that must wait for provider settings known at apply.
+fn deferred(yes: bool) -> Option<pb::Deferred> {
+    yes.then_some(pb::Deferred {
+        reason: pb::deferred::Reason::ProviderConfigUnknown as i32,
     })
 }
 
@@ -264,14 +273,15 @@ impl pb::provider_server::Provider for ProviderService {
             empty
         );
         let mut diags = Diagnostics::new();
-        let data = self
+        let configured = self
             .provider
             .configure(&config, &self.stop, &mut diags)
-            .await;
-        if let Some(data) = data {
-            match self.data.write() {
-                Ok(mut slot) => *slot = Some(data),
-                Err(e) => *e.into_inner() = Some(data),
+            .await
+            .map(Arc::new);
+        if let Some(configured) = configured {
+            match self.configured.write() {
+                Ok(mut slot) => *slot = Some(configured),
+                Err(e) => *e.into_inner() = Some(configured),
             }
         }
         Ok(Response::new(pb::configure_provider::Response {
@@ -361,12 +371,15 @@ impl pb::provider_server::Provider for ProviderService {
             ..Default::default()
         };
         let current = try_diags!(decode(r.current_state.as_ref(), ty, "state"), empty);
-        let (state, mut diags) = resource.read(&self.ctx(), current).await;
-        let new_state = encode(&state, ty, &mut diags);
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        let read = resource.read(&ctx, current).await;
+        let mut diags = read.diagnostics;
+        let new_state = encode(&read.state, ty, &mut diags);
         Ok(Response::new(pb::read_resource::Response {
             new_state,
             diagnostics: diags.to_proto(),
             private: r.private,
+            deferred: deferred(read.deferred),
             ..Default::default()
         }))
     }
@@ -385,14 +398,16 @@ impl pb::provider_server::Provider for ProviderService {
             empty
         );
         let config = try_diags!(decode(r.config.as_ref(), ty, "configuration"), empty);
-        let (planned, replace, mut diags) =
-            resource.plan(&self.ctx(), prior, proposed, config).await;
-        let planned_state = encode(&planned, ty, &mut diags);
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        let plan = resource.plan(&ctx, prior, proposed, config).await;
+        let mut diags = plan.diagnostics;
+        let planned_state = encode(&plan.planned, ty, &mut diags);
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state,
-            requires_replace: replace.iter().map(|p| p.to_proto()).collect(),
+            requires_replace: plan.requires_replace.iter().map(|p| p.to_proto()).collect(),
             planned_private: r.prior_private,
             diagnostics: diags.to_proto(),
+            deferred: deferred(plan.deferred),
             ..Default::default()
         }))
     }
@@ -410,7 +425,7 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let prior = try_diags!(decode(r.prior_state.as_ref(), ty, "prior state"), empty);
         let planned = try_diags!(decode(r.planned_state.as_ref(), ty, "planned state"), empty);
-        let (state, mut diags) = resource.apply(&self.ctx(), prior, planned).await;
+        let (state, mut diags) = resource.apply(&self.ctx(None), prior, planned).await;
         let new_state = encode(&state, ty, &mut diags);
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
@@ -427,20 +442,21 @@ impl pb::provider_server::Provider for ProviderService {
         let r = request.into_inner();
         let resource = self.resource(&r.type_name)?;
         let ty = resource.value_type();
-        let (state, mut diags) = resource.import(&self.ctx(), &r.id).await;
-        let imported_resources = if diags.has_errors() {
-            Vec::new()
-        } else {
-            vec![pb::import_resource_state::ImportedResource {
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        let (state, mut diags) = resource.import(&ctx, &r.id).await;
+        let is_deferred = state.is_none() && !diags.has_errors();
+        let imported_resources = match state.filter(|_| !diags.has_errors()) {
+            Some(state) => vec![pb::import_resource_state::ImportedResource {
                 type_name: r.type_name.clone(),
                 state: encode(&state, ty, &mut diags),
                 ..Default::default()
-            }]
+            }],
+            None => Vec::new(),
         };
         Ok(Response::new(pb::import_resource_state::Response {
             imported_resources,
             diagnostics: diags.to_proto(),
-            ..Default::default()
+            deferred: deferred(is_deferred),
         }))
     }
 
@@ -456,16 +472,18 @@ impl pb::provider_server::Provider for ProviderService {
             decode(r.config.as_ref(), ty, "data source configuration"),
             empty
         );
-        let (state, mut diags) = data_source.read(&self.ctx(), config).await;
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        let read = data_source.read(&ctx, config).await;
+        let mut diags = read.diagnostics;
         let state = if diags.has_errors() {
             None
         } else {
-            encode(&state, ty, &mut diags)
+            encode(&read.state, ty, &mut diags)
         };
         Ok(Response::new(pb::read_data_source::Response {
             state,
             diagnostics: diags.to_proto(),
-            ..Default::default()
+            deferred: deferred(read.deferred),
         }))
     }
 

@@ -16,15 +16,19 @@ pub mod proto {
         tonic::include_proto!("grpc.health.v1");
     }
 }
+pub mod consistency;
+pub mod ctx;
 pub mod diag;
 pub mod docs;
 pub mod grpc;
 pub mod log;
 pub mod model;
+pub mod plan;
 pub mod resource;
 pub mod schema;
 pub mod server;
 #[cfg(test)]
 mod tests;
+pub mod timeouts;
 pub mod tls;
 pub mod validators;

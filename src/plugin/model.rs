@@ -4,7 +4,10 @@
 //!
 //! - `String`, `i64`, `bool`, `Vec<T>` (list or set), `BTreeMap<String, T>`, nested models:
 //!   the value must be known and non-null, otherwise a diagnostic names the path;
-//! - `Option<T>`: null, or unknown (a computed value not yet known at apply), is `None`.
+//! - `Option<T>`: the value may be null (`None`) but must be known;
+//! - [`Tri<T>`]: null, unknown or known, for every attribute a plan may leave unknown
+//!   (computed ones). Code that diffs a plan must never read "unknown" as "removed", so the
+//!   two are different types.
 
 use std::collections::BTreeMap;
 
@@ -79,12 +82,94 @@ impl Cty for Value {
 impl<T: Cty> Cty for Option<T> {
     fn from_cty(value: &Value, path: &AttrPath) -> Result<Self, Diagnostic> {
         match value {
-            Value::Null | Value::Unknown(_) => Ok(None),
+            Value::Null => Ok(None),
+            Value::Unknown(_) => Err(mismatch(path, "a known value or null", value)),
             v => T::from_cty(v, path).map(Some),
         }
     }
     fn to_cty(&self) -> Value {
         self.as_ref().map_or(Value::Null, T::to_cty)
+    }
+}
+
+/// A value in one of Terraform's three states. `Unknown` only ever appears in a plan (a
+/// computed value the provider decides at apply); state and configuration at apply time
+/// are known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Tri<T> {
+    #[default]
+    Null,
+    Unknown,
+    Known(T),
+}
+
+impl<T> Tri<T> {
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Tri::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn into_known(self) -> Option<T> {
+        match self {
+            Tri::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Tri::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Tri::Unknown)
+    }
+
+    pub fn as_ref(&self) -> Tri<&T> {
+        match self {
+            Tri::Null => Tri::Null,
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(v) => Tri::Known(v),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Tri<U> {
+        match self {
+            Tri::Null => Tri::Null,
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(v) => Tri::Known(f(v)),
+        }
+    }
+}
+
+impl<T> From<Option<T>> for Tri<T> {
+    /// A value read from the API: present or null, never unknown.
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Tri::Null, Tri::Known)
+    }
+}
+
+impl Tri<String> {
+    pub fn as_deref(&self) -> Option<&str> {
+        self.known().map(String::as_str)
+    }
+}
+
+impl<T: Cty> Cty for Tri<T> {
+    fn from_cty(value: &Value, path: &AttrPath) -> Result<Self, Diagnostic> {
+        match value {
+            Value::Null => Ok(Tri::Null),
+            Value::Unknown(_) => Ok(Tri::Unknown),
+            v => T::from_cty(v, path).map(Tri::Known),
+        }
+    }
+    fn to_cty(&self) -> Value {
+        match self {
+            Tri::Null => Value::Null,
+            Tri::Unknown => Value::Unknown(Default::default()),
+            Tri::Known(v) => v.to_cty(),
+        }
     }
 }
 
@@ -255,12 +340,47 @@ mod tests {
     }
 
     #[test]
-    fn unknown_optional_is_none_but_unknown_required_is_an_error_with_path() {
+    fn unknown_is_an_error_for_option_and_required_fields_with_their_path() {
         let mut attrs = BTreeMap::new();
         attrs.insert("id".to_string(), Value::Unknown(Default::default()));
+        attrs.insert("name".to_string(), s("web"));
+        attrs.insert("size".to_string(), Value::Number(Number::from_i64(1)));
+        let err = Sample::from_cty(&Value::Object(attrs.clone()), &AttrPath::root()).unwrap_err();
+        assert_eq!(err.path, Some(AttrPath::attrs(&["id"])));
+        assert!(err.detail.contains("not known yet"), "{}", err.detail);
+        attrs.insert("id".to_string(), Value::Null);
         attrs.insert("name".to_string(), Value::Unknown(Default::default()));
         let err = Sample::from_cty(&Value::Object(attrs), &AttrPath::root()).unwrap_err();
         assert_eq!(err.path, Some(AttrPath::attrs(&["name"])));
-        assert!(err.detail.contains("not known yet"), "{}", err.detail);
+    }
+
+    crate::model! {
+        #[derive(Clone, Debug, PartialEq, Default)]
+        struct Computed { id: Tri<String>, flag: Tri<bool> }
+    }
+
+    #[test]
+    fn tri_keeps_null_unknown_and_known_apart() {
+        let v = Value::Object(BTreeMap::from([
+            ("id".to_string(), Value::Unknown(Default::default())),
+            ("flag".to_string(), Value::Null),
+        ]));
+        let m = Computed::from_cty(&v, &AttrPath::root()).unwrap();
+        assert_eq!(m.id, Tri::Unknown);
+        assert_eq!(m.flag, Tri::Null);
+        assert_eq!(m.to_cty(), v);
+        let known = Computed {
+            id: Tri::Known("x".into()),
+            flag: Tri::from(Some(true)),
+        };
+        assert_eq!(
+            Computed::from_cty(&known.to_cty(), &AttrPath::root()).unwrap(),
+            known
+        );
+        assert_eq!(known.id.as_deref(), Some("x"));
+    }
+
+    fn s(text: &str) -> Value {
+        Value::String(text.to_string())
     }
 }

@@ -1,43 +1,17 @@
 //! What a provider is made of: the `Provider`, `Resource` and `DataSource` traits a backend
 //! implements on typed models, and the adapters that turn them into value-level operations
-//! for the RPC layer (decoding, validation, declarative plan rules, encoding).
-
-use std::any::Any;
-use std::sync::Arc;
-use std::time::Duration;
+//! for the RPC layer (decoding, validation, declarative plan rules, encoding, and waiting
+//! for provider settings that are unknown until apply).
 
 use async_trait::async_trait;
 
+use super::ctx::{settings_unknown_error, Configured, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::{conform, Cty};
-use super::schema::{Attribute, Block, NestedBlock, Schema};
-use super::validators;
+use super::plan::{attr, plan_effects, plan_values, Plan};
+use super::schema::{Block, Schema};
 use crate::wait::Stop;
-
-/// What every CRUD call gets: the configured provider's data and the stop signal.
-#[derive(Clone)]
-pub struct Ctx {
-    data: Option<Arc<dyn Any + Send + Sync>>,
-    pub stop: Stop,
-}
-
-impl Ctx {
-    pub fn new(data: Option<Arc<dyn Any + Send + Sync>>, stop: Stop) -> Self {
-        Ctx { data, stop }
-    }
-
-    /// The data the provider's `configure` returned, or an error if it was not configured.
-    pub fn data<T: Send + Sync + 'static>(&self) -> Result<&T, Diagnostics> {
-        self.data.as_deref().and_then(|d| d.downcast_ref::<T>()).ok_or_else(|| {
-            Diagnostic::error(
-                "Provider not configured",
-                "The provider was used before it was configured. This is a bug in the provider or Terraform.",
-            )
-            .into()
-        })
-    }
-}
 
 /// The outcome of a create or update. `state` is what exists now: it is recorded even when
 /// `diagnostics` has errors, so nothing the backend created is ever lost.
@@ -62,54 +36,6 @@ impl<M> Applied<M> {
     }
 }
 
-/// A plan being made: the declarative rules have run; a resource may adjust it further.
-pub struct Plan {
-    /// Null when creating.
-    pub prior: Value,
-    pub config: Value,
-    pub planned: Value,
-    pub requires_replace: Vec<AttrPath>,
-}
-
-impl Plan {
-    pub fn is_create(&self) -> bool {
-        matches!(self.prior, Value::Null)
-    }
-
-    pub fn prior(&self, name: &str) -> &Value {
-        attr(&self.prior, name)
-    }
-
-    pub fn config(&self, name: &str) -> &Value {
-        attr(&self.config, name)
-    }
-
-    pub fn planned(&self, name: &str) -> &Value {
-        attr(&self.planned, name)
-    }
-
-    pub fn set_planned(&mut self, name: &str, value: Value) {
-        if let Value::Object(attrs) = &mut self.planned {
-            attrs.insert(name.to_string(), value);
-        }
-    }
-
-    pub fn replace_on(&mut self, name: &str) {
-        let path = AttrPath::attrs(&[name]);
-        if !self.requires_replace.contains(&path) {
-            self.requires_replace.push(path);
-        }
-    }
-}
-
-/// An attribute of an object value (null when absent or when the value is not an object).
-pub fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {
-    match value {
-        Value::Object(attrs) => attrs.get(name).unwrap_or(&Value::Null),
-        _ => &Value::Null,
-    }
-}
-
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
     type Model: Cty + Send + Sync;
@@ -117,11 +43,22 @@ pub trait Resource: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
 
+    /// The provider settings (by dotted name) every API call of this resource needs. While
+    /// one is unknown, plans do not call the API, and reads keep the state as it is.
+    fn settings(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Checks across attributes on the raw configuration; values may be unknown or null.
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Resource-specific planning, after defaults, replacement and unknown marking.
+    /// What the declared rules cannot know without the API (such as looking a name up).
     async fn modify_plan(&self, _ctx: &Ctx, _plan: &mut Plan) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// A plan to destroy `prior`: errors refuse it at plan time.
+    fn plan_destroy(&self, _prior: &Self::Model) -> Diagnostics {
         Diagnostics::new()
     }
 
@@ -149,6 +86,10 @@ pub trait DataSource: Send + Sync + 'static {
 
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    /// As [`Resource::settings`]; a read waits for them (Terraform defers it, or fails).
+    fn settings(&self) -> &'static [&'static str] {
+        &[]
+    }
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn read(&self, ctx: &Ctx, config: Self::Model) -> Result<Self::Model, Diagnostics>;
 }
@@ -159,15 +100,34 @@ pub trait Provider: Send + Sync + 'static {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
-    /// Builds the data every resource receives in its `Ctx`.
+    /// Builds the data and settings every resource receives in its `Ctx`. Settings the
+    /// configuration leaves unknown stay unknown: never replaced by a default.
     async fn configure(
         &self,
         config: &Value,
         stop: &Stop,
         diags: &mut Diagnostics,
-    ) -> Option<Arc<dyn Any + Send + Sync>>;
+    ) -> Option<Configured>;
     fn resources(&self) -> Vec<Box<dyn AnyResource>>;
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>>;
+}
+
+/// The outcome of planning one change, as the RPC layer answers it.
+#[derive(Debug)]
+pub struct Planned {
+    pub planned: Value,
+    pub requires_replace: Vec<AttrPath>,
+    pub diagnostics: Diagnostics,
+    /// Terraform should defer this change: provider settings it needs are unknown.
+    pub deferred: bool,
+}
+
+/// The outcome of a read: the new state (the current one when deferred or failed).
+#[derive(Debug)]
+pub struct Read {
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+    pub deferred: bool,
 }
 
 /// A resource seen through values, as the RPC layer drives it.
@@ -178,16 +138,11 @@ pub trait AnyResource: Send + Sync {
     /// The type of the resource's values (its schema block's object type).
     fn value_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
-    async fn plan(
-        &self,
-        ctx: &Ctx,
-        prior: Value,
-        proposed: Value,
-        config: Value,
-    ) -> (Value, Vec<AttrPath>, Diagnostics);
+    async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> Planned;
     async fn apply(&self, ctx: &Ctx, prior: Value, planned: Value) -> (Value, Diagnostics);
-    async fn read(&self, ctx: &Ctx, current: Value) -> (Value, Diagnostics);
-    async fn import(&self, ctx: &Ctx, id: &str) -> (Value, Diagnostics);
+    async fn read(&self, ctx: &Ctx, current: Value) -> Read;
+    /// The imported state, or None when deferred.
+    async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
 }
 
 #[async_trait]
@@ -196,7 +151,7 @@ pub trait AnyDataSource: Send + Sync {
     fn schema(&self) -> &Schema;
     fn value_type(&self) -> &Type;
     fn validate(&self, config: &Value) -> Diagnostics;
-    async fn read(&self, ctx: &Ctx, config: Value) -> (Value, Diagnostics);
+    async fn read(&self, ctx: &Ctx, config: Value) -> Read;
 }
 
 pub fn resource<R: Resource>(inner: R) -> Box<dyn AnyResource> {
@@ -260,28 +215,49 @@ impl<R: Resource> AnyResource for Adapter<R> {
         self.validate_with(config, |diags| self.inner.validate(config, diags))
     }
 
-    async fn plan(
-        &self,
-        ctx: &Ctx,
-        prior: Value,
-        proposed: Value,
-        config: Value,
-    ) -> (Value, Vec<AttrPath>, Diagnostics) {
-        if matches!(proposed, Value::Null) {
-            return (Value::Null, Vec::new(), Diagnostics::new());
+    async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> Planned {
+        let unknown_settings = ctx.unknown_settings(self.inner.settings());
+        if proposed.is_null() {
+            let diagnostics = match self.decode(&prior) {
+                Ok(model) => self.inner.plan_destroy(&model),
+                Err(d) => d,
+            };
+            return Planned {
+                planned: Value::Null,
+                requires_replace: Vec::new(),
+                diagnostics,
+                deferred: false,
+            };
         }
-        let (planned, requires_replace) = plan_block(&self.schema.block, &prior, proposed, &config);
+        let mut diagnostics = Diagnostics::new();
+        let block = &self.schema.block;
+        let planned = plan_values(block, ctx, &prior, proposed, &config, &mut diagnostics);
+        let deferred = !unknown_settings.is_empty() && ctx.deferral_allowed;
         let mut plan = Plan {
             prior,
             config,
             planned,
-            requires_replace,
+            unknown_settings,
         };
-        let diags = self.inner.modify_plan(ctx, &mut plan).await;
-        (plan.planned, plan.requires_replace, diags)
+        if !deferred {
+            diagnostics.extend(self.inner.modify_plan(ctx, &mut plan).await);
+        }
+        let (planned, requires_replace) =
+            plan_effects(block, &plan.prior, &plan.config, plan.planned);
+        Planned {
+            planned,
+            requires_replace,
+            diagnostics,
+            deferred,
+        }
     }
 
     async fn apply(&self, ctx: &Ctx, prior: Value, planned: Value) -> (Value, Diagnostics) {
+        let unknown = ctx.unknown_settings(self.inner.settings());
+        if !unknown.is_empty() {
+            let what = format!("apply a change to {}", self.inner.type_name());
+            return (prior, settings_unknown_error(&unknown, &what));
+        }
         let applied = match (&prior, &planned) {
             (_, Value::Null) => {
                 let diags = match self.decode(&prior) {
@@ -312,23 +288,56 @@ impl<R: Resource> AnyResource for Adapter<R> {
         (state, applied.diagnostics)
     }
 
-    async fn read(&self, ctx: &Ctx, current: Value) -> (Value, Diagnostics) {
-        let model = match self.decode(&current) {
-            Ok(m) => m,
-            Err(d) => return (current, d),
-        };
-        match self.inner.read(ctx, model).await {
-            Ok(Some(m)) => (self.encode(&m), Diagnostics::new()),
-            Ok(None) => (Value::Null, Diagnostics::new()),
-            // Keep the state as it was: a failed refresh must not drop the resource.
+    async fn read(&self, ctx: &Ctx, current: Value) -> Read {
+        let unknown = ctx.unknown_settings(self.inner.settings());
+        if !unknown.is_empty() {
+            // Planning with settings known only at apply: the state stays as last read.
+            let diagnostics = if ctx.deferral_allowed {
+                Diagnostics::new()
+            } else {
+                Diagnostic::warning(
+                    format!("{} not refreshed", self.inner.type_name()),
+                    format!(
+                        "The provider setting {} is known only after apply, so this plan shows the state as it was last read.",
+                        unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .into()
+            };
+            return Read {
+                state: current,
+                diagnostics,
+                deferred: ctx.deferral_allowed,
+            };
+        }
+        let (state, diagnostics) = match self.decode(&current) {
             Err(d) => (current, d),
+            Ok(model) => match self.inner.read(ctx, model).await {
+                Ok(Some(m)) => (self.encode(&m), Diagnostics::new()),
+                Ok(None) => (Value::Null, Diagnostics::new()),
+                // Keep the state as it was: a failed refresh must not drop the resource.
+                Err(d) => (current, d),
+            },
+        };
+        Read {
+            state,
+            diagnostics,
+            deferred: false,
         }
     }
 
-    async fn import(&self, ctx: &Ctx, id: &str) -> (Value, Diagnostics) {
+    async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics) {
+        let unknown = ctx.unknown_settings(self.inner.settings());
+        if !unknown.is_empty() {
+            if ctx.deferral_allowed {
+                return (None, Diagnostics::new());
+            }
+            let what = format!("import {}", self.inner.type_name());
+            return (None, settings_unknown_error(&unknown, &what));
+        }
         match self.inner.import(ctx, id).await {
-            Ok(m) => (self.encode(&m), Diagnostics::new()),
-            Err(d) => (Value::Null, d),
+            Ok(m) => (Some(self.encode(&m)), Diagnostics::new()),
+            Err(d) => (None, d),
         }
     }
 }
@@ -351,14 +360,35 @@ impl<D: DataSource> AnyDataSource for Adapter<D> {
         self.validate_with(config, |diags| self.inner.validate(config, diags))
     }
 
-    async fn read(&self, ctx: &Ctx, config: Value) -> (Value, Diagnostics) {
-        let model = match self.decode(&config) {
-            Ok(m) => m,
-            Err(d) => return (Value::Null, d),
+    async fn read(&self, ctx: &Ctx, config: Value) -> Read {
+        let unknown = ctx.unknown_settings(self.inner.settings());
+        let (state, diagnostics, deferred) = if !unknown.is_empty() {
+            let diags = if ctx.deferral_allowed {
+                Diagnostics::new()
+            } else {
+                let what = format!("read data source {}", self.inner.type_name());
+                settings_unknown_error(&unknown, &what)
+            };
+            // Deferred: every value waits for apply.
+            (
+                Value::Unknown(Default::default()),
+                diags,
+                ctx.deferral_allowed,
+            )
+        } else {
+            let result = match self.decode(&config) {
+                Ok(model) => self.inner.read(ctx, model).await,
+                Err(d) => Err(d),
+            };
+            match result {
+                Ok(m) => (self.encode(&m), Diagnostics::new(), false),
+                Err(d) => (Value::Null, d, false),
+            }
         };
-        match self.inner.read(ctx, model).await {
-            Ok(m) => (self.encode(&m), Diagnostics::new()),
-            Err(d) => (Value::Null, d),
+        Read {
+            state,
+            diagnostics,
+            deferred,
         }
     }
 }
@@ -403,108 +433,5 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
             }
             v => validate_block(&b.block, v, &path.attr(&b.name), diags),
         }
-    }
-}
-
-/// The declarative plan rules over one block: defaults, semantic equality with the prior
-/// state, computed values marked unknown when something changes (unless they keep their
-/// state), and requires-replace.
-fn plan_block(
-    block: &Block,
-    prior: &Value,
-    proposed: Value,
-    config: &Value,
-) -> (Value, Vec<AttrPath>) {
-    let Value::Object(mut planned) = proposed else {
-        return (proposed, Vec::new());
-    };
-    let creating = matches!(prior, Value::Null);
-    for a in &block.attributes {
-        let configured = attr(config, &a.name);
-        if matches!(configured, Value::Null) {
-            if let Some(default) = &a.default {
-                planned.insert(a.name.clone(), default.clone());
-            } else if a.is_computed() && creating {
-                planned.insert(a.name.clone(), Value::Unknown(Default::default()));
-            }
-        } else if let (Some(eq), false) = (a.semantic_eq, creating) {
-            let before = attr(prior, &a.name);
-            if configured.is_known() && !matches!(before, Value::Null) && eq(before, configured) {
-                planned.insert(a.name.clone(), before.clone());
-            }
-        }
-    }
-    let mut requires_replace = Vec::new();
-    if !creating {
-        let changed = !Value::Object(planned.clone()).same_as(prior);
-        for a in &block.attributes {
-            let configured = attr(config, &a.name);
-            if changed
-                && a.is_computed()
-                && matches!(configured, Value::Null)
-                && a.default.is_none()
-                && !a.use_state_for_unknown
-            {
-                planned.insert(a.name.clone(), Value::Unknown(Default::default()));
-            }
-            let now = planned.get(&a.name).unwrap_or(&Value::Null);
-            if a.requires_replace && !now.same_as(attr(prior, &a.name)) {
-                requires_replace.push(AttrPath::attrs(&[&a.name]));
-            }
-        }
-    }
-    (Value::Object(planned), requires_replace)
-}
-
-/// The `timeouts { create, update, delete }` block, with the operations a resource supports.
-pub fn timeouts_block(operations: &[&str], defaults: &[Duration]) -> NestedBlock {
-    let mut block =
-        Block::new("How long to wait for each operation, as a duration like `30s`, `10m` or `1h`.");
-    for (op, default) in operations.iter().zip(defaults) {
-        block = block.attribute(
-            Attribute::string(op)
-                .optional()
-                .describe(&format!(
-                    "How long to wait for {op} to finish. Default: `{}`.",
-                    show_duration(*default)
-                ))
-                .validate(validators::duration()),
-        );
-    }
-    NestedBlock::single("timeouts", block)
-}
-
-fn show_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match (s / 3600, s % 3600 / 60, s % 60) {
-        (h, 0, 0) if h > 0 => format!("{h}h"),
-        (0, m, 0) => format!("{m}m"),
-        (0, 0, sec) => format!("{sec}s"),
-        (h, m, sec) => format!("{h}h{m}m{sec}s"),
-    }
-}
-
-crate::model! {
-    /// The user's `timeouts` block.
-    #[derive(Clone, Debug, Default, PartialEq)]
-    pub struct Timeouts {
-        pub create: Option<String>,
-        pub update: Option<String>,
-        pub delete: Option<String>,
-    }
-}
-
-impl Timeouts {
-    /// The configured timeout for `op` (create, update, delete), or `default`.
-    pub fn of(timeouts: &Option<Timeouts>, op: &str, default: Duration) -> Duration {
-        let configured = timeouts.as_ref().and_then(|t| match op {
-            "create" => t.create.as_deref(),
-            "update" => t.update.as_deref(),
-            "delete" => t.delete.as_deref(),
-            _ => None,
-        });
-        configured
-            .and_then(validators::parse_duration)
-            .unwrap_or(default)
     }
 }

@@ -59,16 +59,69 @@ pub struct Attribute {
     pub sensitive: bool,
     pub deprecation: Option<String>,
     pub validators: Vec<Arc<dyn Validator>>,
-    /// A change of this attribute destroys and re-creates the resource.
-    pub requires_replace: bool,
-    /// A computed value that never changes once known: plans keep the prior state's value
-    /// instead of showing "(known after apply)".
-    pub use_state_for_unknown: bool,
+    /// Validators that apply only when the resource is created (checked at plan).
+    pub create_validators: Vec<Arc<dyn Validator>>,
+    /// When a change of this attribute destroys and re-creates the resource.
+    pub replace: Replace,
+    /// What a computed value the configuration leaves out plans to on an update.
+    pub unset: Unset,
     /// The value planned when the configuration leaves the attribute out.
-    pub default: Option<Value>,
+    pub default: Option<PlanDefault>,
     pub semantic_eq: Option<SemanticEq>,
+    /// Only Terraform uses it (like `timeouts`): changing it alone changes nothing remote,
+    /// so the resource's computed values keep their state.
+    pub local: bool,
     /// For a nested attribute (protocol 6): how its objects nest, and their attributes.
     pub nested: Option<(ObjectNesting, Vec<Attribute>)>,
+}
+
+/// When a change replaces the resource (Terraform's "forces replacement").
+#[derive(Clone, Copy, Debug)]
+pub enum Replace {
+    Never,
+    /// Whenever the planned value differs from the prior state's (unknown counts as a change).
+    Always,
+    /// When `when(prior, planned)` says so; `reason` completes "Changing this forces a new
+    /// resource to be created when ..." in the docs.
+    If {
+        reason: &'static str,
+        when: fn(&Value, &Value) -> bool,
+    },
+}
+
+impl Replace {
+    pub fn applies(&self, prior: &Value, planned: &Value) -> bool {
+        match self {
+            Replace::Never => false,
+            Replace::Always => !planned.same_as(prior),
+            Replace::If { when, .. } => !planned.same_as(prior) && when(prior, planned),
+        }
+    }
+}
+
+/// The plan of a computed attribute the configuration leaves out, when the resource changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unset {
+    /// Known after apply whenever anything about the resource changes.
+    UnknownOnChange,
+    /// Keeps the prior state's value: it never changes once known.
+    KeepState,
+    /// Keeps the prior state's value unless one of these attributes changes.
+    KeepStateUnless(Vec<&'static str>),
+}
+
+/// A value planned for an attribute the configuration leaves out.
+#[derive(Clone, Debug)]
+pub enum PlanDefault {
+    Value(Value),
+    /// A provider setting such as `exoscale.zone`: unknown while the setting is unknown.
+    Setting(&'static str),
+    /// Derived from the rest of the configuration (which may hold unknowns); `shown` says
+    /// how, for the docs.
+    Derived {
+        shown: &'static str,
+        value: fn(&Value) -> Value,
+    },
 }
 
 /// How a nested attribute's objects are arranged.
@@ -104,6 +157,8 @@ pub struct NestedBlock {
     pub nesting: Nesting,
     pub min_items: i64,
     pub max_items: i64,
+    /// Only Terraform uses it (see [`Attribute::local`]).
+    pub local: bool,
 }
 
 impl Attribute {
@@ -116,10 +171,12 @@ impl Attribute {
             sensitive: false,
             deprecation: None,
             validators: Vec::new(),
-            requires_replace: false,
-            use_state_for_unknown: false,
+            create_validators: Vec::new(),
+            replace: Replace::Never,
+            unset: Unset::UnknownOnChange,
             default: None,
             semantic_eq: None,
+            local: false,
             nested: None,
         }
     }
@@ -210,20 +267,63 @@ impl Attribute {
         self
     }
 
+    /// Checked at plan when the resource is created, e.g. a size that only a new pool
+    /// cannot have.
+    pub fn validate_on_create(mut self, validator: impl Validator + 'static) -> Self {
+        self.create_validators.push(Arc::new(validator));
+        self
+    }
+
     pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
+        self.replace = Replace::Always;
+        self
+    }
+
+    /// Replaces the resource when `when(prior, planned)` holds for a change.
+    pub fn requires_replace_if(
+        mut self,
+        reason: &'static str,
+        when: fn(&Value, &Value) -> bool,
+    ) -> Self {
+        self.replace = Replace::If { reason, when };
         self
     }
 
     pub fn use_state_for_unknown(mut self) -> Self {
-        self.use_state_for_unknown = true;
+        self.unset = Unset::KeepState;
+        self
+    }
+
+    /// Keeps the prior value unless one of `others` changes (the API derives this one
+    /// from them).
+    pub fn use_state_for_unknown_unless(mut self, others: &[&'static str]) -> Self {
+        self.unset = Unset::KeepStateUnless(others.to_vec());
         self
     }
 
     /// Sets the default; the attribute becomes optional and computed.
     pub fn default(mut self, value: Value) -> Self {
-        self.default = Some(value);
+        self.default = Some(PlanDefault::Value(value));
         self.mode = Mode::OptionalComputed;
+        self
+    }
+
+    /// Defaults to a provider setting (unknown while the setting is unknown).
+    pub fn default_from_setting(mut self, setting: &'static str) -> Self {
+        self.default = Some(PlanDefault::Setting(setting));
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+
+    /// Defaults to a value derived from the configuration.
+    pub fn default_derived(mut self, shown: &'static str, value: fn(&Value) -> Value) -> Self {
+        self.default = Some(PlanDefault::Derived { shown, value });
+        self.mode = Mode::OptionalComputed;
+        self
+    }
+
+    pub fn local(mut self) -> Self {
+        self.local = true;
         self
     }
 
@@ -339,7 +439,13 @@ impl NestedBlock {
             nesting: Nesting::Single,
             min_items: 0,
             max_items: 0,
+            local: false,
         }
+    }
+
+    pub fn local(mut self) -> Self {
+        self.local = true;
+        self
     }
 
     fn to_proto(&self) -> pb::schema::NestedBlock {

@@ -7,24 +7,26 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::ctx::Ctx;
 use super::cty::{Number, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
-use super::resource::{
-    resource, timeouts_block, AnyResource, Applied, Ctx, Plan, Resource, Timeouts,
-};
+use super::model::Tri;
+use super::plan::Plan;
+use super::resource::{resource, AnyResource, Applied, Resource};
 use super::schema::{Attribute, Block, Schema};
+use super::timeouts::{timeouts_block, Timeouts};
 use super::validators;
 use crate::wait::Stop;
 
 crate::model! {
     #[derive(Clone, Debug, Default, PartialEq)]
     struct Thing {
-        id: Option<String>,
+        id: Tri<String>,
         name: String,
         kind: Option<String>,
         zone: Option<String>,
         size: i64,
-        status: Option<String>,
+        status: Tri<String>,
         timeouts: Option<Timeouts>,
     }
 }
@@ -76,7 +78,7 @@ impl Resource for Arc<ThingResource> {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Value::String(name) = super::resource::attr(config, "name") {
+        if let Value::String(name) = super::plan::attr(config, "name") {
             if name == "bad" {
                 diags.error_at(AttrPath::attrs(&["name"]), "Bad name", "not allowed");
             }
@@ -91,10 +93,10 @@ impl Resource for Arc<ThingResource> {
     }
 
     async fn create(&self, _: &Ctx, mut planned: Thing) -> Applied<Thing> {
-        planned.id = Some("t-1".into());
-        planned.status = Some("ready".into());
+        planned.id = Tri::Known("t-1".into());
+        planned.status = Tri::Known("ready".into());
         if self.fail_create_after_start.load(Ordering::SeqCst) {
-            planned.status = Some("broken".into());
+            planned.status = Tri::Known("broken".into());
             return Applied::failed(
                 Some(planned),
                 Diagnostic::error("Waiting failed", "it broke"),
@@ -108,8 +110,15 @@ impl Resource for Arc<ThingResource> {
     }
 
     async fn update(&self, _: &Ctx, _prior: Thing, mut planned: Thing) -> Applied<Thing> {
-        planned.status = Some("updated".into());
+        planned.status = Tri::Known("updated".into());
         Applied::ok(planned)
+    }
+
+    fn plan_destroy(&self, prior: &Thing) -> Diagnostics {
+        if prior.name == "stuck" {
+            return Diagnostic::error("Cannot delete", "still in use").into();
+        }
+        Diagnostics::new()
     }
 
     async fn delete(&self, _: &Ctx, prior: Thing) -> Diagnostics {
@@ -121,7 +130,7 @@ impl Resource for Arc<ThingResource> {
 
     async fn import(&self, _: &Ctx, id: &str) -> Result<Thing, Diagnostics> {
         Ok(Thing {
-            id: Some(id.into()),
+            id: Tri::Known(id.into()),
             name: "imp".into(),
             size: 1,
             zone: Some("z1".into()),
@@ -181,12 +190,14 @@ async fn plan(
     prior: &Value,
     cfg: &Value,
 ) -> (Value, Vec<AttrPath>, Diagnostics) {
-    r.plan(&ctx(), prior.clone(), proposed(r, prior, cfg), cfg.clone())
-        .await
+    let p = r
+        .plan(&ctx(), prior.clone(), proposed(r, prior, cfg), cfg.clone())
+        .await;
+    (p.planned, p.requires_replace, p.diagnostics)
 }
 
 fn get<'a>(v: &'a Value, name: &str) -> &'a Value {
-    super::resource::attr(v, name)
+    super::plan::attr(v, name)
 }
 
 fn thing() -> (Arc<ThingResource>, Box<dyn AnyResource>) {
@@ -347,15 +358,21 @@ async fn delete_failure_keeps_state_and_gone_objects_leave_it() {
     assert!(diags.has_errors());
     assert_eq!(after, state);
 
-    let (destroy_plan, _, _) = r
+    // Destroy plans reach the resource, which refuses this one at plan time.
+    let destroy = r
         .plan(&ctx(), state.clone(), Value::Null, Value::Null)
         .await;
-    assert_eq!(destroy_plan, Value::Null);
+    assert_eq!(destroy.planned, Value::Null);
+    assert!(
+        destroy.diagnostics.to_string().contains("still in use"),
+        "{}",
+        destroy.diagnostics
+    );
 
     inner.gone.store(true, Ordering::SeqCst);
-    let (read, diags) = r.read(&ctx(), state).await;
-    assert!(diags.is_empty());
-    assert_eq!(read, Value::Null);
+    let read = r.read(&ctx(), state).await;
+    assert!(read.diagnostics.is_empty());
+    assert_eq!(read.state, Value::Null);
 }
 
 #[tokio::test]
@@ -363,6 +380,7 @@ async fn import_and_plan_warnings() {
     let (_, r) = thing();
     let (state, diags) = r.import(&ctx(), "t-9").await;
     assert!(diags.is_empty());
+    let state = state.expect("imported");
     assert_eq!(get(&state, "id"), &s("t-9"));
     assert_eq!(get(&state, "timeouts"), &Value::Null);
 

@@ -140,6 +140,14 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// An http:// or https:// URL with a host.
+pub fn http_url() -> impl Validator {
+    custom(
+        "an http:// or https:// URL",
+        |v| matches!(v, Value::String(s) if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8),
+    )
+}
+
 /// Parses a Go-style duration (`1h30m`, `45s`, `1.5h`, `500ms`); positive values only.
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let mut rest = text.trim();

@@ -1,0 +1,150 @@
+//! The steps the instance pool resource's CRUD shares: reading a pool back in the user's
+//! spelling, waiting for operations and for running instances, and refusing to touch a
+//! pool another service manages.
+
+use tokio::time::Instant;
+
+use super::client::Deletion;
+use super::client::ExoscaleClient;
+use super::convert;
+use super::convert::InstancePoolModel;
+use super::model::{Operation, PoolState};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::model::Tri;
+use crate::plugin::validators::is_uuid;
+use crate::wait::{poll_until, Poll, Stop};
+
+pub fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error(summary, e.to_string()).into()
+}
+
+/// The error for changing (or deleting) a pool that another service manages.
+pub fn managed_pool_error(
+    id: Option<&str>,
+    manager: Option<&str>,
+    kind: Option<&str>,
+    action: &str,
+) -> Option<Diagnostics> {
+    let manager = manager?;
+    let kind = kind.unwrap_or("another service");
+    Some(
+        Diagnostic::error(
+            "Instance pool is managed by another service",
+            format!(
+                "Instance pool {} is managed by {kind} {manager}, so it cannot be {action} here: change it through its manager instead (or stop managing it here with `terraform state rm`).",
+                id.unwrap_or("?")
+            ),
+        )
+        .into(),
+    )
+}
+
+/// Reads the pool and maps it onto `current`'s spelling. None: the pool is gone.
+pub async fn read_back(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    current: &InstancePoolModel,
+) -> Result<Option<InstancePoolModel>, Diagnostics> {
+    let Some(pool) = client
+        .get_instance_pool(zone, id)
+        .await
+        .map_err(|e| api_error("Could not read the instance pool", e))?
+    else {
+        return Ok(None);
+    };
+    let api_type = pool.instance_type.as_ref().map(|t| t.id.clone());
+    let shown = match api_type {
+        None => current.instance_type.clone(),
+        Some(t) if current.instance_type_id.known() == Some(&t) => current.instance_type.clone(),
+        Some(t) if is_uuid(&current.instance_type) => t,
+        Some(t) => match client.get_instance_type(zone, &t).await {
+            Ok(Some(found)) if found.name().eq_ignore_ascii_case(&current.instance_type) => {
+                current.instance_type.clone()
+            }
+            Ok(Some(found)) => found.name(),
+            Ok(None) => t,
+            Err(e) => return Err(api_error("Could not read the pool's instance type", e)),
+        },
+    };
+    let mut model = convert::refreshed(current, &pool, shown);
+    model.zone = Tri::Known(zone.to_string());
+    Ok(Some(model))
+}
+
+/// Waits for one operation, naming what it was for in the error.
+pub async fn wait_for(
+    client: &ExoscaleClient,
+    zone: &str,
+    op: Operation,
+    deadline: Instant,
+    stop: &Stop,
+    what: &str,
+) -> Result<(), Diagnostics> {
+    client
+        .wait_operation(zone, op, deadline, stop)
+        .await
+        .map(|_| ())
+        .map_err(|e| api_error(&format!("{what} did not complete"), e))
+}
+
+/// Waits until the pool is `running` with `size` instances.
+pub async fn wait_running(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    size: i64,
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<(), Diagnostics> {
+    let what = format!("instance pool {id} to be running with {size} instances");
+    poll_until(deadline, stop, &what, || async {
+        let pool = client
+            .get_instance_pool(zone, id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("instance pool {id} disappeared while waiting for it"))?;
+        let count = pool.instances.as_ref().map_or(0, Vec::len);
+        let state = pool.state.unwrap_or(PoolState::Unknown);
+        if state == PoolState::Running && i64::try_from(count) == Ok(size) {
+            Ok(Poll::Ready(()))
+        } else {
+            Ok(Poll::pending(format!("state {state}, {count} instances")))
+        }
+    })
+    .await
+    .map_err(|e: crate::wait::WaitError<String>| {
+        api_error("The instance pool's instances did not start", e)
+    })
+}
+
+/// Deletes the pool and waits until it is gone. A pool already being destroyed (409) is
+/// waited for; one already gone is done.
+pub async fn delete(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<(), Diagnostics> {
+    match client.delete_instance_pool(zone, id).await {
+        Ok(Deletion::Started(op)) => {
+            wait_for(
+                client,
+                zone,
+                op,
+                deadline,
+                stop,
+                "Deleting the instance pool",
+            )
+            .await?
+        }
+        Ok(Deletion::AlreadyDestroying) => {}
+        Ok(Deletion::AlreadyGone) => return Ok(()),
+        Err(e) => return Err(api_error("Could not delete the instance pool", e)),
+    }
+    client
+        .wait_instance_pool_gone(zone, id, deadline, stop)
+        .await
+        .map_err(|e| api_error("The instance pool was not deleted", e))
+}

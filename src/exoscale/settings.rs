@@ -1,0 +1,154 @@
+//! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
+//! environment fallback, and the zones the API serves.
+
+use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT};
+use crate::plugin::ctx::{string_setting, Ctx, Settings};
+use crate::plugin::cty::Value;
+use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::model::Tri;
+use crate::plugin::plan::attr;
+use crate::plugin::schema::{Attribute, Block};
+use crate::plugin::validators;
+use crate::wait::Stop;
+
+/// Exoscale zones with an API endpoint (the live list is `GET /zone`).
+pub const ZONES: &[&str] = &[
+    "ch-gva-2", "ch-dk-2", "de-fra-1", "de-muc-1", "at-vie-1", "at-vie-2", "bg-sof-1", "hr-zag-1",
+];
+pub const DEFAULT_ZONE: &str = "ch-gva-2";
+
+/// Settings every Exoscale API call needs (see [`crate::plugin::resource::Resource::settings`]).
+pub const API_SETTINGS: &[&str] = &["exoscale.key", "exoscale.secret", "exoscale.endpoint"];
+/// The setting a pool's zone defaults to.
+pub const ZONE_SETTING: &str = "exoscale.zone";
+
+/// What Exoscale resources receive once the provider is configured.
+pub struct Exoscale {
+    /// `Err` holds the message to show when a resource needs the API but credentials are
+    /// missing, so a configuration that uses only Ona needs no Exoscale key.
+    pub client: Result<ExoscaleClient, String>,
+    pub default_zone: Tri<String>,
+}
+
+impl Exoscale {
+    pub fn of(ctx: &Ctx) -> Result<&Exoscale, Diagnostics> {
+        ctx.data::<Exoscale>()
+    }
+
+    pub fn client(&self) -> Result<&ExoscaleClient, Diagnostics> {
+        self.client
+            .as_ref()
+            .map_err(|m| Diagnostic::error("Exoscale is not configured", m.clone()).into())
+    }
+
+    /// `zone`, else the provider's default zone.
+    pub fn zone(&self, zone: Option<&str>) -> Result<String, Diagnostics> {
+        match (zone, &self.default_zone) {
+            (Some(zone), _) => Ok(zone.to_string()),
+            (None, Tri::Known(zone)) => Ok(zone.clone()),
+            (None, _) => Err(Diagnostic::error(
+                "No zone",
+                "Set `zone` here or in the provider's `exoscale` block (a known value), or the EXOSCALE_ZONE environment variable.",
+            )
+            .at(AttrPath::attrs(&["zone"]))
+            .into()),
+        }
+    }
+}
+
+pub fn block() -> Block {
+    Block::new("Exoscale API access, for `pools_instance_pool`.")
+        .attribute(
+            Attribute::string("key")
+                .optional()
+                .describe("Exoscale API key. Default: the `EXOSCALE_API_KEY` (or `EXOSCALE_KEY`) environment variable.")
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::string("secret")
+                .optional()
+                .sensitive()
+                .describe("Exoscale API secret. Default: the `EXOSCALE_API_SECRET` (or `EXOSCALE_SECRET`) environment variable.")
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::string("zone")
+                .optional()
+                .describe(&format!(
+                    "Default zone for resources that do not set one. Default: the `EXOSCALE_ZONE` environment variable, else `{DEFAULT_ZONE}`."
+                ))
+                .validate(validators::one_of(ZONES)),
+        )
+        .attribute(
+            Attribute::string("endpoint")
+                .optional()
+                .describe(&format!(
+                    "API endpoint, where `{{zone}}` stands for the zone. Default: the `EXOSCALE_API_ENDPOINT` environment variable, else `{DEFAULT_ENDPOINT}`."
+                ))
+                .validate(validators::http_url()),
+        )
+}
+
+/// Reads the `exoscale` block of the provider's configuration (null when absent).
+pub fn configure(
+    config: &Value,
+    stop: &Stop,
+    settings: &mut Settings,
+    diags: &mut Diagnostics,
+) -> Exoscale {
+    let block = attr(config, "exoscale");
+    let zone = match string_setting(block, "zone", &["EXOSCALE_ZONE"]) {
+        Tri::Null => Tri::Known(DEFAULT_ZONE.to_string()),
+        other => other,
+    };
+    if let Tri::Known(zone) = &zone {
+        if !ZONES.contains(&zone.as_str()) {
+            // Only reachable through EXOSCALE_ZONE: the attribute itself is validated earlier.
+            diags.error_at(
+                AttrPath::attrs(&["exoscale", "zone"]),
+                "Invalid Exoscale zone",
+                format!(
+                    "EXOSCALE_ZONE is {zone:?}; it must be one of {}.",
+                    ZONES.join(", ")
+                ),
+            );
+        }
+    }
+    settings.set(
+        ZONE_SETTING,
+        match &zone {
+            Tri::Known(z) => Value::String(z.clone()),
+            _ => Value::Unknown(Default::default()),
+        },
+    );
+    let endpoint = match string_setting(block, "endpoint", &["EXOSCALE_API_ENDPOINT"]) {
+        Tri::Null => Tri::Known(DEFAULT_ENDPOINT.to_string()),
+        other => other,
+    };
+    let key = string_setting(block, "key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
+    let secret = string_setting(block, "secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
+    for (name, value) in [
+        ("exoscale.key", &key),
+        ("exoscale.secret", &secret),
+        ("exoscale.endpoint", &endpoint),
+    ] {
+        if value.is_unknown() {
+            settings.set_unknown(name);
+        }
+    }
+    let client = match (key, secret, endpoint) {
+        (Tri::Known(key), Tri::Known(secret), Tri::Known(endpoint)) => {
+            ExoscaleClient::new(&key, &secret, &endpoint)
+                .map(|c| c.with_stop(stop.clone()))
+                .map_err(|e| e.to_string())
+        }
+        (Tri::Unknown, ..) | (_, Tri::Unknown, _) | (.., Tri::Unknown) => Err(
+            "The provider's `exoscale` settings are known only after apply.".to_string(),
+        ),
+        _ => Err("Set `key` and `secret` in the provider's `exoscale` block, or the EXOSCALE_API_KEY and EXOSCALE_API_SECRET environment variables.".to_string()),
+    };
+    Exoscale {
+        client,
+        default_zone: zone,
+    }
+}

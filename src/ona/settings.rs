@@ -1,0 +1,77 @@
+//! The provider's `ona` block: the token and the API base URL, with the environment
+//! variables the official SDK reads.
+
+use crate::ona::client::{OnaClient, DEFAULT_BASE_URL};
+use crate::plugin::ctx::{string_setting, Ctx, Settings};
+use crate::plugin::cty::Value;
+use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::model::Tri;
+use crate::plugin::plan::attr;
+use crate::plugin::schema::{Attribute, Block};
+use crate::plugin::validators;
+use crate::wait::Stop;
+
+/// Settings every Ona API call needs (see [`crate::plugin::resource::Resource::settings`]).
+pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint"];
+
+/// What Ona resources receive once the provider is configured.
+pub struct Ona {
+    /// `Err` holds the message to show when a resource needs the API but no token is set.
+    pub client: Result<OnaClient, String>,
+}
+
+impl Ona {
+    pub fn client(ctx: &Ctx) -> Result<&OnaClient, Diagnostics> {
+        ctx.data::<Ona>()?
+            .client
+            .as_ref()
+            .map_err(|m| Diagnostic::error("Ona is not configured", m.clone()).into())
+    }
+}
+
+pub fn block() -> Block {
+    Block::new("Ona (formerly Gitpod) API access, for `pools_warm_pool`.")
+        .attribute(
+            Attribute::string("token")
+                .optional()
+                .sensitive()
+                .describe("Ona personal access token. Default: the `ONA_API_KEY` (or `GITPOD_API_KEY`) environment variable.")
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::string("endpoint")
+                .optional()
+                .describe(&format!(
+                    "API base URL. Default: the `ONA_BASE_URL` environment variable, else `{DEFAULT_BASE_URL}`."
+                ))
+                .validate(validators::http_url()),
+        )
+}
+
+/// Reads the `ona` block of the provider's configuration (null when absent).
+pub fn configure(config: &Value, stop: &Stop, settings: &mut Settings) -> Ona {
+    let block = attr(config, "ona");
+    let endpoint = match string_setting(block, "endpoint", &["ONA_BASE_URL"]) {
+        Tri::Null => Tri::Known(DEFAULT_BASE_URL.to_string()),
+        other => other,
+    };
+    let token = string_setting(block, "token", &["ONA_API_KEY", "GITPOD_API_KEY"]);
+    for (name, value) in [("ona.token", &token), ("ona.endpoint", &endpoint)] {
+        if value.is_unknown() {
+            settings.set_unknown(name);
+        }
+    }
+    let client = match (token, endpoint) {
+        (Tri::Known(token), Tri::Known(endpoint)) => OnaClient::new(&token, &endpoint)
+            .map(|c| c.with_stop(stop.clone()))
+            .map_err(|e| e.to_string()),
+        (Tri::Unknown, _) | (_, Tri::Unknown) => {
+            Err("The provider's `ona` settings are known only after apply.".to_string())
+        }
+        _ => Err(
+            "Set `token` in the provider's `ona` block, or the ONA_API_KEY environment variable."
+                .to_string(),
+        ),
+    };
+    Ona { client }
+}

@@ -1,0 +1,171 @@
+//! Planning a resource change from the rules its attributes declare: defaults (fixed, from
+//! a provider setting, or derived from the configuration), semantic equality with the
+//! prior state and create-only validation ([`plan_values`]); then, once a resource's own
+//! `modify_plan` has done what needs the API, what unset computed values plan to and what
+//! forces replacement ([`plan_effects`]).
+
+use std::collections::BTreeSet;
+
+use super::ctx::Ctx;
+use super::cty::Value;
+use super::diag::{AttrPath, Diagnostics};
+use super::schema::{Block, PlanDefault, Unset};
+
+/// A plan being made, as a resource's `modify_plan` sees it: defaults and semantic equality
+/// have run; which computed values go unknown and what forces replacement follow from the
+/// values it leaves.
+pub struct Plan {
+    /// Null when creating.
+    pub prior: Value,
+    pub config: Value,
+    pub planned: Value,
+    /// Provider settings this resource needs that are unknown until apply: the plan must
+    /// not call the API, and what depends on the API plans as unknown.
+    pub unknown_settings: Vec<&'static str>,
+}
+
+impl Plan {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null()
+    }
+
+    pub fn prior(&self, name: &str) -> &Value {
+        attr(&self.prior, name)
+    }
+
+    pub fn config(&self, name: &str) -> &Value {
+        attr(&self.config, name)
+    }
+
+    pub fn planned(&self, name: &str) -> &Value {
+        attr(&self.planned, name)
+    }
+
+    pub fn set_planned(&mut self, name: &str, value: Value) {
+        if let Value::Object(attrs) = &mut self.planned {
+            attrs.insert(name.to_string(), value);
+        }
+    }
+
+    /// Whether the API can be called while planning.
+    pub fn api_reachable(&self) -> bool {
+        self.unknown_settings.is_empty()
+    }
+}
+
+/// An attribute of an object value (null when absent or when the value is not an object).
+pub fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {
+    match value {
+        Value::Object(attrs) => attrs.get(name).unwrap_or(&Value::Null),
+        _ => &Value::Null,
+    }
+}
+
+fn unknown() -> Value {
+    Value::Unknown(Default::default())
+}
+
+/// The first half of the declared rules, before the resource's own `modify_plan`: defaults
+/// for what the configuration leaves out, the prior spelling where it is semantically the
+/// configured value, and create-only validation.
+pub fn plan_values(
+    block: &Block,
+    ctx: &Ctx,
+    prior: &Value,
+    proposed: Value,
+    config: &Value,
+    diags: &mut Diagnostics,
+) -> Value {
+    let Value::Object(mut planned) = proposed else {
+        return proposed;
+    };
+    let creating = prior.is_null();
+    for a in &block.attributes {
+        let configured = attr(config, &a.name);
+        if configured.is_null() {
+            let value = match &a.default {
+                Some(PlanDefault::Value(v)) => Some(v.clone()),
+                Some(PlanDefault::Setting(setting)) => Some(ctx.setting(setting)),
+                Some(PlanDefault::Derived { value, .. }) => Some(value(config)),
+                None if a.is_computed() && creating => Some(unknown()),
+                None => None,
+            };
+            if let Some(value) = value {
+                planned.insert(a.name.clone(), value);
+            }
+        } else if let (Some(eq), false) = (a.semantic_eq, creating) {
+            let before = attr(prior, &a.name);
+            if configured.is_known() && !before.is_null() && eq(before, configured) {
+                planned.insert(a.name.clone(), before.clone());
+            }
+        }
+        if creating {
+            let value = planned.get(&a.name).unwrap_or(&Value::Null);
+            for validator in &a.create_validators {
+                validator.validate(value, &AttrPath::attrs(&[&a.name]), diags);
+            }
+        }
+    }
+    Value::Object(planned)
+}
+
+/// The second half, once the planned values are final: computed values the change makes
+/// stale become unknown (unless the resource already planned them), and the attributes
+/// whose change replaces the resource.
+pub fn plan_effects(
+    block: &Block,
+    prior: &Value,
+    config: &Value,
+    planned: Value,
+) -> (Value, Vec<AttrPath>) {
+    let Value::Object(mut planned) = planned else {
+        return (planned, Vec::new());
+    };
+    if prior.is_null() {
+        return (Value::Object(planned), Vec::new());
+    }
+    // What the change touches, apart from settings only Terraform uses.
+    let changed: BTreeSet<&str> = block
+        .attributes
+        .iter()
+        .filter(|a| !a.local)
+        .map(|a| a.name.as_str())
+        .chain(
+            block
+                .blocks
+                .iter()
+                .filter(|b| !b.local)
+                .map(|b| b.name.as_str()),
+        )
+        .filter(|name| !attr_of(&planned, name).same_as(attr(prior, name)))
+        .collect();
+    for a in &block.attributes {
+        let own_value = !attr(config, &a.name).is_null() || a.default.is_some();
+        let still_prior = attr_of(&planned, &a.name).same_as(attr(prior, &a.name));
+        if !a.is_computed() || own_value || !still_prior || changed.is_empty() {
+            continue;
+        }
+        let stale = match &a.unset {
+            Unset::UnknownOnChange => true,
+            Unset::KeepState => false,
+            Unset::KeepStateUnless(others) => others.iter().any(|o| changed.contains(o)),
+        };
+        if stale {
+            planned.insert(a.name.clone(), unknown());
+        }
+    }
+    let requires_replace = block
+        .attributes
+        .iter()
+        .filter(|a| {
+            a.replace
+                .applies(attr(prior, &a.name), attr_of(&planned, &a.name))
+        })
+        .map(|a| AttrPath::attrs(&[&a.name]))
+        .collect();
+    (Value::Object(planned), requires_replace)
+}
+
+fn attr_of<'a>(attrs: &'a std::collections::BTreeMap<String, Value>, name: &str) -> &'a Value {
+    attrs.get(name).unwrap_or(&Value::Null)
+}
