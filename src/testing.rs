@@ -20,6 +20,8 @@ use crate::wait::Stop;
 pub struct Harness {
     pub sandbox: Sandbox,
     pub ctx: Ctx,
+    /// The provider configuration `ctx` was made from.
+    provider_config: Value,
 }
 
 impl Harness {
@@ -56,13 +58,25 @@ impl Harness {
             ),
         ]);
         let ctx = configure(&provider_config).await;
-        Harness { sandbox, ctx }
+        Harness {
+            sandbox,
+            ctx,
+            provider_config,
+        }
     }
 
-    /// The same sandbox seen through another provider configuration (which may hold
-    /// unknown values, as when Terraform plans with settings known only at apply).
-    pub async fn reconfigure(&mut self, provider_config: &Value) {
-        self.ctx = configure(provider_config).await;
+    /// Configures the provider again with `block.name` (e.g. `exoscale.zone`) set to
+    /// `value`, which may be unknown, as when Terraform plans with settings known only at
+    /// apply. `deferral` says whether Terraform accepts deferred answers.
+    pub async fn reconfigure(&mut self, block: &str, name: &str, value: Value, deferral: bool) {
+        if let Value::Object(blocks) = &mut self.provider_config {
+            if let Some(Value::Object(attrs)) = blocks.get_mut(block) {
+                attrs.insert(name.to_string(), value);
+            }
+        }
+        self.ctx = configure(&self.provider_config)
+            .await
+            .with_deferral(deferral);
     }
 
     /// Validates a configuration.

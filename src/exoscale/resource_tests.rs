@@ -12,7 +12,7 @@ use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::plan::attr;
 use crate::plugin::resource::{data_source, resource, AnyResource};
-use crate::testing::{id_of, n, object, s, Harness};
+use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
 
 fn pool_resource() -> Box<dyn AnyResource> {
     resource(InstancePoolResource::default())
@@ -498,4 +498,146 @@ async fn a_failed_scale_records_what_the_api_holds() {
     );
     assert_eq!(id_of(&after), id_of(&state));
     assert!(matches!(attr(&after, "size"), Value::Number(_)));
+}
+
+#[tokio::test]
+async fn a_public_ip_assignment_change_is_one_update_and_ipv6_follows() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let inet4 = config(&[("public_ip_assignment", s("inet4"))]);
+    let state = h.converge(&*r, &Value::Null, &inet4).await;
+    assert_eq!(attr(&state, "ipv6_enabled"), &Value::Bool(false));
+
+    let dual = config(&[("public_ip_assignment", s("dual"))]);
+    let plan = h.plan(&*r, &state, &dual).await;
+    assert!(
+        plan.requires_replace.is_empty(),
+        "{:?}",
+        plan.requires_replace
+    );
+    // The API decides IPv6 from the assignment: unknown, which is not "removed".
+    assert!(attr(&plan.planned, "ipv6_enabled").is_unknown());
+    h.sandbox.requests().clear();
+    let state = h.converge(&*r, &state, &dual).await;
+    let writes: Vec<&str> = h
+        .sandbox
+        .requests()
+        .routes()
+        .into_iter()
+        .filter(|r| !r.starts_with("get-"))
+        .collect();
+    assert_eq!(writes, ["update-instance-pool"], "no reset may undo `dual`");
+    assert_eq!(attr(&state, "public_ip_assignment"), &s("dual"));
+    assert_eq!(attr(&state, "ipv6_enabled"), &Value::Bool(true));
+
+    // `none` is final at the API: to or from it replaces the pool.
+    let plan = h
+        .plan(&*r, &state, &config(&[("public_ip_assignment", s("none"))]))
+        .await;
+    assert_eq!(
+        plan.requires_replace,
+        vec![AttrPath::attrs(&["public_ip_assignment"])]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_provider_zone_plans_unknown_and_the_pool_lands_in_the_final_zone() {
+    let mut h = Harness::start().await;
+    let r = pool_resource();
+    let unknown = Value::Unknown(Default::default());
+    h.reconfigure("exoscale", "zone", unknown, false).await;
+    let first = h.plan(&*r, &Value::Null, &config(&[])).await;
+    assert!(!first.diagnostics.has_errors(), "{}", first.diagnostics);
+    // Never the built-in default: the zone, and the type id that depends on it, wait.
+    assert!(attr(&first.planned, "zone").is_unknown());
+    assert!(attr(&first.planned, "instance_type_id").is_unknown());
+    assert!(
+        h.sandbox.requests().routes().is_empty(),
+        "planning called the API"
+    );
+
+    // At apply Terraform configures the provider with the known zone and plans again.
+    h.reconfigure("exoscale", "zone", s("de-fra-1"), false)
+        .await;
+    let last = h.plan(&*r, &Value::Null, &config(&[])).await;
+    assert_final_plan_compatible(&*r, &first.planned, &last.planned);
+    let (state, diags) = h.apply(&*r, &Value::Null, &last.planned).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(attr(&state, "zone"), &s("de-fra-1"));
+    let created = h.sandbox.requests().all();
+    assert!(
+        created
+            .iter()
+            .any(|q| q.route == "create-instance-pool" && q.path.starts_with("/de-fra-1/")),
+        "{created:?}"
+    );
+    h.assert_plan_empty(&*r, &state, &config(&[])).await;
+}
+
+#[tokio::test]
+async fn unknown_credentials_keep_every_call_for_apply() {
+    let mut h = Harness::start().await;
+    let r = pool_resource();
+    let state = h.converge(&*r, &Value::Null, &config(&[])).await;
+    h.reconfigure(
+        "exoscale",
+        "endpoint",
+        Value::Unknown(Default::default()),
+        false,
+    )
+    .await;
+    h.sandbox.requests().clear();
+
+    let plan = h
+        .plan(
+            &*r,
+            &state,
+            &config(&[("instance_type", s("standard.medium"))]),
+        )
+        .await;
+    assert!(!plan.diagnostics.has_errors(), "{}", plan.diagnostics);
+    assert!(attr(&plan.planned, "instance_type_id").is_unknown());
+    let (read, diags) = h.read(&*r, &state).await;
+    assert_eq!(read, state, "the state stays as last read");
+    assert!(diags.to_string().contains("exoscale.endpoint"), "{diags}");
+    let (_, diags) = h.import(&*r, &id_of(&state)).await;
+    assert!(
+        diags.has_errors() && diags.to_string().contains("exoscale.endpoint"),
+        "{diags}"
+    );
+    assert!(h.sandbox.requests().routes().is_empty(), "a call went out");
+
+    // A Terraform that accepts deferrals gets one instead.
+    h.reconfigure(
+        "exoscale",
+        "endpoint",
+        Value::Unknown(Default::default()),
+        true,
+    )
+    .await;
+    let plan = h.plan(&*r, &state, &config(&[("size", n(3))])).await;
+    assert!(
+        plan.deferred && plan.diagnostics.is_empty(),
+        "{}",
+        plan.diagnostics
+    );
+}
+
+#[tokio::test]
+async fn destroying_a_managed_pool_is_refused_at_plan() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let (state, diags) = h
+        .import(
+            &*r,
+            &format!("{}@{}", fx::MANAGED_POOL, fx::MANAGED_POOL_ZONE),
+        )
+        .await;
+    assert!(diags.is_empty(), "{diags}");
+    let plan = h.plan(&*r, &state, &Value::Null).await;
+    let text = plan.diagnostics.to_string();
+    assert!(
+        text.contains("cannot be deleted") && text.contains(fx::MANAGER_NODEPOOL),
+        "{text}"
+    );
 }

@@ -399,6 +399,7 @@ impl ExoscaleApi {
             .filter(|s| *s <= MAX_POOL_SIZE)
             .ok_or_else(|| too_large(size))?;
         let (outcome, stuck) = self.operation_faults("create-instance-pool");
+        let written = spec.clone();
         let mut pool = Pool {
             id: model::new_uuid(),
             zone: zone.to_string(),
@@ -408,6 +409,7 @@ impl ExoscaleApi {
             manager: None,
             last_operation: None,
         };
+        pool.tie_ipv6(&written);
         pool.resize(size);
         let mut store = self.settled();
         let id = pool.id.clone();
@@ -458,13 +460,14 @@ impl ExoscaleApi {
                     "invalid value for public-ip-assignment: `none` is final",
                 ));
             }
-            for (key, value) in fields {
+            for (key, value) in &fields {
                 if value.is_null() {
-                    pool.spec.remove(&key);
+                    pool.spec.remove(key);
                 } else {
-                    pool.spec.insert(key, value);
+                    pool.spec.insert(key.clone(), value.clone());
                 }
             }
+            pool.tie_ipv6(&fields);
             Ok(Some("updating"))
         })
     }
@@ -527,7 +530,11 @@ impl ExoscaleApi {
             )));
         }
         self.mutate(zone, id, "reset-instance-pool-field", |pool| {
-            pool.spec.remove(field);
+            if field == "ipv6-enabled" {
+                pool.reset_ipv6();
+            } else {
+                pool.spec.remove(field);
+            }
             Ok(Some("updating"))
         })
     }

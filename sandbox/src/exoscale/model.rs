@@ -102,6 +102,33 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// The API ties the deprecated `ipv6-enabled` to `public-ip-assignment` (`dual` means
+    /// IPv6): setting one sets the other, and resetting `ipv6-enabled` undoes `dual`.
+    pub fn tie_ipv6(&mut self, written: &Map<String, Value>) {
+        let spec = &mut self.spec;
+        if let Some(assignment) = written.get("public-ip-assignment") {
+            spec.insert("ipv6-enabled".into(), (assignment == "dual").into());
+        } else if let Some(enabled) = written.get("ipv6-enabled") {
+            if spec.get("public-ip-assignment") != Some(&Value::from("none")) {
+                let assignment = if enabled == &Value::Bool(true) {
+                    "dual"
+                } else {
+                    "inet4"
+                };
+                spec.insert("public-ip-assignment".into(), assignment.into());
+            }
+        }
+    }
+
+    /// `DELETE /instance-pool/{id}/ipv6-enabled`: IPv6 off, so `dual` falls back to `inet4`.
+    pub fn reset_ipv6(&mut self) {
+        self.spec.remove("ipv6-enabled");
+        if self.spec.get("public-ip-assignment") == Some(&Value::from("dual")) {
+            self.spec
+                .insert("public-ip-assignment".into(), "inet4".into());
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
         // API defaults for fields the caller may leave out.
