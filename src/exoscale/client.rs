@@ -393,8 +393,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::http::test_server::{reply, Reply, TestServer};
     use crate::http::ErrorKind;
+    use crate::testing::http_server::{reply, Reply, TestServer};
 
     const KEY: &str = "EXOsandboxkey";
     const SECRET: &str = "sandboxsecret";
@@ -411,7 +411,7 @@ mod tests {
     }
 
     /// Checks the Authorization header with our own signer over what the server received.
-    fn assert_signed(request: &crate::http::test_server::Captured) {
+    fn assert_signed(request: &crate::testing::http_server::Captured) {
         let header = request.header("authorization").unwrap();
         let expires: u64 = header
             .split(',')

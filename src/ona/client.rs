@@ -229,13 +229,13 @@ impl OnaClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::test_server::{reply, TestServer};
+    use crate::testing::http_server::{reply, TestServer};
     use serde_json::json;
 
     const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
         "spec":{"minSize":0,"maxSize":2,"specVersion":"1"},"status":{"phase":"WARM_POOL_PHASE_PENDING"}}}"#;
 
-    async fn client(script: Vec<crate::http::test_server::Reply>) -> (TestServer, OnaClient) {
+    async fn client(script: Vec<crate::testing::http_server::Reply>) -> (TestServer, OnaClient) {
         let server = TestServer::start(script).await;
         let client = OnaClient::new("sandboxtoken", &format!("{}/api", server.base)).unwrap();
         (server, client)
@@ -406,7 +406,7 @@ mod tests {
     #[tokio::test]
     async fn stop_ends_a_retry_backoff() {
         let stop = Stop::new();
-        let limited = crate::http::test_server::Reply {
+        let limited = crate::testing::http_server::Reply {
             status: 429,
             headers: vec![("retry-after", "3".into())],
             body: r#"{"code":"resource_exhausted","message":"slow down"}"#.into(),

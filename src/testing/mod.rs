@@ -1,6 +1,8 @@
 //! Test support: drives resources and data sources the way Terraform does (validate, plan
 //! with a proposed new state, apply, read) against an in-process sandbox.
 
+pub mod http_server;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
