@@ -1,6 +1,7 @@
-//! Shared HTTP plumbing for both API clients: one JSON request helper that authorises each
-//! attempt, classifies failures, retries idempotent calls with backoff, and turns error
-//! bodies into an [`ApiError`] that reads well in a Terraform diagnostic.
+//! Shared HTTP transport for both API clients: one JSON request helper that authorises each
+//! attempt, classifies failures, retries idempotent calls with backoff, and turns failed
+//! answers into an [`ApiError`] that reads well in a Terraform diagnostic. What an error
+//! body says is each backend's business: it hands [`HttpApi::new`] its [`ErrorDialect`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -43,6 +44,17 @@ pub enum ErrorKind {
     Decode,
     /// The client could not be set up or the request could not be built.
     Config,
+}
+
+impl ErrorKind {
+    /// The kind an HTTP error status alone implies.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Client,
+        }
+    }
 }
 
 /// An error from one API call. Never carries credentials.
@@ -160,11 +172,50 @@ impl Call {
 /// that signatures with an expiry stay fresh across retries.
 pub type Authorize<'a> = &'a (dyn Fn(&Call) -> Result<HeaderMap, ApiError> + Send + Sync);
 
+/// What an error answer says, as the backend that reads it understands it.
+#[derive(Debug, PartialEq)]
+pub struct ErrorBody {
+    /// Decides retries and the caller's reaction.
+    pub kind: ErrorKind,
+    /// Machine-readable code when the API gives one.
+    pub code: Option<String>,
+    pub message: String,
+    /// A pause the body asks for; a Retry-After header wins over it.
+    pub retry_after: Option<Duration>,
+}
+
+impl ErrorBody {
+    /// A body with no structure the backend knows: its text is the message, and the kind
+    /// follows the status.
+    pub fn text(status: u16, body: &[u8]) -> ErrorBody {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        ErrorBody {
+            kind: ErrorKind::from_status(status),
+            code: None,
+            message: if text.is_empty() {
+                "(no details in the answer)".to_string()
+            } else {
+                clip(text)
+            },
+            retry_after: None,
+        }
+    }
+}
+
+/// How one API writes its errors. Each backend implements it next to its client, so the
+/// transport knows no API's error shapes.
+pub trait ErrorDialect: Send + Sync {
+    /// Reads the body of a non-2xx answer with this status.
+    fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody;
+}
+
 /// An HTTP client for one service, with the provider's stop signal.
 #[derive(Clone)]
 pub struct HttpApi {
     client: reqwest::Client,
     service: &'static str,
+    errors: &'static dyn ErrorDialect,
     stop: Stop,
 }
 
@@ -177,7 +228,8 @@ impl fmt::Debug for HttpApi {
 }
 
 impl HttpApi {
-    pub fn new(service: &'static str) -> Result<Self, ApiError> {
+    /// `errors` reads the service's error bodies.
+    pub fn new(service: &'static str, errors: &'static dyn ErrorDialect) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!(
@@ -189,6 +241,7 @@ impl HttpApi {
         Ok(Self {
             client,
             service,
+            errors,
             stop: Stop::new(),
         })
     }
@@ -281,10 +334,10 @@ impl HttpApi {
         if status.is_success() {
             return Ok((status.as_u16(), body.to_vec()));
         }
-        let parsed = parse_error_body(&body);
+        let parsed = self.errors.error_body(status.as_u16(), &body);
         let retry_after = retry_after_header(&headers).or(parsed.retry_after);
         Err(ApiError {
-            kind: classify(status.as_u16(), parsed.code.as_deref()),
+            kind: parsed.kind,
             status: Some(status.as_u16()),
             code: parsed.code,
             message: parsed.message,
@@ -342,37 +395,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// Maps an HTTP status and, when present, a Connect error code to an [`ErrorKind`].
-/// The Connect code wins: it is what the protocol says to branch on.
-pub fn classify(status: u16, connect_code: Option<&str>) -> ErrorKind {
-    match connect_code {
-        Some("resource_exhausted") => return ErrorKind::RateLimited,
-        Some("unavailable") => return ErrorKind::Server,
-        Some(
-            "canceled"
-            | "unknown"
-            | "invalid_argument"
-            | "deadline_exceeded"
-            | "not_found"
-            | "already_exists"
-            | "permission_denied"
-            | "failed_precondition"
-            | "aborted"
-            | "out_of_range"
-            | "unimplemented"
-            | "internal"
-            | "data_loss"
-            | "unauthenticated",
-        ) => return ErrorKind::Client,
-        _ => {}
-    }
-    match status {
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Server,
-        _ => ErrorKind::Client,
-    }
-}
-
 /// Exponential backoff with downward jitter (half to full step), raised to a
 /// server-requested pause when that is longer.
 pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
@@ -383,60 +405,8 @@ pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Dura
     retry_after.map_or(pause, |asked| asked.max(pause))
 }
 
-/// What an error body says, whatever its shape.
-#[derive(Debug, Default, PartialEq)]
-pub struct ErrorBody {
-    pub code: Option<String>,
-    pub message: String,
-    pub retry_after: Option<Duration>,
-}
-
-/// Reads the error shapes of both APIs: Connect `{code, message}`, RFC 9457
-/// `{type, title, status, detail}`, Exoscale classic `{message}`, `{error, retry_after}`,
-/// or plain text.
-pub fn parse_error_body(body: &[u8]) -> ErrorBody {
-    let text = String::from_utf8_lossy(body);
-    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        let text = text.trim();
-        let message = if text.is_empty() {
-            "(no details in the answer)".to_string()
-        } else {
-            truncate(text)
-        };
-        return ErrorBody {
-            message,
-            ..Default::default()
-        };
-    };
-    let field = |name: &str| {
-        obj.get(name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let message = match (field("title"), field("detail")) {
-        (Some(title), Some(detail)) if !detail.contains(title) => format!("{title}: {detail}"),
-        (_, Some(detail)) => detail.to_string(),
-        (title, None) => field("message")
-            .or(field("error"))
-            .or(title)
-            .map(str::to_string)
-            .unwrap_or_else(|| text.trim().to_string()),
-    };
-    let retry_after = obj
-        .get("retry_after")
-        .and_then(|v| v.as_f64())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
-    ErrorBody {
-        code: field("code").map(str::to_string),
-        message: truncate(&message),
-        retry_after,
-    }
-}
-
-fn truncate(text: &str) -> String {
+/// Shortens a text quoted from an answer to what reads well in a diagnostic.
+pub fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
@@ -510,46 +480,27 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     #[test]
-    fn error_bodies_of_every_shape() {
-        let classic = parse_error_body(br#"{"message":"pool is being destroyed"}"#);
-        assert_eq!(classic.message, "pool is being destroyed");
-        assert_eq!(classic.code, None);
-
-        let rfc = parse_error_body(
-            br#"{"type":"about:blank","title":"Conflict","status":409,"detail":"pool is busy"}"#,
+    fn statuses_alone_decide_the_kind_and_text_bodies_are_clipped() {
+        assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimited);
+        assert_eq!(ErrorKind::from_status(503), ErrorKind::Server);
+        assert_eq!(ErrorKind::from_status(409), ErrorKind::Client);
+        let plain = ErrorBody::text(502, b"Bad Gateway\n");
+        assert_eq!(
+            (plain.kind, plain.message.as_str()),
+            (ErrorKind::Server, "Bad Gateway")
         );
-        assert_eq!(rfc.message, "Conflict: pool is busy");
-
-        let rate = parse_error_body(br#"{"error":"slow down","retry_after":2.5}"#);
-        assert_eq!(rate.message, "slow down");
-        assert_eq!(rate.retry_after, Some(Duration::from_millis(2500)));
-
-        let connect = parse_error_body(br#"{"code":"not_found","message":"warm pool not found"}"#);
-        assert_eq!(connect.code.as_deref(), Some("not_found"));
-        assert_eq!(connect.message, "warm pool not found");
-
-        assert_eq!(parse_error_body(b"Bad Gateway\n").message, "Bad Gateway");
-        assert_eq!(parse_error_body(b"").message, "(no details in the answer)");
+        assert_eq!(
+            ErrorBody::text(500, b"").message,
+            "(no details in the answer)"
+        );
         let long = "x".repeat(2000);
         assert_eq!(
-            parse_error_body(long.as_bytes()).message.chars().count(),
+            ErrorBody::text(400, long.as_bytes())
+                .message
+                .chars()
+                .count(),
             MAX_MESSAGE_CHARS + 1
         );
-    }
-
-    #[test]
-    fn classification_prefers_connect_codes() {
-        assert_eq!(classify(429, None), ErrorKind::RateLimited);
-        assert_eq!(classify(503, None), ErrorKind::Server);
-        assert_eq!(classify(409, None), ErrorKind::Client);
-        assert_eq!(
-            classify(429, Some("resource_exhausted")),
-            ErrorKind::RateLimited
-        );
-        assert_eq!(classify(503, Some("unavailable")), ErrorKind::Server);
-        // Connect `internal` is a server bug, not a transient state: do not retry it.
-        assert_eq!(classify(500, Some("internal")), ErrorKind::Client);
-        assert_eq!(classify(404, Some("not_found")), ErrorKind::Client);
     }
 
     #[test]

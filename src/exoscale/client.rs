@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::errors::ExoscaleErrors;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
@@ -95,7 +96,7 @@ impl ExoscaleClient {
             ));
         }
         Ok(Self {
-            http: HttpApi::new(SERVICE)?,
+            http: HttpApi::new(SERVICE, &ExoscaleErrors)?,
             signer: Signer::new(key, secret),
             endpoint,
         })

@@ -8,6 +8,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
 use crate::wait::{poll_until, Poll, Stop, WaitError};
@@ -55,7 +56,7 @@ impl OnaClient {
             })?;
         authorization.set_sensitive(true);
         Ok(Self {
-            http: HttpApi::new(SERVICE)?,
+            http: HttpApi::new(SERVICE, &OnaErrors)?,
             authorization,
             base,
         })
