@@ -275,7 +275,7 @@ impl ExoscaleClient {
                 None => Poll::Ready(()),
                 Some(pool) => Poll::pending(format!(
                     "state {}",
-                    pool.state.map_or("unknown", PoolState::as_str)
+                    pool.state.as_ref().map_or("unknown", PoolState::as_str)
                 )),
             })
         })

@@ -137,7 +137,7 @@ pub fn refreshed(
                 .unwrap_or(false),
         ),
         wait_for_instances: Some(current.wait_for_instances.unwrap_or(false)),
-        state: pool.state.map(|s| s.as_str().to_string()),
+        state: pool.state.as_ref().map(ToString::to_string),
         instance_ids: Some(ids(&pool.instances)),
         manager_id: manager.and_then(|m| m.id.clone()),
         manager_type: manager.and_then(|m| m.kind.clone()),

@@ -69,7 +69,7 @@ impl WarmPoolModel {
             self.min_size = Some(min);
             self.max_size = Some(max);
         }
-        self.phase = Some(phase_name(pool.status.phase).to_string());
+        self.phase = Some(phase_name(&pool.status.phase).to_string());
         self.running_instances = Some(pool.status.running_instances.into());
         self.stopped_instances = Some(pool.status.stopped_instances.into());
         self.desired_size = Some(pool.status.desired_size.into());
@@ -123,12 +123,12 @@ pub fn effective_sizes(min: Option<i64>, max: Option<i64>) -> (i64, i64) {
 }
 
 /// The phase as users read and compare it: `READY` rather than `WARM_POOL_PHASE_READY`.
-pub(crate) fn phase_name(phase: WarmPoolPhase) -> &'static str {
+pub(crate) fn phase_name(phase: &WarmPoolPhase) -> &str {
     let full = phase.as_str();
     full.strip_prefix("WARM_POOL_PHASE_").unwrap_or(full)
 }
 
-fn is_going(phase: WarmPoolPhase) -> bool {
+fn is_going(phase: &WarmPoolPhase) -> bool {
     matches!(phase, WarmPoolPhase::Deleting | WarmPoolPhase::Deleted)
 }
 
@@ -233,7 +233,7 @@ async fn wait_until_ready(
     let outcome = poll_until(deadline, stop, &what, move || async move {
         Ok::<_, ApiError>(match client.get_warm_pool(id).await? {
             None => Poll::Ready(Settled::Gone),
-            Some(pool) => match pool.status.phase {
+            Some(pool) => match &pool.status.phase {
                 WarmPoolPhase::Ready => Poll::Ready(Settled::Ready(pool)),
                 WarmPoolPhase::Degraded => Poll::Ready(Settled::Degraded(pool)),
                 phase if is_going(phase) => Poll::Ready(Settled::Gone),
@@ -344,7 +344,7 @@ impl WarmPoolResource {
             Ok(Some(pool)) => pool,
             Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &error)),
         };
-        if !is_going(existing.status.phase) {
+        if !is_going(&existing.status.phase) {
             return Err(already_exists(project, class, &existing.id));
         }
         client
@@ -550,7 +550,7 @@ impl Resource for WarmPoolResource {
         match client.get_warm_pool(&id).await {
             // A pool being deleted outside Terraform is as good as gone: plan to re-create.
             Ok(None) => Ok(None),
-            Ok(Some(pool)) if is_going(pool.status.phase) => Ok(None),
+            Ok(Some(pool)) if is_going(&pool.status.phase) => Ok(None),
             Ok(Some(pool)) => {
                 current.observe(&pool);
                 Ok(Some(current))
@@ -618,7 +618,7 @@ impl Resource for WarmPoolResource {
         }
         let client = ona(ctx)?;
         let pool = match client.get_warm_pool(id).await {
-            Ok(Some(pool)) if !is_going(pool.status.phase) => pool,
+            Ok(Some(pool)) if !is_going(&pool.status.phase) => pool,
             Ok(_) => {
                 return Err(Diagnostic::error(
                     "Cannot import the warm pool",
