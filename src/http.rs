@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -208,6 +208,12 @@ impl ErrorBody {
 pub trait ErrorDialect: Send + Sync {
     /// Reads the body of a non-2xx answer with this status.
     fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody;
+
+    /// An error object in a 2xx answer, where the API's own shape says it is one (a
+    /// misbehaving server or proxy); None when the body is not an error.
+    fn error_in_success(&self, _body: &[u8]) -> Option<ErrorBody> {
+        None
+    }
 }
 
 /// An HTTP client for one service, with the provider's stop signal.
@@ -262,12 +268,10 @@ impl HttpApi {
         authorize: Authorize<'_>,
     ) -> Result<T, ApiError> {
         let (status, body) = self.send(call, authorize).await?;
-        // An empty body stands for an empty JSON object (Connect answers `{}` or nothing).
-        let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
-        serde_json::from_slice(body).map_err(|e| ApiError {
+        decode_json(&body).map_err(|message| ApiError {
             kind: ErrorKind::Decode,
             status: Some(status),
-            message: e.to_string(),
+            message,
             ..self.error(call, 1)
         })
     }
@@ -331,14 +335,33 @@ impl HttpApi {
             result = exchange => result.map_err(|e| self.transport_error(call, attempt, &e))?,
             _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
         };
-        if status.is_success() {
-            return Ok((status.as_u16(), body.to_vec()));
+        let code = status.as_u16();
+        // No API answers HTML: such a page comes from something in front of the API.
+        if is_html(&headers, &body) {
+            return Err(ApiError {
+                kind: if status.is_success() {
+                    ErrorKind::Decode
+                } else {
+                    ErrorKind::from_status(code)
+                },
+                status: Some(code),
+                message: html_message(code, &body),
+                retry_after: retry_after_header(&headers),
+                ..self.error(call, attempt)
+            });
         }
-        let parsed = self.errors.error_body(status.as_u16(), &body);
+        let parsed = if status.is_success() {
+            match self.errors.error_in_success(&body) {
+                Some(parsed) => parsed,
+                None => return Ok((code, body.to_vec())),
+            }
+        } else {
+            self.errors.error_body(code, &body)
+        };
         let retry_after = retry_after_header(&headers).or(parsed.retry_after);
         Err(ApiError {
             kind: parsed.kind,
-            status: Some(status.as_u16()),
+            status: Some(code),
             code: parsed.code,
             message: parsed.message,
             retry_after,
@@ -372,9 +395,15 @@ impl HttpApi {
         } else {
             ErrorKind::Connection
         };
+        let mut message = error_chain(e);
+        // Past connecting, the request may have been acted on although no answer came back;
+        // a call that is never repeated must not read as if nothing happened.
+        if !call.idempotent && !e.is_connect() {
+            message.push_str(" (the request may have reached the API and taken effect)");
+        }
         ApiError {
             kind,
-            message: error_chain(e),
+            message,
             ..self.error(call, attempts)
         }
     }
@@ -403,6 +432,78 @@ pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Dura
         .min(BACKOFF_CAP);
     let pause = step.mul_f64(1.0 - 0.5 * jitter.clamp(0.0, 1.0));
     retry_after.map_or(pause, |asked| asked.max(pause))
+}
+
+/// Decodes a success body, saying in plain words what is wrong with one that does not fit:
+/// empty, cut short, not JSON at all, or JSON of another shape (naming the field).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the body is empty, where JSON was expected".to_string());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| describe_json_error(e.inner(), &e.path().to_string(), body))?;
+    de.end().map_err(|e| describe_json_error(&e, ".", body))?;
+    Ok(value)
+}
+
+fn describe_json_error(e: &serde_json::Error, path: &str, body: &[u8]) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => format!(
+            "truncated JSON: the body stops after {} bytes ({e})",
+            body.len()
+        ),
+        Category::Syntax => {
+            let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+            format!("not JSON ({e}); it starts with {start:?}")
+        }
+        Category::Data if path != "." => {
+            format!("JSON that does not match the API's documented shape, at `{path}`: {e}")
+        }
+        Category::Data | Category::Io => {
+            format!("JSON that does not match the API's documented shape: {e}")
+        }
+    }
+}
+
+/// An HTML page, by its content type or its first bytes.
+fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
+    let typed = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let start = body
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(14)
+        .map(u8::to_ascii_lowercase)
+        .collect::<Vec<u8>>();
+    typed || start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
+}
+
+fn html_message(status: u16, body: &[u8]) -> String {
+    let mut message = format!(
+        "the API answered with an HTML page (status {status}), not JSON: a proxy or gateway \
+         in front of the API probably answered instead of it"
+    );
+    if let Some(title) = html_title(&String::from_utf8_lossy(body)) {
+        message.push_str(&format!(" (page title: {title:?})"));
+    }
+    message
+}
+
+/// The text of an HTML page's `<title>`, if it has a non-empty one.
+fn html_title(page: &str) -> Option<String> {
+    let lower = page.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = start + lower[start..].find('>')? + 1;
+    let close = open_end + lower[open_end..].find("</title")?;
+    let title = page
+        .get(open_end..close)?
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    (!title.is_empty()).then(|| clip(&title.join(" ")))
 }
 
 /// Shortens a text quoted from an answer to what reads well in a diagnostic.
@@ -580,9 +681,206 @@ mod tests {
     }
 
     #[test]
+    fn decode_errors_say_what_is_wrong() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Pool {
+            id: String,
+            size: i64,
+        }
+        let empty = decode_json::<Pool>(b"  ").unwrap_err();
+        assert_eq!(empty, "the body is empty, where JSON was expected");
+        let cut = decode_json::<Pool>(br#"{"id":"p1","si"#).unwrap_err();
+        assert!(
+            cut.starts_with("truncated JSON: the body stops after 14 bytes (EOF while parsing"),
+            "{cut}"
+        );
+        let text = decode_json::<Pool>(b"Service temporarily down").unwrap_err();
+        assert!(text.starts_with("not JSON (expected value"), "{text}");
+        assert!(
+            text.ends_with(r#"it starts with "Service temporarily down""#),
+            "{text}"
+        );
+        let typed = decode_json::<Pool>(br#"{"id":"p1","size":"x"}"#).unwrap_err();
+        assert!(
+            typed.starts_with(
+                "JSON that does not match the API's documented shape, at `size`: invalid type: string \"x\", expected i64"
+            ),
+            "{typed}"
+        );
+        let nested =
+            decode_json::<Vec<Pool>>(br#"[{"id":"a","size":1},{"id":2,"size":1}]"#).unwrap_err();
+        assert!(
+            nested.contains("at `[1].id`: invalid type: integer `2`"),
+            "{nested}"
+        );
+        let trailing = decode_json::<Pool>(br#"{"id":"p1","size":1} x"#).unwrap_err();
+        assert!(trailing.contains("trailing characters"), "{trailing}");
+        assert_eq!(
+            decode_json::<Pool>(br#"{"id":"p1","size":1}"#)
+                .unwrap()
+                .size,
+            1
+        );
+    }
+
+    #[test]
+    fn html_pages_are_recognised_and_titled() {
+        let mut headers = HeaderMap::new();
+        assert!(is_html(&headers, b"\n  <!DOCTYPE HTML><html>"));
+        assert!(is_html(&headers, b"<html><body>x</body></html>"));
+        assert!(!is_html(&headers, br#"{"message":"<html>"}"#));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Text/HTML; charset=utf-8"),
+        );
+        assert!(is_html(&headers, b"Bad Gateway"));
+        assert_eq!(
+            html_title("<html><head><TITLE>\n 502  Bad Gateway </title></head>").as_deref(),
+            Some("502 Bad Gateway")
+        );
+        assert_eq!(html_title("<html><title></title></html>"), None);
+        assert_eq!(html_title("<html>no title</html>"), None);
+        assert_eq!(
+            html_message(502, b"<html><title>Oops</title></html>"),
+            "the API answered with an HTML page (status 502), not JSON: a proxy or gateway in front of the API probably answered instead of it (page title: \"Oops\")"
+        );
+    }
+
+    #[test]
     fn path_segments_are_escaped() {
         assert_eq!(path_segment("ab-12_3.x~"), "ab-12_3.x~");
         assert_eq!(path_segment("../x?y"), "..%2Fx%3Fy");
         assert_eq!(path_segment(".."), "%2E%2E");
+    }
+
+    /// The transport alone against the sandbox's public `GET /zone`, with each malformed
+    /// answer the sandbox can give: every one is a clear error, after one attempt unless
+    /// it is a gateway error worth retrying.
+    mod against_the_sandbox {
+        use super::*;
+        use pools_sandbox::{Config, FaultRule, Sandbox};
+
+        /// Quotes bodies as text: enough for a transport test.
+        struct Plain;
+        impl ErrorDialect for Plain {
+            fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
+                ErrorBody::text(status, body)
+            }
+        }
+
+        #[derive(Debug, serde::Deserialize)]
+        struct Zones {
+            zones: Vec<Zone>,
+        }
+
+        #[derive(Debug, serde::Deserialize)]
+        struct Zone {
+            name: String,
+        }
+
+        /// `GET /zone` under `fault`; `idempotent: false` stands for a create (one attempt).
+        async fn zones_with(fault: &str, idempotent: bool) -> (Sandbox, Result<Zones, ApiError>) {
+            let sandbox = Sandbox::start(Config::default(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            sandbox.faults().add(FaultRule::parse(fault).unwrap());
+            let http = HttpApi::new("Test API", &Plain).unwrap();
+            let call = Call {
+                method: Method::GET,
+                url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
+                label: "GET /zone".into(),
+                body: None,
+                idempotent,
+            };
+            let result = http.json(&call, &|_| Ok(HeaderMap::new())).await;
+            (sandbox, result)
+        }
+
+        fn attempts(sandbox: &Sandbox) -> usize {
+            sandbox.requests().routes().len()
+        }
+
+        #[tokio::test]
+        async fn an_html_page_is_named_and_a_gateway_error_retried() {
+            let (sandbox, result) = zones_with("list-zones=garbage:html*1", true).await;
+            let zones = result.unwrap();
+            assert_eq!(zones.zones[0].name, "ch-gva-2");
+            assert_eq!(attempts(&sandbox), 2);
+
+            let (sandbox, result) = zones_with("list-zones=garbage:html", false).await;
+            let err = result.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(502)));
+            assert_eq!((err.attempts, attempts(&sandbox)), (1, 1));
+            assert!(
+                err.to_string().starts_with(
+                    "Test API: GET /zone answered 502 Bad Gateway: the API answered with an HTML page (status 502), not JSON"
+                ),
+                "{err}"
+            );
+            assert!(
+                err.message.ends_with(r#"(page title: "502 Bad Gateway")"#),
+                "{err}"
+            );
+        }
+
+        #[tokio::test]
+        async fn truncated_empty_and_mistyped_bodies_fail_at_once() {
+            for (fault, expected) in [
+                (
+                    "list-zones=garbage:truncated",
+                    "truncated JSON: the body stops after",
+                ),
+                (
+                    "list-zones=garbage:empty",
+                    "the body is empty, where JSON was expected",
+                ),
+                (
+                    "list-zones=garbage:wrong-types",
+                    "JSON that does not match the API's documented shape, at `zones[0]",
+                ),
+            ] {
+                let (sandbox, result) = zones_with(fault, true).await;
+                let err = result.unwrap_err();
+                assert_eq!(
+                    (err.kind, err.status),
+                    (ErrorKind::Decode, Some(200)),
+                    "{fault}"
+                );
+                assert!(err.message.starts_with(expected), "{fault}: {err}");
+                assert!(
+                    err.to_string().starts_with(
+                        "Test API: GET /zone answered 200 OK with an unexpected body: "
+                    ),
+                    "{err}"
+                );
+                assert_eq!(
+                    attempts(&sandbox),
+                    1,
+                    "{fault}: decode errors are not retried"
+                );
+            }
+        }
+
+        #[tokio::test]
+        async fn a_lost_answer_is_a_connection_error() {
+            let (sandbox, result) = zones_with("list-zones=lost*1", true).await;
+            // An idempotent read: the retry gets the answer.
+            assert_eq!(result.unwrap().zones.len(), 2);
+            assert_eq!(attempts(&sandbox), 2);
+            let (sandbox, result) = zones_with("list-zones=lost", false).await;
+            let err = result.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Connection, None));
+            assert_eq!((err.attempts, attempts(&sandbox)), (1, 1));
+            assert!(
+                err.message
+                    .ends_with("(the request may have reached the API and taken effect)"),
+                "{err}"
+            );
+            assert!(
+                err.to_string().starts_with("Test API: GET /zone failed: "),
+                "{err}"
+            );
+        }
     }
 }

@@ -10,6 +10,59 @@ impl ErrorDialect for OnaErrors {
     fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
         parse(status, body)
     }
+
+    fn error_in_success(&self, body: &[u8]) -> Option<ErrorBody> {
+        error_in_success(body)
+    }
+}
+
+/// The Connect error codes.
+const CODES: [&str; 16] = [
+    "canceled",
+    "unknown",
+    "invalid_argument",
+    "deadline_exceeded",
+    "not_found",
+    "already_exists",
+    "permission_denied",
+    "resource_exhausted",
+    "failed_precondition",
+    "aborted",
+    "out_of_range",
+    "unimplemented",
+    "internal",
+    "unavailable",
+    "data_loss",
+    "unauthenticated",
+];
+
+/// A Connect error object sent with a 2xx status: only `code` (a Connect code), `message`
+/// and `details`, which no PrebuildService answer looks like.
+pub fn error_in_success(body: &[u8]) -> Option<ErrorBody> {
+    let serde_json::Value::Object(obj) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let code = obj.get("code")?.as_str().filter(|c| CODES.contains(c))?;
+    if !obj
+        .keys()
+        .all(|k| matches!(k.as_str(), "code" | "message" | "details"))
+    {
+        return None;
+    }
+    let message = obj
+        .get("message")
+        .and_then(|m| m.as_str())
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or("(no message)");
+    Some(ErrorBody {
+        kind: classify(200, Some(code)),
+        code: Some(code.to_string()),
+        message: clip(&format!(
+            "the API answered success with a Connect error object: {message}"
+        )),
+        retry_after: None,
+    })
 }
 
 /// Reads a Connect error answer; a body that is not one is quoted as text.
@@ -41,22 +94,7 @@ pub fn classify(status: u16, code: Option<&str>) -> ErrorKind {
     match code {
         Some("resource_exhausted") => ErrorKind::RateLimited,
         Some("unavailable") => ErrorKind::Server,
-        Some(
-            "canceled"
-            | "unknown"
-            | "invalid_argument"
-            | "deadline_exceeded"
-            | "not_found"
-            | "already_exists"
-            | "permission_denied"
-            | "failed_precondition"
-            | "aborted"
-            | "out_of_range"
-            | "unimplemented"
-            | "internal"
-            | "data_loss"
-            | "unauthenticated",
-        ) => ErrorKind::Client,
+        Some(code) if CODES.contains(&code) => ErrorKind::Client,
         _ => ErrorKind::from_status(status),
     }
 }
@@ -80,6 +118,31 @@ mod tests {
         let plain = parse(502, b"Bad Gateway\n");
         assert_eq!((plain.kind, plain.code), (ErrorKind::Server, None));
         assert_eq!(plain.message, "Bad Gateway");
+    }
+
+    #[test]
+    fn connect_errors_in_success_answers() {
+        let hidden = error_in_success(br#"{"code":"internal","message":"oops"}"#).unwrap();
+        assert_eq!(hidden.code.as_deref(), Some("internal"));
+        assert_eq!(hidden.kind, ErrorKind::Client);
+        assert_eq!(
+            hidden.message,
+            "the API answered success with a Connect error object: oops"
+        );
+        let busy = error_in_success(br#"{"code":"unavailable"}"#).unwrap();
+        assert_eq!(busy.kind, ErrorKind::Server);
+        // Real answers, and objects that merely have a `code`, are not errors.
+        assert_eq!(error_in_success(br#"{"warmPool":{"id":"w"}}"#), None);
+        assert_eq!(
+            error_in_success(br#"{"code":"internal","warmPool":{}}"#),
+            None
+        );
+        assert_eq!(
+            error_in_success(br#"{"code":"teapot","message":"x"}"#),
+            None
+        );
+        assert_eq!(error_in_success(b"{}"), None);
+        assert_eq!(error_in_success(b""), None);
     }
 
     #[test]
