@@ -1,11 +1,12 @@
-//! Shared HTTP plumbing for both API clients: one JSON request helper that authorises each
-//! attempt, classifies failures, retries idempotent calls with backoff, and turns error
-//! bodies into an [`ApiError`] that reads well in a Terraform diagnostic.
+//! Shared HTTP transport for both API clients: one JSON request helper that authorises each
+//! attempt, classifies failures, retries idempotent calls with backoff, and turns failed
+//! answers into an [`ApiError`] that reads well in a Terraform diagnostic. What an error
+//! body says is each backend's business: it hands [`HttpApi::new`] its [`ErrorDialect`].
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -43,6 +44,17 @@ pub enum ErrorKind {
     Decode,
     /// The client could not be set up or the request could not be built.
     Config,
+}
+
+impl ErrorKind {
+    /// The kind an HTTP error status alone implies.
+    pub fn from_status(status: u16) -> ErrorKind {
+        match status {
+            429 => ErrorKind::RateLimited,
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::Client,
+        }
+    }
 }
 
 /// An error from one API call. Never carries credentials.
@@ -160,11 +172,56 @@ impl Call {
 /// that signatures with an expiry stay fresh across retries.
 pub type Authorize<'a> = &'a (dyn Fn(&Call) -> Result<HeaderMap, ApiError> + Send + Sync);
 
+/// What an error answer says, as the backend that reads it understands it.
+#[derive(Debug, PartialEq)]
+pub struct ErrorBody {
+    /// Decides retries and the caller's reaction.
+    pub kind: ErrorKind,
+    /// Machine-readable code when the API gives one.
+    pub code: Option<String>,
+    pub message: String,
+    /// A pause the body asks for; a Retry-After header wins over it.
+    pub retry_after: Option<Duration>,
+}
+
+impl ErrorBody {
+    /// A body with no structure the backend knows: its text is the message, and the kind
+    /// follows the status.
+    pub fn text(status: u16, body: &[u8]) -> ErrorBody {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        ErrorBody {
+            kind: ErrorKind::from_status(status),
+            code: None,
+            message: if text.is_empty() {
+                "(no details in the answer)".to_string()
+            } else {
+                clip(text)
+            },
+            retry_after: None,
+        }
+    }
+}
+
+/// How one API writes its errors. Each backend implements it next to its client, so the
+/// transport knows no API's error shapes.
+pub trait ErrorDialect: Send + Sync {
+    /// Reads the body of a non-2xx answer with this status.
+    fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody;
+
+    /// An error object in a 2xx answer, where the API's own shape says it is one (a
+    /// misbehaving server or proxy); None when the body is not an error.
+    fn error_in_success(&self, _body: &[u8]) -> Option<ErrorBody> {
+        None
+    }
+}
+
 /// An HTTP client for one service, with the provider's stop signal.
 #[derive(Clone)]
 pub struct HttpApi {
     client: reqwest::Client,
     service: &'static str,
+    errors: &'static dyn ErrorDialect,
     stop: Stop,
 }
 
@@ -177,7 +234,8 @@ impl fmt::Debug for HttpApi {
 }
 
 impl HttpApi {
-    pub fn new(service: &'static str) -> Result<Self, ApiError> {
+    /// `errors` reads the service's error bodies.
+    pub fn new(service: &'static str, errors: &'static dyn ErrorDialect) -> Result<Self, ApiError> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!(
@@ -189,6 +247,7 @@ impl HttpApi {
         Ok(Self {
             client,
             service,
+            errors,
             stop: Stop::new(),
         })
     }
@@ -209,12 +268,10 @@ impl HttpApi {
         authorize: Authorize<'_>,
     ) -> Result<T, ApiError> {
         let (status, body) = self.send(call, authorize).await?;
-        // An empty body stands for an empty JSON object (Connect answers `{}` or nothing).
-        let body: &[u8] = if body.is_empty() { b"{}" } else { &body };
-        serde_json::from_slice(body).map_err(|e| ApiError {
+        decode_json(&body).map_err(|message| ApiError {
             kind: ErrorKind::Decode,
             status: Some(status),
-            message: e.to_string(),
+            message,
             ..self.error(call, 1)
         })
     }
@@ -278,14 +335,33 @@ impl HttpApi {
             result = exchange => result.map_err(|e| self.transport_error(call, attempt, &e))?,
             _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
         };
-        if status.is_success() {
-            return Ok((status.as_u16(), body.to_vec()));
+        let code = status.as_u16();
+        // No API answers HTML: such a page comes from something in front of the API.
+        if is_html(&headers, &body) {
+            return Err(ApiError {
+                kind: if status.is_success() {
+                    ErrorKind::Decode
+                } else {
+                    ErrorKind::from_status(code)
+                },
+                status: Some(code),
+                message: html_message(code, &body),
+                retry_after: retry_after_header(&headers),
+                ..self.error(call, attempt)
+            });
         }
-        let parsed = parse_error_body(&body);
+        let parsed = if status.is_success() {
+            match self.errors.error_in_success(&body) {
+                Some(parsed) => parsed,
+                None => return Ok((code, body.to_vec())),
+            }
+        } else {
+            self.errors.error_body(code, &body)
+        };
         let retry_after = retry_after_header(&headers).or(parsed.retry_after);
         Err(ApiError {
-            kind: classify(status.as_u16(), parsed.code.as_deref()),
-            status: Some(status.as_u16()),
+            kind: parsed.kind,
+            status: Some(code),
             code: parsed.code,
             message: parsed.message,
             retry_after,
@@ -319,9 +395,15 @@ impl HttpApi {
         } else {
             ErrorKind::Connection
         };
+        let mut message = error_chain(e);
+        // Past connecting, the request may have been acted on although no answer came back;
+        // a call that is never repeated must not read as if nothing happened.
+        if !call.idempotent && !e.is_connect() {
+            message.push_str(" (the request may have reached the API and taken effect)");
+        }
         ApiError {
             kind,
-            message: error_chain(e),
+            message,
             ..self.error(call, attempts)
         }
     }
@@ -342,37 +424,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// Maps an HTTP status and, when present, a Connect error code to an [`ErrorKind`].
-/// The Connect code wins: it is what the protocol says to branch on.
-pub fn classify(status: u16, connect_code: Option<&str>) -> ErrorKind {
-    match connect_code {
-        Some("resource_exhausted") => return ErrorKind::RateLimited,
-        Some("unavailable") => return ErrorKind::Server,
-        Some(
-            "canceled"
-            | "unknown"
-            | "invalid_argument"
-            | "deadline_exceeded"
-            | "not_found"
-            | "already_exists"
-            | "permission_denied"
-            | "failed_precondition"
-            | "aborted"
-            | "out_of_range"
-            | "unimplemented"
-            | "internal"
-            | "data_loss"
-            | "unauthenticated",
-        ) => return ErrorKind::Client,
-        _ => {}
-    }
-    match status {
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Server,
-        _ => ErrorKind::Client,
-    }
-}
-
 /// Exponential backoff with downward jitter (half to full step), raised to a
 /// server-requested pause when that is longer.
 pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
@@ -383,60 +434,80 @@ pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Dura
     retry_after.map_or(pause, |asked| asked.max(pause))
 }
 
-/// What an error body says, whatever its shape.
-#[derive(Debug, Default, PartialEq)]
-pub struct ErrorBody {
-    pub code: Option<String>,
-    pub message: String,
-    pub retry_after: Option<Duration>,
+/// Decodes a success body, saying in plain words what is wrong with one that does not fit:
+/// empty, cut short, not JSON at all, or JSON of another shape (naming the field).
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the body is empty, where JSON was expected".to_string());
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| describe_json_error(e.inner(), &e.path().to_string(), body))?;
+    de.end().map_err(|e| describe_json_error(&e, ".", body))?;
+    Ok(value)
 }
 
-/// Reads the error shapes of both APIs: Connect `{code, message}`, RFC 9457
-/// `{type, title, status, detail}`, Exoscale classic `{message}`, `{error, retry_after}`,
-/// or plain text.
-pub fn parse_error_body(body: &[u8]) -> ErrorBody {
-    let text = String::from_utf8_lossy(body);
-    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        let text = text.trim();
-        let message = if text.is_empty() {
-            "(no details in the answer)".to_string()
-        } else {
-            truncate(text)
-        };
-        return ErrorBody {
-            message,
-            ..Default::default()
-        };
-    };
-    let field = |name: &str| {
-        obj.get(name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let message = match (field("title"), field("detail")) {
-        (Some(title), Some(detail)) if !detail.contains(title) => format!("{title}: {detail}"),
-        (_, Some(detail)) => detail.to_string(),
-        (title, None) => field("message")
-            .or(field("error"))
-            .or(title)
-            .map(str::to_string)
-            .unwrap_or_else(|| text.trim().to_string()),
-    };
-    let retry_after = obj
-        .get("retry_after")
-        .and_then(|v| v.as_f64())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
-    ErrorBody {
-        code: field("code").map(str::to_string),
-        message: truncate(&message),
-        retry_after,
+fn describe_json_error(e: &serde_json::Error, path: &str, body: &[u8]) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => format!(
+            "truncated JSON: the body stops after {} bytes ({e})",
+            body.len()
+        ),
+        Category::Syntax => {
+            let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+            format!("not JSON ({e}); it starts with {start:?}")
+        }
+        Category::Data if path != "." => {
+            format!("JSON that does not match the API's documented shape, at `{path}`: {e}")
+        }
+        Category::Data | Category::Io => {
+            format!("JSON that does not match the API's documented shape: {e}")
+        }
     }
 }
 
-fn truncate(text: &str) -> String {
+/// An HTML page, by its content type or its first bytes.
+fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
+    let typed = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let start = body
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take(14)
+        .map(u8::to_ascii_lowercase)
+        .collect::<Vec<u8>>();
+    typed || start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
+}
+
+fn html_message(status: u16, body: &[u8]) -> String {
+    let mut message = format!(
+        "the API answered with an HTML page (status {status}), not JSON: a proxy or gateway \
+         in front of the API probably answered instead of it"
+    );
+    if let Some(title) = html_title(&String::from_utf8_lossy(body)) {
+        message.push_str(&format!(" (page title: {title:?})"));
+    }
+    message
+}
+
+/// The text of an HTML page's `<title>`, if it has a non-empty one.
+fn html_title(page: &str) -> Option<String> {
+    let lower = page.to_ascii_lowercase();
+    let start = lower.find("<title")?;
+    let open_end = start + lower[start..].find('>')? + 1;
+    let close = open_end + lower[open_end..].find("</title")?;
+    let title = page
+        .get(open_end..close)?
+        .split_whitespace()
+        .collect::<Vec<_>>();
+    (!title.is_empty()).then(|| clip(&title.join(" ")))
+}
+
+/// Shortens a text quoted from an answer to what reads well in a diagnostic.
+pub fn clip(text: &str) -> String {
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_string(),
@@ -510,46 +581,27 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     #[test]
-    fn error_bodies_of_every_shape() {
-        let classic = parse_error_body(br#"{"message":"pool is being destroyed"}"#);
-        assert_eq!(classic.message, "pool is being destroyed");
-        assert_eq!(classic.code, None);
-
-        let rfc = parse_error_body(
-            br#"{"type":"about:blank","title":"Conflict","status":409,"detail":"pool is busy"}"#,
+    fn statuses_alone_decide_the_kind_and_text_bodies_are_clipped() {
+        assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimited);
+        assert_eq!(ErrorKind::from_status(503), ErrorKind::Server);
+        assert_eq!(ErrorKind::from_status(409), ErrorKind::Client);
+        let plain = ErrorBody::text(502, b"Bad Gateway\n");
+        assert_eq!(
+            (plain.kind, plain.message.as_str()),
+            (ErrorKind::Server, "Bad Gateway")
         );
-        assert_eq!(rfc.message, "Conflict: pool is busy");
-
-        let rate = parse_error_body(br#"{"error":"slow down","retry_after":2.5}"#);
-        assert_eq!(rate.message, "slow down");
-        assert_eq!(rate.retry_after, Some(Duration::from_millis(2500)));
-
-        let connect = parse_error_body(br#"{"code":"not_found","message":"warm pool not found"}"#);
-        assert_eq!(connect.code.as_deref(), Some("not_found"));
-        assert_eq!(connect.message, "warm pool not found");
-
-        assert_eq!(parse_error_body(b"Bad Gateway\n").message, "Bad Gateway");
-        assert_eq!(parse_error_body(b"").message, "(no details in the answer)");
+        assert_eq!(
+            ErrorBody::text(500, b"").message,
+            "(no details in the answer)"
+        );
         let long = "x".repeat(2000);
         assert_eq!(
-            parse_error_body(long.as_bytes()).message.chars().count(),
+            ErrorBody::text(400, long.as_bytes())
+                .message
+                .chars()
+                .count(),
             MAX_MESSAGE_CHARS + 1
         );
-    }
-
-    #[test]
-    fn classification_prefers_connect_codes() {
-        assert_eq!(classify(429, None), ErrorKind::RateLimited);
-        assert_eq!(classify(503, None), ErrorKind::Server);
-        assert_eq!(classify(409, None), ErrorKind::Client);
-        assert_eq!(
-            classify(429, Some("resource_exhausted")),
-            ErrorKind::RateLimited
-        );
-        assert_eq!(classify(503, Some("unavailable")), ErrorKind::Server);
-        // Connect `internal` is a server bug, not a transient state: do not retry it.
-        assert_eq!(classify(500, Some("internal")), ErrorKind::Client);
-        assert_eq!(classify(404, Some("not_found")), ErrorKind::Client);
     }
 
     #[test]
@@ -629,157 +681,206 @@ mod tests {
     }
 
     #[test]
+    fn decode_errors_say_what_is_wrong() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Pool {
+            id: String,
+            size: i64,
+        }
+        let empty = decode_json::<Pool>(b"  ").unwrap_err();
+        assert_eq!(empty, "the body is empty, where JSON was expected");
+        let cut = decode_json::<Pool>(br#"{"id":"p1","si"#).unwrap_err();
+        assert!(
+            cut.starts_with("truncated JSON: the body stops after 14 bytes (EOF while parsing"),
+            "{cut}"
+        );
+        let text = decode_json::<Pool>(b"Service temporarily down").unwrap_err();
+        assert!(text.starts_with("not JSON (expected value"), "{text}");
+        assert!(
+            text.ends_with(r#"it starts with "Service temporarily down""#),
+            "{text}"
+        );
+        let typed = decode_json::<Pool>(br#"{"id":"p1","size":"x"}"#).unwrap_err();
+        assert!(
+            typed.starts_with(
+                "JSON that does not match the API's documented shape, at `size`: invalid type: string \"x\", expected i64"
+            ),
+            "{typed}"
+        );
+        let nested =
+            decode_json::<Vec<Pool>>(br#"[{"id":"a","size":1},{"id":2,"size":1}]"#).unwrap_err();
+        assert!(
+            nested.contains("at `[1].id`: invalid type: integer `2`"),
+            "{nested}"
+        );
+        let trailing = decode_json::<Pool>(br#"{"id":"p1","size":1} x"#).unwrap_err();
+        assert!(trailing.contains("trailing characters"), "{trailing}");
+        assert_eq!(
+            decode_json::<Pool>(br#"{"id":"p1","size":1}"#)
+                .unwrap()
+                .size,
+            1
+        );
+    }
+
+    #[test]
+    fn html_pages_are_recognised_and_titled() {
+        let mut headers = HeaderMap::new();
+        assert!(is_html(&headers, b"\n  <!DOCTYPE HTML><html>"));
+        assert!(is_html(&headers, b"<html><body>x</body></html>"));
+        assert!(!is_html(&headers, br#"{"message":"<html>"}"#));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("Text/HTML; charset=utf-8"),
+        );
+        assert!(is_html(&headers, b"Bad Gateway"));
+        assert_eq!(
+            html_title("<html><head><TITLE>\n 502  Bad Gateway </title></head>").as_deref(),
+            Some("502 Bad Gateway")
+        );
+        assert_eq!(html_title("<html><title></title></html>"), None);
+        assert_eq!(html_title("<html>no title</html>"), None);
+        assert_eq!(
+            html_message(502, b"<html><title>Oops</title></html>"),
+            "the API answered with an HTML page (status 502), not JSON: a proxy or gateway in front of the API probably answered instead of it (page title: \"Oops\")"
+        );
+    }
+
+    #[test]
     fn path_segments_are_escaped() {
         assert_eq!(path_segment("ab-12_3.x~"), "ab-12_3.x~");
         assert_eq!(path_segment("../x?y"), "..%2Fx%3Fy");
         assert_eq!(path_segment(".."), "%2E%2E");
     }
-}
 
-/// A scripted HTTP/1.1 server on 127.0.0.1 for the clients' tests: answers each connection
-/// with the next scripted reply, records the requests, and stops after its script or after
-/// a few seconds, whichever comes first.
-#[cfg(test)]
-pub(crate) mod test_server {
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
+    /// The transport alone against the sandbox's public `GET /zone`, with each malformed
+    /// answer the sandbox can give: every one is a clear error, after one attempt unless
+    /// it is a gateway error worth retrying.
+    mod against_the_sandbox {
+        use super::*;
+        use pools_sandbox::{Config, FaultRule, Sandbox};
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
-    use tokio::task::JoinHandle;
-
-    const LIFETIME: Duration = Duration::from_secs(5);
-
-    #[derive(Debug, Clone)]
-    pub struct Captured {
-        pub method: String,
-        pub target: String,
-        /// Lower-case names.
-        pub headers: Vec<(String, String)>,
-        pub body: Vec<u8>,
-    }
-
-    impl Captured {
-        pub fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        }
-
-        pub fn json(&self) -> serde_json::Value {
-            serde_json::from_slice(&self.body).unwrap()
-        }
-    }
-
-    pub struct Reply {
-        pub status: u16,
-        pub headers: Vec<(&'static str, String)>,
-        pub body: String,
-    }
-
-    pub fn reply(status: u16, body: impl Into<String>) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.into(),
-        }
-    }
-
-    pub struct TestServer {
-        pub base: String,
-        captured: Arc<Mutex<Vec<Captured>>>,
-        task: JoinHandle<()>,
-    }
-
-    impl TestServer {
-        pub async fn start(script: Vec<Reply>) -> Self {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("http://{}", listener.local_addr().unwrap());
-            let captured = Arc::new(Mutex::new(Vec::new()));
-            let log = captured.clone();
-            let task = tokio::spawn(async move {
-                let serve = async {
-                    for reply in script {
-                        let Ok((stream, _)) = listener.accept().await else {
-                            return;
-                        };
-                        if let Some(request) = exchange(stream, reply).await {
-                            log.lock().unwrap().push(request);
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(LIFETIME, serve).await;
-            });
-            Self {
-                base,
-                captured,
-                task,
+        /// Quotes bodies as text: enough for a transport test.
+        struct Plain;
+        impl ErrorDialect for Plain {
+            fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
+                ErrorBody::text(status, body)
             }
         }
 
-        pub fn requests(&self) -> Vec<Captured> {
-            self.captured.lock().unwrap().clone()
+        #[derive(Debug, serde::Deserialize)]
+        struct Zones {
+            zones: Vec<Zone>,
         }
-    }
 
-    impl Drop for TestServer {
-        fn drop(&mut self) {
-            self.task.abort();
+        #[derive(Debug, serde::Deserialize)]
+        struct Zone {
+            name: String,
         }
-    }
 
-    async fn exchange(mut stream: TcpStream, reply: Reply) -> Option<Captured> {
-        let mut raw = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let head_end = loop {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            raw.extend_from_slice(&chunk[..n]);
-            if let Some(pos) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                break pos + 4;
-            }
-        };
-        let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
-        let mut lines = head.split("\r\n");
-        let mut start = lines.next()?.split(' ');
-        let (method, target) = (start.next()?.to_string(), start.next()?.to_string());
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        while raw.len() < head_end + length {
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            raw.extend_from_slice(&chunk[..n]);
+        /// `GET /zone` under `fault`; `idempotent: false` stands for a create (one attempt).
+        async fn zones_with(fault: &str, idempotent: bool) -> (Sandbox, Result<Zones, ApiError>) {
+            let sandbox = Sandbox::start(Config::default(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            sandbox.faults().add(FaultRule::parse(fault).unwrap());
+            let http = HttpApi::new("Test API", &Plain).unwrap();
+            let call = Call {
+                method: Method::GET,
+                url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
+                label: "GET /zone".into(),
+                body: None,
+                idempotent,
+            };
+            let result = http.json(&call, &|_| Ok(HeaderMap::new())).await;
+            (sandbox, result)
         }
-        let body = raw[head_end..].to_vec();
-        let mut response = format!(
-            "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-            reply.status,
-            reply.body.len()
-        );
-        for (name, value) in &reply.headers {
-            response.push_str(&format!("{name}: {value}\r\n"));
+
+        fn attempts(sandbox: &Sandbox) -> usize {
+            sandbox.requests().routes().len()
         }
-        response.push_str("\r\n");
-        response.push_str(&reply.body);
-        stream.write_all(response.as_bytes()).await.ok()?;
-        let _ = stream.shutdown().await;
-        Some(Captured {
-            method,
-            target,
-            headers,
-            body,
-        })
+
+        #[tokio::test]
+        async fn an_html_page_is_named_and_a_gateway_error_retried() {
+            let (sandbox, result) = zones_with("list-zones=garbage:html*1", true).await;
+            let zones = result.unwrap();
+            assert_eq!(zones.zones[0].name, "ch-gva-2");
+            assert_eq!(attempts(&sandbox), 2);
+
+            let (sandbox, result) = zones_with("list-zones=garbage:html", false).await;
+            let err = result.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Server, Some(502)));
+            assert_eq!((err.attempts, attempts(&sandbox)), (1, 1));
+            assert!(
+                err.to_string().starts_with(
+                    "Test API: GET /zone answered 502 Bad Gateway: the API answered with an HTML page (status 502), not JSON"
+                ),
+                "{err}"
+            );
+            assert!(
+                err.message.ends_with(r#"(page title: "502 Bad Gateway")"#),
+                "{err}"
+            );
+        }
+
+        #[tokio::test]
+        async fn truncated_empty_and_mistyped_bodies_fail_at_once() {
+            for (fault, expected) in [
+                (
+                    "list-zones=garbage:truncated",
+                    "truncated JSON: the body stops after",
+                ),
+                (
+                    "list-zones=garbage:empty",
+                    "the body is empty, where JSON was expected",
+                ),
+                (
+                    "list-zones=garbage:wrong-types",
+                    "JSON that does not match the API's documented shape, at `zones[0]",
+                ),
+            ] {
+                let (sandbox, result) = zones_with(fault, true).await;
+                let err = result.unwrap_err();
+                assert_eq!(
+                    (err.kind, err.status),
+                    (ErrorKind::Decode, Some(200)),
+                    "{fault}"
+                );
+                assert!(err.message.starts_with(expected), "{fault}: {err}");
+                assert!(
+                    err.to_string().starts_with(
+                        "Test API: GET /zone answered 200 OK with an unexpected body: "
+                    ),
+                    "{err}"
+                );
+                assert_eq!(
+                    attempts(&sandbox),
+                    1,
+                    "{fault}: decode errors are not retried"
+                );
+            }
+        }
+
+        #[tokio::test]
+        async fn a_lost_answer_is_a_connection_error() {
+            let (sandbox, result) = zones_with("list-zones=lost*1", true).await;
+            // An idempotent read: the retry gets the answer.
+            assert_eq!(result.unwrap().zones.len(), 2);
+            assert_eq!(attempts(&sandbox), 2);
+            let (sandbox, result) = zones_with("list-zones=lost", false).await;
+            let err = result.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Connection, None));
+            assert_eq!((err.attempts, attempts(&sandbox)), (1, 1));
+            assert!(
+                err.message
+                    .ends_with("(the request may have reached the API and taken effect)"),
+                "{err}"
+            );
+            assert!(
+                err.to_string().starts_with("Test API: GET /zone failed: "),
+                "{err}"
+            );
+        }
     }
 }

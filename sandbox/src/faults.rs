@@ -1,8 +1,8 @@
 //! Fault injection, shared by both APIs. A rule targets one route (an API operation name
 //! such as `scale-instance-pool` or `CreateWarmPool`, or `*`) and fires a bounded or
-//! unbounded number of times. HTTP-level faults are applied by the middleware in lib.rs;
-//! behavioural faults (failed operations, stuck or degraded pools) are taken by the API
-//! handlers themselves.
+//! unbounded number of times. HTTP-level faults (statuses, latency, dropped connections,
+//! malformed answers) are applied by the middleware in lib.rs; behavioural faults (failed
+//! operations, stuck or degraded pools) are taken by the API handlers themselves.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,8 +19,13 @@ pub enum FaultKind {
     },
     /// Delay the answer by this many milliseconds.
     Latency { ms: u64 },
-    /// Drop the connection without a complete answer.
+    /// Drop the connection without a complete answer; the handler does not run.
     Reset,
+    /// Run the handler (the change happens), then drop the connection without any answer:
+    /// the client cannot tell whether its request took effect.
+    Lost,
+    /// Answer with a malformed body instead of (or made from) the handler's answer.
+    Garbage { form: Garbage },
     /// Exoscale: the operation this request starts ends in `failure`.
     OperationFailure,
     /// Exoscale: the operation this request starts ends in `timeout`.
@@ -31,13 +36,108 @@ pub enum FaultKind {
     Degraded { message: String },
 }
 
+/// The malformed answers of `garbage:FORM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Garbage {
+    /// A 502 HTML page from a proxy in front of the API; the handler does not run.
+    Html,
+    /// The handler's answer with its body cut in half.
+    Truncated,
+    /// The handler's answer with an empty body.
+    Empty,
+    /// Ona: a 200 whose body is a Connect error object; the handler does not run.
+    ConnectError,
+    /// The handler's answer with every number turned into a string and every string into a
+    /// number.
+    WrongTypes,
+    /// Exoscale: an Operation answer without its `reference`.
+    NoReference,
+    /// The handler's answer with the pool state (Exoscale `state`, Ona `status.phase`)
+    /// replaced by a value from a newer API.
+    UnknownEnum,
+}
+
+impl Garbage {
+    pub const ALL: [Garbage; 7] = [
+        Garbage::Html,
+        Garbage::Truncated,
+        Garbage::Empty,
+        Garbage::ConnectError,
+        Garbage::WrongTypes,
+        Garbage::NoReference,
+        Garbage::UnknownEnum,
+    ];
+
+    /// The name in the flag syntax (`garbage:NAME`) and in JSON rules.
+    pub fn name(self) -> &'static str {
+        match self {
+            Garbage::Html => "html",
+            Garbage::Truncated => "truncated",
+            Garbage::Empty => "empty",
+            Garbage::ConnectError => "connect-error",
+            Garbage::WrongTypes => "wrong-types",
+            Garbage::NoReference => "no-reference",
+            Garbage::UnknownEnum => "unknown-enum",
+        }
+    }
+
+    /// Whether the real handler runs (and its change happens) before the answer is spoiled.
+    pub fn runs_handler(self) -> bool {
+        !matches!(self, Garbage::Html | Garbage::ConnectError)
+    }
+
+    /// Whether this form makes sense for a route of `api` (`exoscale` or `ona`); a rule
+    /// for `*` only fires on routes where it does, so `*=garbage:no-reference*1` spoils
+    /// the next Operation answer rather than being used up by a read.
+    pub fn applies_to(self, api: &str, route: &str) -> bool {
+        match self {
+            Garbage::ConnectError => api == "ona",
+            Garbage::NoReference => api == "exoscale" && EXOSCALE_OPERATION_ROUTES.contains(&route),
+            Garbage::UnknownEnum => match api {
+                "exoscale" => matches!(route, "get-instance-pool" | "list-instance-pools"),
+                "ona" => matches!(
+                    route,
+                    "CreateWarmPool" | "GetWarmPool" | "UpdateWarmPool" | "ListWarmPools"
+                ),
+                _ => false,
+            },
+            Garbage::Html | Garbage::Truncated | Garbage::Empty | Garbage::WrongTypes => true,
+        }
+    }
+}
+
+/// The Exoscale routes whose answer is an Operation.
+const EXOSCALE_OPERATION_ROUTES: [&str; 7] = [
+    "create-instance-pool",
+    "update-instance-pool",
+    "delete-instance-pool",
+    "scale-instance-pool",
+    "evict-instance-pool-members",
+    "reset-instance-pool-field",
+    "get-operation",
+];
+
 impl FaultKind {
-    /// Faults the middleware applies before the handler runs.
+    /// Faults the middleware applies (before, around or after the handler).
     pub fn is_http_level(&self) -> bool {
         matches!(
             self,
-            FaultKind::Status { .. } | FaultKind::Latency { .. } | FaultKind::Reset
+            FaultKind::Status { .. }
+                | FaultKind::Latency { .. }
+                | FaultKind::Reset
+                | FaultKind::Lost
+                | FaultKind::Garbage { .. }
         )
+    }
+
+    /// Whether this fault can fire on `route` of `api`; only some garbage forms are
+    /// limited to some routes.
+    pub fn applies_to(&self, api: &str, route: &str) -> bool {
+        match self {
+            FaultKind::Garbage { form } => form.applies_to(api, route),
+            _ => true,
+        }
     }
 }
 
@@ -54,7 +154,11 @@ pub struct FaultRule {
 
 impl FaultRule {
     /// Parses the `--fault` flag syntax: `ROUTE=KIND[:ARG][*TIMES]`, e.g.
-    /// `scale-instance-pool=status:503*2`, `*=latency:200`, `CreateWarmPool=degraded:no capacity`.
+    /// `scale-instance-pool=status:503*2`, `*=latency:200`, `CreateWarmPool=degraded:no capacity`,
+    /// `create-instance-pool=lost*1`, `GetWarmPool=garbage:truncated`. Kinds: `status:CODE`,
+    /// `throttle:SECONDS`, `latency:MS`, `reset`, `lost`, `garbage:FORM` (FORM: `html`,
+    /// `truncated`, `empty`, `connect-error`, `wrong-types`, `no-reference`, `unknown-enum`),
+    /// `operation-failure`, `operation-timeout`, `stuck:STATE`, `degraded[:MESSAGE]`.
     pub fn parse(spec: &str) -> Result<FaultRule, String> {
         let (route, rest) = spec
             .split_once('=')
@@ -91,6 +195,29 @@ impl FaultRule {
                 ms: number("delay in ms")?,
             },
             "reset" => FaultKind::Reset,
+            "lost" => FaultKind::Lost,
+            "garbage" => {
+                let names = || {
+                    Garbage::ALL
+                        .iter()
+                        .map(|g| g.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let form = arg
+                    .ok_or_else(|| format!("fault `{spec}`: garbage needs a form ({})", names()))?;
+                FaultKind::Garbage {
+                    form: Garbage::ALL
+                        .into_iter()
+                        .find(|g| g.name() == form)
+                        .ok_or_else(|| {
+                            format!(
+                                "fault `{spec}`: unknown garbage form `{form}` ({})",
+                                names()
+                            )
+                        })?,
+                }
+            }
             "operation-failure" => FaultKind::OperationFailure,
             "operation-timeout" => FaultKind::OperationTimeout,
             "stuck" => FaultKind::Stuck {
@@ -104,7 +231,7 @@ impl FaultRule {
             other => {
                 return Err(format!(
                     "fault `{spec}`: unknown kind `{other}` (status, throttle, latency, reset, \
-                     operation-failure, operation-timeout, stuck, degraded)"
+                     lost, garbage, operation-failure, operation-timeout, stuck, degraded)"
                 ))
             }
         };
@@ -193,6 +320,70 @@ mod tests {
             .unwrap_err()
             .contains("unknown kind"));
         assert!(FaultRule::parse("nonsense").is_err());
+    }
+
+    #[test]
+    fn parses_lost_and_garbage() {
+        let r = FaultRule::parse("create-instance-pool=lost*1").unwrap();
+        assert_eq!((r.kind, r.times), (FaultKind::Lost, Some(1)));
+        for form in Garbage::ALL {
+            let r = FaultRule::parse(&format!("*=garbage:{}*3", form.name())).unwrap();
+            assert_eq!((r.kind, r.times), (FaultKind::Garbage { form }, Some(3)));
+        }
+        let missing = FaultRule::parse("*=garbage").unwrap_err();
+        assert!(
+            missing.contains("needs a form") && missing.contains("unknown-enum"),
+            "{missing}"
+        );
+        let unknown = FaultRule::parse("*=garbage:xml").unwrap_err();
+        assert!(unknown.contains("unknown garbage form `xml`"), "{unknown}");
+        // The admin endpoint's JSON form.
+        let rule: FaultRule = serde_json::from_value(serde_json::json!(
+            {"route": "GetWarmPool", "kind": "garbage", "form": "wrong-types", "times": 1}
+        ))
+        .unwrap();
+        assert_eq!(
+            rule.kind,
+            FaultKind::Garbage {
+                form: Garbage::WrongTypes
+            }
+        );
+        let lost: FaultRule =
+            serde_json::from_value(serde_json::json!({"route": "*", "kind": "lost"})).unwrap();
+        assert_eq!(lost.kind, FaultKind::Lost);
+    }
+
+    #[test]
+    fn garbage_forms_fire_only_where_they_make_sense() {
+        let f = Faults::default();
+        f.add(FaultRule::parse("*=garbage:no-reference").unwrap());
+        f.add(FaultRule::parse("*=garbage:connect-error").unwrap());
+        let fires = |api: &'static str, route: &'static str| {
+            move |k: &FaultKind| k.is_http_level() && k.applies_to(api, route)
+        };
+        assert_eq!(
+            f.take("get-instance-pool", fires("exoscale", "get-instance-pool")),
+            None
+        );
+        assert_eq!(
+            f.take(
+                "scale-instance-pool",
+                fires("exoscale", "scale-instance-pool")
+            ),
+            Some(FaultKind::Garbage {
+                form: Garbage::NoReference
+            })
+        );
+        assert_eq!(
+            f.take("GetWarmPool", fires("ona", "GetWarmPool")),
+            Some(FaultKind::Garbage {
+                form: Garbage::ConnectError
+            })
+        );
+        assert!(Garbage::UnknownEnum.applies_to("ona", "ListWarmPools"));
+        assert!(!Garbage::UnknownEnum.applies_to("ona", "DeleteWarmPool"));
+        assert!(!Garbage::UnknownEnum.applies_to("exoscale", "get-operation"));
+        assert!(Garbage::Truncated.applies_to("exoscale", "list-zones"));
     }
 
     #[test]

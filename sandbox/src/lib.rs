@@ -8,6 +8,7 @@
 
 pub mod exoscale;
 pub mod faults;
+pub mod garbage;
 pub mod ona;
 pub mod requests;
 
@@ -24,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-pub use faults::{FaultKind, FaultRule, Faults};
+pub use faults::{FaultKind, FaultRule, Faults, Garbage};
 pub use requests::{LoggedRequest, RequestLog};
 
 /// Default credentials (design.md section 8); anything else is refused like the real APIs do.
@@ -225,8 +226,11 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
     let Some((api, route)) = named else {
         return next.run(request).await;
     };
+    // An answer that replaces the handler's, or a fault that spoils the handler's answer.
     let mut response = None;
-    while let Some(fault) = shared.faults.take(route, FaultKind::is_http_level) {
+    let mut after = None;
+    let fires = |kind: &FaultKind| kind.is_http_level() && kind.applies_to(api, route);
+    while let Some(fault) = shared.faults.take(route, fires) {
         match fault {
             FaultKind::Latency { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
             FaultKind::Status {
@@ -240,6 +244,14 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
                 response = Some(broken_response());
                 break;
             }
+            FaultKind::Garbage { form } if !form.runs_handler() => {
+                response = Some(garbage::replacement(form));
+                break;
+            }
+            fault @ (FaultKind::Lost | FaultKind::Garbage { .. }) => {
+                after = Some(fault);
+                break;
+            }
             _ => {}
         }
     }
@@ -247,12 +259,23 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
         Some(r) => r,
         None => next.run(request).await,
     };
+    // A lost answer is logged with the status the handler gave: the change did happen.
+    let handler_status = response.status().as_u16();
+    let response = match after {
+        Some(FaultKind::Lost) => broken_response(),
+        Some(FaultKind::Garbage { form }) => garbage::spoil(api, form, response).await,
+        _ => response,
+    };
+    let status = match after {
+        Some(FaultKind::Lost) => handler_status,
+        _ => response.status().as_u16(),
+    };
     shared.requests.push(LoggedRequest {
         api,
         route,
         method: method.to_string(),
         path,
-        status: response.status().as_u16(),
+        status,
     });
     if method != axum::http::Method::GET && !route.starts_with("Get") && !route.starts_with("List")
     {
@@ -291,7 +314,8 @@ fn fault_status(api: &str, status: u16, retry_after: Option<u64>) -> Response {
     response
 }
 
-/// A response whose body fails mid-stream, so the client sees the connection drop.
+/// A response whose body fails before its first byte: the server drops the connection
+/// without writing anything, so the client sees the connection close with no answer.
 fn broken_response() -> Response {
     let stream = failing_stream();
     Response::builder()

@@ -5,6 +5,13 @@
 //!                   [--state FILE] [--fault ROUTE=KIND[:ARG][*TIMES]]... | --fixtures
 //!
 //! The first stdout line is the address it listens on (`http://127.0.0.1:PORT`).
+//!
+//! `--fault` kinds (ROUTE is a route name from the README, or `*`; `*TIMES` bounds the
+//! firings): `status:CODE`, `throttle:SECONDS`, `latency:MS`, `reset` (no answer, nothing
+//! done), `lost` (the change is made, then no answer), `garbage:FORM` with FORM one of
+//! `html`, `truncated`, `empty`, `connect-error`, `wrong-types`, `no-reference`,
+//! `unknown-enum`, and the behavioural `operation-failure`, `operation-timeout`,
+//! `stuck:STATE`, `degraded[:MESSAGE]`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,7 +21,10 @@ use pools_sandbox::{Config, FaultRule, Sandbox};
 const USAGE: &str =
     "usage: pools-sandbox [--listen 127.0.0.1:PORT] [--operation-ms N] [--warm-pool-ms N] \
 [--exoscale-key KEY] [--exoscale-secret SECRET] [--ona-token TOKEN] [--state FILE] \
-[--fault ROUTE=KIND[:ARG][*TIMES]]... | --fixtures";
+[--fault ROUTE=KIND[:ARG][*TIMES]]... | --fixtures
+fault kinds: status:CODE, throttle:SECONDS, latency:MS, reset, lost, garbage:FORM \
+(html, truncated, empty, connect-error, wrong-types, no-reference, unknown-enum), \
+operation-failure, operation-timeout, stuck:STATE, degraded[:MESSAGE]";
 
 fn parse_args() -> Result<Option<(Config, std::net::SocketAddr)>, String> {
     let mut config = Config::default();

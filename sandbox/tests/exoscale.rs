@@ -7,7 +7,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::exoscale::sign;
-use pools_sandbox::{Config, Sandbox, DEFAULT_EXOSCALE_KEY, DEFAULT_EXOSCALE_SECRET};
+use pools_sandbox::{
+    Config, FaultKind, FaultRule, Garbage, Sandbox, DEFAULT_EXOSCALE_KEY, DEFAULT_EXOSCALE_SECRET,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -124,6 +126,17 @@ impl Api {
 
     /// A correctly signed request to `path` (which may carry a query).
     async fn call(&self, method: &str, target: &str, body: Option<Value>) -> Reply {
+        let raw = self.call_raw(method, target, body).await.expect("request");
+        parse_reply(&raw)
+    }
+
+    /// Like [`Api::call`], but returns the raw bytes (or the error) the connection gave.
+    async fn call_raw(
+        &self,
+        method: &str,
+        target: &str,
+        body: Option<Value>,
+    ) -> std::io::Result<Vec<u8>> {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
         let (path, query) = match target.split_once('?') {
             Some((p, q)) => (p, Some(q)),
@@ -138,10 +151,7 @@ impl Api {
             body.as_bytes(),
             now() + 600,
         );
-        let raw = send_raw(self.addr, method, target, body.as_bytes(), Some(&auth))
-            .await
-            .expect("request");
-        parse_reply(&raw)
+        send_raw(self.addr, method, target, body.as_bytes(), Some(&auth)).await
     }
 
     async fn create(&self, size: u64) -> (String, String) {
@@ -695,4 +705,182 @@ async fn state_survives_a_restart() {
     assert_eq!(sandbox.shared.exoscale.pool_count(), 2);
     sandbox.stop().await;
     let _ = std::fs::remove_file(&file);
+}
+
+/// A connection that carried no HTTP answer: closed with nothing, or reset.
+fn assert_no_answer(raw: std::io::Result<Vec<u8>>) {
+    match raw {
+        Ok(bytes) => assert!(
+            bytes.is_empty(),
+            "expected no answer, got {}",
+            String::from_utf8_lossy(&bytes)
+        ),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+}
+
+fn create_body(name: &str) -> Value {
+    json!({"name": name, "size": 1, "disk-size": 10,
+           "instance-type": {"id": fx::INSTANCE_TYPE_MICRO},
+           "template": {"id": fx::TEMPLATE_DEBIAN}})
+}
+
+#[tokio::test]
+async fn lost_create_leaves_the_pool_and_its_operation() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=lost*1").unwrap());
+    let before = sandbox.shared.exoscale.pool_count();
+    let path = format!("{GVA}/instance-pool");
+    assert_no_answer(api.call_raw("POST", &path, Some(create_body("lost"))).await);
+    assert_eq!(sandbox.shared.exoscale.pool_count(), before + 1);
+
+    // The pool is there for anyone who looks, and so is the operation that made it.
+    let list = api.call("GET", &path, None).await.body;
+    let pool = list["instance-pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "lost")
+        .expect("the lost create made its pool")
+        .clone();
+    let id = pool["id"].as_str().unwrap();
+    let op_id = sandbox.shared.exoscale.save()["pools"][id]["last_operation"]
+        .as_str()
+        .expect("the pool has the operation of its create")
+        .to_string();
+    let op = api.operation(&op_id).await;
+    assert_eq!(op["reference"]["id"], id);
+    // The log says what the handler answered, although the client got nothing.
+    let logged = sandbox.requests().all();
+    assert_eq!(logged[0].route, "create-instance-pool");
+    assert_eq!(logged[0].status, 200);
+
+    // `*1`: the next create is answered as usual, and the rule is gone.
+    let (other, _) = api.create(1).await;
+    assert_ne!(other, id);
+    assert!(sandbox.faults().list().is_empty());
+}
+
+#[tokio::test]
+async fn lost_answers_of_other_routes_still_change_the_pool() {
+    // Operations that outlast the test: nothing settles behind the assertions' back.
+    let sandbox = start(Config {
+        operation_duration: Duration::from_secs(600),
+        ..Config::default()
+    })
+    .await;
+    let api = Api::new(&sandbox);
+    let (pool, _) = api.create(1).await;
+    sandbox.faults().add(FaultRule::parse("*=lost*2").unwrap());
+    let scale = format!("{GVA}/instance-pool/{pool}:scale");
+    assert_no_answer(api.call_raw("PUT", &scale, Some(json!({"size": 3}))).await);
+    let delete = format!("{GVA}/instance-pool/{pool}");
+    assert_no_answer(api.call_raw("DELETE", &delete, None).await);
+    // Both took effect: the pool was scaled, then set destroying.
+    let state = sandbox.shared.exoscale.save();
+    assert_eq!(
+        state["pools"][&pool]["instances"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(state["pools"][&pool]["state"], "destroying");
+    // Two firings only: reads are answered again.
+    assert_eq!(api.pool(&pool).await.status, 200);
+    assert!(sandbox.faults().list().is_empty());
+}
+
+#[tokio::test]
+async fn garbage_answers() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    let fault = |spec: &str| sandbox.faults().add(FaultRule::parse(spec).unwrap());
+    let list = format!("{GVA}/instance-pool");
+    // The SKS fixture pool never changes by itself: a stable real answer to compare with.
+    let fixed = format!("{GVA}/instance-pool/{}", fx::MANAGED_POOL);
+    let real = api.call("GET", &fixed, None).await;
+    assert_eq!(real.status, 200);
+    let real_text = real.body.to_string();
+
+    // A proxy's HTML error page; the handler does not run.
+    fault("create-instance-pool=garbage:html*1");
+    let before = sandbox.shared.exoscale.pool_count();
+    let r = api.call("POST", &list, Some(create_body("html"))).await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.header("content-type"), Some("text/html"));
+    let page = r.body.as_str().unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("502 Bad Gateway"),
+        "{page}"
+    );
+    assert_eq!(sandbox.shared.exoscale.pool_count(), before);
+
+    // Half of the real body, with a matching Content-Length.
+    fault("get-instance-pool=garbage:truncated*1");
+    let r = api.call("GET", &fixed, None).await;
+    assert_eq!(r.status, 200);
+    let cut = r.body.as_str().expect("not JSON any more");
+    assert_eq!(cut, &real_text[..real_text.len() / 2]);
+    assert_eq!(
+        r.header("content-length"),
+        Some(cut.len().to_string().as_str())
+    );
+    assert_eq!(r.header("content-type"), Some("application/json"));
+
+    // Empty body; the handler runs (the create happens).
+    fault("create-instance-pool=garbage:empty*1");
+    let r = api.call("POST", &list, Some(create_body("empty"))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, Value::String(String::new()));
+    assert_eq!(r.header("content-length"), Some("0"));
+    assert_eq!(sandbox.shared.exoscale.pool_count(), before + 1);
+
+    // Numbers become "x", strings their length.
+    fault("get-instance-pool=garbage:wrong-types*1");
+    let r = api.call("GET", &fixed, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["size"], "x");
+    assert_eq!(r.body["disk-size"], "x");
+    assert_eq!(r.body["id"], fx::MANAGED_POOL.len());
+    assert_eq!(r.body["name"], real.body["name"].as_str().unwrap().len());
+    assert_eq!(r.body["ipv6-enabled"], real.body["ipv6-enabled"]);
+
+    // A newer pool state; everything else as it is.
+    fault("get-instance-pool=garbage:unknown-enum*1");
+    let r = api.call("GET", &fixed, None).await;
+    let mut expected = real.body.clone();
+    expected["state"] = json!("hibernating");
+    assert_eq!(r.body, expected);
+    fault("list-instance-pools=garbage:unknown-enum*1");
+    let pools = api.call("GET", &list, None).await.body["instance-pools"].clone();
+    assert!(pools.as_array().unwrap().len() >= 2);
+    assert!(
+        pools
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["state"] == "hibernating"),
+        "{pools}"
+    );
+
+    // An Operation without its reference; a `*` rule waits for an Operation answer and
+    // the handler runs. Connect errors are Ona's: such a rule never fires here.
+    fault("*=garbage:no-reference*1");
+    fault("*=garbage:connect-error*1");
+    assert_eq!(api.call("GET", &fixed, None).await.body, real.body);
+    let r = api.call("POST", &list, Some(create_body("no-ref"))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["state"], "pending");
+    assert!(r.body["id"].is_string());
+    assert!(r.body.get("reference").is_none(), "{}", r.body);
+    assert_eq!(sandbox.shared.exoscale.pool_count(), before + 2);
+    let left = sandbox.faults().list();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].kind,
+        FaultKind::Garbage {
+            form: Garbage::ConnectError
+        }
+    );
 }

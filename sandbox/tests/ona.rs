@@ -691,3 +691,160 @@ async fn state_file_round_trip() {
     second.stop().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+impl Client {
+    /// One call as raw HTTP: the status, content type and body bytes, or the transport error.
+    async fn raw(
+        &self,
+        procedure: &str,
+        body: Value,
+    ) -> Result<(u16, String, Vec<u8>), reqwest::Error> {
+        let response = self
+            .http
+            .post(format!(
+                "{}/gitpod.v1.PrebuildService/{procedure}",
+                self.base
+            ))
+            .header("content-type", "application/json")
+            .header("connect-protocol-version", "1")
+            .bearer_auth(&self.token)
+            .body(body.to_string())
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        Ok((status, content_type, response.bytes().await?.to_vec()))
+    }
+}
+
+/// Pools that stay in their phase for the whole test.
+async fn frozen() -> Sandbox {
+    start(Config {
+        warm_pool_settle: Duration::from_secs(600),
+        ..Config::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn lost_create_leaves_the_pool() {
+    let sandbox = sandbox().await;
+    let client = Client::new(&sandbox);
+    sandbox
+        .faults()
+        .add(FaultRule::parse("CreateWarmPool=lost*1").unwrap());
+    let create = json!({"projectId": PROJECT_ID, "environmentClassId": CLASS_SMALL_ID});
+    let err = client
+        .raw("CreateWarmPool", create.clone())
+        .await
+        .expect_err("no answer to a lost call");
+    assert!(!err.is_status() && !err.is_decode(), "{err:?}");
+
+    // The pool exists: listing finds it, Get reads it, and creating it again conflicts.
+    let list = client
+        .ok(
+            "ListWarmPools",
+            json!({"filter": {"projectIds": [PROJECT_ID]}}),
+        )
+        .await;
+    let pools = list["warmPools"].as_array().unwrap();
+    assert_eq!(pools.len(), 1, "{list}");
+    assert_eq!(pools[0]["metadata"]["environmentClassId"], CLASS_SMALL_ID);
+    let id = pools[0]["id"].as_str().unwrap();
+    assert_eq!(client.get(id).await["id"], id);
+    let conflict = client
+        .err("CreateWarmPool", create, 409, "already_exists")
+        .await;
+    assert!(conflict.contains(id), "{conflict}");
+    assert_eq!(sandbox.requests().all()[0].status, 200);
+
+    // `*1`: only the first create was lost.
+    let large = client.create(CLASS_LARGE_ID, json!({})).await;
+    assert!(large["id"].is_string());
+    assert!(sandbox.faults().list().is_empty());
+}
+
+#[tokio::test]
+async fn garbage_answers() {
+    let sandbox = frozen().await;
+    let client = Client::new(&sandbox);
+    let fault = |spec: &str| sandbox.faults().add(FaultRule::parse(spec).unwrap());
+    let pool = client
+        .create(CLASS_SMALL_ID, json!({"minSize": 1, "maxSize": 2}))
+        .await;
+    let id = pool["id"].as_str().unwrap().to_string();
+    let get = json!({ "warmPoolId": id });
+    let (_, _, real) = client.raw("GetWarmPool", get.clone()).await.unwrap();
+    let real_json: Value = serde_json::from_slice(&real).unwrap();
+
+    // A proxy's HTML page.
+    fault("GetWarmPool=garbage:html*1");
+    let (status, content_type, body) = client.raw("GetWarmPool", get.clone()).await.unwrap();
+    assert_eq!((status, content_type.as_str()), (502, "text/html"));
+    assert!(String::from_utf8_lossy(&body).contains("<h1>502 Bad Gateway</h1>"));
+
+    // A Connect error object in a 200 answer.
+    fault("GetWarmPool=garbage:connect-error*1");
+    let (status, content_type, body) = client.raw("GetWarmPool", get.clone()).await.unwrap();
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["code"], "internal");
+    assert!(error["message"].is_string());
+
+    // Half of the real answer.
+    fault("GetWarmPool=garbage:truncated*1");
+    let (status, content_type, body) = client.raw("GetWarmPool", get.clone()).await.unwrap();
+    assert_eq!((status, content_type.as_str()), (200, "application/json"));
+    assert_eq!(body, real[..real.len() / 2]);
+
+    // Numbers become "x", strings their length.
+    fault("ListWarmPools=garbage:wrong-types*1");
+    let (_, _, body) = client.raw("ListWarmPools", json!({})).await.unwrap();
+    let listed: Value = serde_json::from_slice(&body).unwrap();
+    let first = &listed["warmPools"][0];
+    assert_eq!(first["id"], id.len());
+    assert_eq!(first["spec"]["minSize"], "x");
+    assert_eq!(
+        first["spec"]["specVersion"], 1,
+        "the string \"1\" has one character"
+    );
+
+    // A phase from a newer API; the rest as it was.
+    fault("GetWarmPool=garbage:unknown-enum*1");
+    let (_, _, body) = client.raw("GetWarmPool", get.clone()).await.unwrap();
+    let mut expected = real_json.clone();
+    expected["warmPool"]["status"]["phase"] = json!("WARM_POOL_PHASE_HIBERNATING");
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), expected);
+
+    // The handler runs under the forms that spoil its answer: the update happened.
+    fault("UpdateWarmPool=garbage:truncated*1");
+    let (status, _, body) = client
+        .raw("UpdateWarmPool", json!({"warmPoolId": id, "maxSize": 5}))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(serde_json::from_slice::<Value>(&body).is_err());
+    assert_eq!(client.get(&id).await["spec"]["maxSize"], 5);
+
+    // An empty answer to a delete that did happen. A `*` rule for Exoscale's Operation
+    // answers never fires here.
+    fault("*=garbage:no-reference*1");
+    fault("DeleteWarmPool=garbage:empty*1");
+    let (status, content_type, body) = client.raw("DeleteWarmPool", get.clone()).await.unwrap();
+    assert_eq!(
+        (status, content_type.as_str(), body.len()),
+        (200, "application/json", 0)
+    );
+    assert_eq!(
+        client.get(&id).await["status"]["phase"],
+        "WARM_POOL_PHASE_DELETING"
+    );
+    let left = sandbox.faults().list();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].route, "*");
+}

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::errors::ExoscaleErrors;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
@@ -95,7 +96,7 @@ impl ExoscaleClient {
             ));
         }
         Ok(Self {
-            http: HttpApi::new(SERVICE)?,
+            http: HttpApi::new(SERVICE, &ExoscaleErrors)?,
             signer: Signer::new(key, secret),
             endpoint,
         })
@@ -113,14 +114,24 @@ impl ExoscaleClient {
         pool: &CreateInstancePool,
     ) -> Result<Operation, ApiError> {
         // Never retried: a second create could make a second pool.
-        self.call(
-            zone,
-            Method::POST,
-            "/instance-pool".into(),
-            Some(pool),
-            false,
-        )
-        .await
+        let op: Operation = self
+            .call(
+                zone,
+                Method::POST,
+                "/instance-pool".into(),
+                Some(pool),
+                false,
+            )
+            .await?;
+        if op.reference_id().is_some() || op.id.is_empty() {
+            return Ok(op);
+        }
+        // Without its reference the answer does not name the new pool; the operation,
+        // read again, does. Should that fail too, the caller reports the unnamed pool.
+        match self.get_operation(zone, &op.id).await {
+            Ok(read) if read.reference_id().is_some() => Ok(read),
+            _ => Ok(op),
+        }
     }
 
     /// None when the pool does not exist (404).
@@ -274,7 +285,7 @@ impl ExoscaleClient {
                 None => Poll::Ready(()),
                 Some(pool) => Poll::pending(format!(
                     "state {}",
-                    pool.state.map_or("unknown", PoolState::as_str)
+                    pool.state.as_ref().map_or("unknown", PoolState::as_str)
                 )),
             })
         })
@@ -393,8 +404,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::http::test_server::{reply, Reply, TestServer};
     use crate::http::ErrorKind;
+    use crate::testing::http_server::{reply, Reply, TestServer};
 
     const KEY: &str = "EXOsandboxkey";
     const SECRET: &str = "sandboxsecret";
@@ -411,7 +422,7 @@ mod tests {
     }
 
     /// Checks the Authorization header with our own signer over what the server received.
-    fn assert_signed(request: &crate::http::test_server::Captured) {
+    fn assert_signed(request: &crate::testing::http_server::Captured) {
         let header = request.header("authorization").unwrap();
         let expires: u64 = header
             .split(',')
@@ -685,5 +696,188 @@ mod tests {
             !text.contains("EXOsecretkey") && !text.contains("verysecret"),
             "{text}"
         );
+    }
+
+    /// The client against the sandbox's malformed and lost answers: each is a clear error
+    /// (or, for a missing reference and a newer state, handled), never a panic or a hang.
+    mod against_the_sandbox {
+        use super::*;
+        use pools_sandbox::exoscale::fixtures as fx;
+        use pools_sandbox::{Config, FaultRule, Sandbox};
+
+        const ZONE: &str = "ch-gva-2";
+
+        async fn sandbox() -> (Sandbox, ExoscaleClient) {
+            // Operations outlast the tests: nothing changes behind the assertions' back.
+            let config = Config {
+                operation_duration: Duration::from_secs(600),
+                ..Config::default()
+            };
+            let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            let client = ExoscaleClient::new(
+                &config.exoscale_key,
+                &config.exoscale_secret,
+                &sandbox.exoscale_endpoint(),
+            )
+            .unwrap();
+            (sandbox, client)
+        }
+
+        fn fault(sandbox: &Sandbox, spec: &str) {
+            sandbox.faults().add(FaultRule::parse(spec).unwrap());
+        }
+
+        fn pool_body(name: &str) -> CreateInstancePool {
+            serde_json::from_value(serde_json::json!({
+                "name": name, "size": 1, "disk-size": 10,
+                "instance-type": {"id": fx::INSTANCE_TYPE_MICRO},
+                "template": {"id": fx::TEMPLATE_DEBIAN}
+            }))
+            .unwrap()
+        }
+
+        #[tokio::test]
+        async fn an_html_page_from_a_proxy() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "create-instance-pool=garbage:html");
+            let err = client
+                .create_instance_pool(ZONE, &pool_body("html"))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Server, Some(502), 1)
+            );
+            assert!(
+                err.to_string().starts_with(
+                    "Exoscale API: POST /instance-pool answered 502 Bad Gateway: the API answered with an HTML page (status 502), not JSON"
+                ),
+                "{err}"
+            );
+            // A read rides it out.
+            fault(&sandbox, "get-instance-pool=garbage:html*1");
+            let pool = client
+                .get_instance_pool(ZONE, fx::MANAGED_POOL)
+                .await
+                .unwrap();
+            assert_eq!(pool.and_then(|p| p.id).as_deref(), Some(fx::MANAGED_POOL));
+        }
+
+        #[tokio::test]
+        async fn truncated_empty_and_mistyped_answers() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "get-instance-pool=garbage:truncated*1");
+            let err = client
+                .get_instance_pool(ZONE, fx::MANAGED_POOL)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Decode, Some(200), 1)
+            );
+            assert!(
+                err.to_string().starts_with(&format!(
+                    "Exoscale API: GET /instance-pool/{} answered 200 OK with an unexpected body: truncated JSON: the body stops after ",
+                    fx::MANAGED_POOL
+                )),
+                "{err}"
+            );
+
+            let op = client
+                .create_instance_pool(ZONE, &pool_body("target"))
+                .await
+                .unwrap();
+            let pool = op.reference_id().unwrap();
+            fault(&sandbox, "scale-instance-pool=garbage:empty*1");
+            let err = client.scale_instance_pool(ZONE, pool, 2).await.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Decode, Some(200)));
+            assert_eq!(err.message, "the body is empty, where JSON was expected");
+
+            fault(&sandbox, "list-instance-pools=garbage:wrong-types*1");
+            let err = client.list_instance_pools(ZONE).await.unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Decode);
+            assert!(
+                err.message.starts_with(
+                    "JSON that does not match the API's documented shape, at `instance-pools[0]."
+                ) && err.message.contains("invalid type: "),
+                "{err}"
+            );
+            // Each error came from one attempt: the reads were not retried.
+            let reads = sandbox.requests().routes();
+            assert_eq!(
+                reads
+                    .iter()
+                    .filter(|r| **r == "list-instance-pools")
+                    .count(),
+                1
+            );
+        }
+
+        #[tokio::test]
+        async fn a_create_answer_without_reference_is_completed_from_its_operation() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "create-instance-pool=garbage:no-reference*1");
+            let op = client
+                .create_instance_pool(ZONE, &pool_body("noref"))
+                .await
+                .unwrap();
+            let id = op.reference_id().expect("the operation names the pool");
+            let pool = client.get_instance_pool(ZONE, id).await.unwrap().unwrap();
+            assert_eq!(pool.name.as_deref(), Some("noref"));
+            assert_eq!(
+                sandbox.requests().routes(),
+                ["create-instance-pool", "get-operation", "get-instance-pool"]
+            );
+        }
+
+        #[tokio::test]
+        async fn a_state_from_a_newer_api_is_kept() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "get-instance-pool=garbage:unknown-enum*1");
+            let pool = client
+                .get_instance_pool(ZONE, fx::MANAGED_POOL)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(pool.state, Some(PoolState::Other("hibernating".into())));
+            assert_eq!(
+                pool.state.map(|s| s.to_string()).as_deref(),
+                Some("hibernating")
+            );
+            fault(&sandbox, "list-instance-pools=garbage:unknown-enum*1");
+            let pools = client.list_instance_pools(ZONE).await.unwrap();
+            assert!(pools
+                .iter()
+                .all(|p| p.state.as_ref().map(PoolState::as_str) == Some("hibernating")));
+        }
+
+        #[tokio::test]
+        async fn a_lost_create_is_a_connection_error_sent_once() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "create-instance-pool=lost");
+            let before = sandbox.shared.exoscale.pool_count();
+            let err = client
+                .create_instance_pool(ZONE, &pool_body("lost"))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Connection, None, 1)
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with("Exoscale API: POST /instance-pool failed: "),
+                "{text}"
+            );
+            assert!(
+                text.ends_with("(the request may have reached the API and taken effect)"),
+                "{text}"
+            );
+            // The pool was made all the same: finding it is the caller's job.
+            assert_eq!(sandbox.shared.exoscale.pool_count(), before + 1);
+            assert_eq!(sandbox.requests().routes(), ["create-instance-pool"]);
+        }
     }
 }

@@ -182,7 +182,7 @@ pub fn refreshed(
                 .unwrap_or(false),
         ),
         wait_for_instances: Some(current.wait_for_instances.unwrap_or(false)),
-        state: pool.state.map(|s| s.as_str().to_string()).into(),
+        state: pool.state.as_ref().map(ToString::to_string).into(),
         instance_ids: Tri::Known(ids(&pool.instances)),
         manager_id: manager.and_then(|m| m.id.clone()).into(),
         manager_type: manager.and_then(|m| m.kind.clone()).into(),

@@ -157,7 +157,7 @@ fn view(pool: &InstancePool, zone: &str, types: &[InstanceType]) -> PoolView {
         zone: Some(zone.to_string()),
         description: pool.description.clone(),
         size: pool.size,
-        state: pool.state.map(|s| s.as_str().to_string()),
+        state: pool.state.as_ref().map(ToString::to_string),
         instance_type: type_name.or_else(|| type_id.clone()),
         instance_type_id: type_id,
         template_id: pool.template.as_ref().map(|t| t.id.clone()),

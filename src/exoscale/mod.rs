@@ -3,6 +3,7 @@
 pub mod client;
 pub mod convert;
 pub mod data_source;
+pub mod errors;
 pub mod instance_types;
 pub mod model;
 pub mod pools;

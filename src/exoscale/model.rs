@@ -41,8 +41,9 @@ pub struct Manager {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// An instance pool's `state`. A state from a newer API is kept as it is, so that it can
+/// be shown rather than rejected or blurred.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PoolState {
     Creating,
     Running,
@@ -51,13 +52,22 @@ pub enum PoolState {
     Updating,
     Destroying,
     Suspended,
-    /// A state this provider does not know yet.
-    #[serde(other)]
-    Unknown,
+    /// A state this provider does not know yet, verbatim.
+    Other(String),
 }
 
 impl PoolState {
-    pub fn as_str(self) -> &'static str {
+    const KNOWN: [PoolState; 7] = [
+        PoolState::Creating,
+        PoolState::Running,
+        PoolState::ScalingUp,
+        PoolState::ScalingDown,
+        PoolState::Updating,
+        PoolState::Destroying,
+        PoolState::Suspended,
+    ];
+
+    pub fn as_str(&self) -> &str {
         match self {
             PoolState::Creating => "creating",
             PoolState::Running => "running",
@@ -66,14 +76,33 @@ impl PoolState {
             PoolState::Updating => "updating",
             PoolState::Destroying => "destroying",
             PoolState::Suspended => "suspended",
-            PoolState::Unknown => "unknown",
+            PoolState::Other(raw) => raw,
         }
+    }
+
+    pub fn parse(raw: &str) -> PoolState {
+        Self::KNOWN
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .unwrap_or_else(|| PoolState::Other(raw.to_string()))
     }
 }
 
 impl fmt::Display for PoolState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for PoolState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for PoolState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PoolState::parse(&String::deserialize(d)?))
     }
 }
 
@@ -446,10 +475,19 @@ mod tests {
             Some("test")
         );
         assert_eq!(pool.instances.as_ref().map(Vec::len), Some(1));
-        // Unknown future states and missing fields do not break decoding.
+        // Unknown future states are kept verbatim; missing fields do not break decoding.
         let odd: InstancePool =
             serde_json::from_value(json!({"id": "p", "state": "hibernating"})).unwrap();
-        assert_eq!(odd.state, Some(PoolState::Unknown));
+        assert_eq!(odd.state, Some(PoolState::Other("hibernating".into())));
+        assert_eq!(
+            odd.state.as_ref().map(ToString::to_string).as_deref(),
+            Some("hibernating")
+        );
+        assert_eq!(
+            serde_json::to_value(&odd).unwrap(),
+            json!({"id": "p", "state": "hibernating"})
+        );
+        assert_eq!(PoolState::parse("scaling-down"), PoolState::ScalingDown);
     }
 
     #[test]

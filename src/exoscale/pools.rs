@@ -105,8 +105,8 @@ pub async fn wait_running(
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("instance pool {id} disappeared while waiting for it"))?;
         let count = pool.instances.as_ref().map_or(0, Vec::len);
-        let state = pool.state.unwrap_or(PoolState::Unknown);
-        if state == PoolState::Running && i64::try_from(count) == Ok(size) {
+        let state = pool.state.as_ref().map_or("unknown", PoolState::as_str);
+        if pool.state == Some(PoolState::Running) && i64::try_from(count) == Ok(size) {
             Ok(Poll::Ready(()))
         } else {
             Ok(Poll::pending(format!("state {state}, {count} instances")))

@@ -8,6 +8,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
 use crate::wait::{poll_until, Poll, Stop, WaitError};
@@ -55,7 +56,7 @@ impl OnaClient {
             })?;
         authorization.set_sensitive(true);
         Ok(Self {
-            http: HttpApi::new(SERVICE)?,
+            http: HttpApi::new(SERVICE, &OnaErrors)?,
             authorization,
             base,
         })
@@ -120,10 +121,9 @@ impl OnaClient {
         let request = WarmPoolIdRequest {
             warm_pool_id: id.to_string(),
         };
-        match self
-            .call::<serde_json::Value>("DeleteWarmPool", &request, true)
-            .await
-        {
+        // The answer is an empty message: any success body will do.
+        let call = self.request("DeleteWarmPool", &request, true)?;
+        match self.http.send(&call, &|_| Ok(self.headers())).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
@@ -200,18 +200,27 @@ impl OnaClient {
         request: &impl Serialize,
         idempotent: bool,
     ) -> Result<T, ApiError> {
+        let call = self.request(method, request, idempotent)?;
+        self.http.json(&call, &|_| Ok(self.headers())).await
+    }
+
+    fn request(
+        &self,
+        method: &str,
+        request: &impl Serialize,
+        idempotent: bool,
+    ) -> Result<Call, ApiError> {
         let body = serde_json::to_vec(request)
             .map_err(|e| ApiError::config(SERVICE, format!("cannot encode request: {e}")))?;
         let url = format!("{}{PREFIX}{method}", self.base);
-        let call = Call {
+        Ok(Call {
             url: Url::parse(&url)
                 .map_err(|e| ApiError::config(SERVICE, format!("invalid URL {url}: {e}")))?,
             label: format!("POST {PREFIX}{method}"),
             method: Method::POST,
             body: Some(body),
             idempotent,
-        };
-        self.http.json(&call, &|_| Ok(self.headers())).await
+        })
     }
 
     fn headers(&self) -> HeaderMap {
@@ -229,13 +238,13 @@ impl OnaClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::test_server::{reply, TestServer};
+    use crate::testing::http_server::{reply, TestServer};
     use serde_json::json;
 
     const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
         "spec":{"minSize":0,"maxSize":2,"specVersion":"1"},"status":{"phase":"WARM_POOL_PHASE_PENDING"}}}"#;
 
-    async fn client(script: Vec<crate::http::test_server::Reply>) -> (TestServer, OnaClient) {
+    async fn client(script: Vec<crate::testing::http_server::Reply>) -> (TestServer, OnaClient) {
         let server = TestServer::start(script).await;
         let client = OnaClient::new("sandboxtoken", &format!("{}/api", server.base)).unwrap();
         (server, client)
@@ -371,6 +380,8 @@ mod tests {
                 .starts_with("Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool failed: "),
             "{err}"
         );
+        // Refused before connecting: nothing can have been acted on.
+        assert!(!err.message.contains("may have reached the API"), "{err}");
     }
 
     #[tokio::test]
@@ -406,7 +417,7 @@ mod tests {
     #[tokio::test]
     async fn stop_ends_a_retry_backoff() {
         let stop = Stop::new();
-        let limited = crate::http::test_server::Reply {
+        let limited = crate::testing::http_server::Reply {
             status: 429,
             headers: vec![("retry-after", "3".into())],
             body: r#"{"code":"resource_exhausted","message":"slow down"}"#.into(),
@@ -454,6 +465,180 @@ mod tests {
         let op: Option<crate::exoscale::model::Operation> = None;
         if let Some(op) = op {
             send(exo.wait_operation("ch-gva-2", op, deadline, stop));
+        }
+    }
+
+    /// The client against the sandbox's malformed and lost answers: each is a clear error
+    /// (or, for a newer phase, kept as it is), never a panic or a hang.
+    mod against_the_sandbox {
+        use super::*;
+        use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
+        use pools_sandbox::{Config, FaultRule, Sandbox};
+
+        async fn sandbox() -> (Sandbox, OnaClient) {
+            // Pools keep their phase for the whole test.
+            let config = Config {
+                warm_pool_settle: std::time::Duration::from_secs(600),
+                ..Config::default()
+            };
+            let sandbox = Sandbox::start(config.clone(), "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            let client = OnaClient::new(&config.ona_token, &sandbox.ona_endpoint()).unwrap();
+            (sandbox, client)
+        }
+
+        fn fault(sandbox: &Sandbox, spec: &str) {
+            sandbox.faults().add(FaultRule::parse(spec).unwrap());
+        }
+
+        fn calls(sandbox: &Sandbox, route: &str) -> usize {
+            sandbox
+                .requests()
+                .routes()
+                .iter()
+                .filter(|r| **r == route)
+                .count()
+        }
+
+        #[tokio::test]
+        async fn an_html_page_from_a_proxy() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "CreateWarmPool=garbage:html");
+            let err = client
+                .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 1, 2)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Server, Some(502), 1)
+            );
+            assert!(
+                err.to_string().starts_with(
+                    "Ona API: POST /gitpod.v1.PrebuildService/CreateWarmPool answered 502 Bad Gateway: the API answered with an HTML page (status 502), not JSON"
+                ),
+                "{err}"
+            );
+            assert_eq!(sandbox.shared.ona.pool_count(), 0);
+        }
+
+        #[tokio::test]
+        async fn a_connect_error_in_a_success_answer() {
+            let (sandbox, client) = sandbox().await;
+            let pool = client
+                .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 1, 2)
+                .await
+                .unwrap();
+            fault(&sandbox, "GetWarmPool=garbage:connect-error*1");
+            let err = client.get_warm_pool(&pool.id).await.unwrap_err();
+            assert_eq!(err.code.as_deref(), Some("internal"));
+            assert_eq!((err.kind, err.status), (ErrorKind::Client, Some(200)));
+            assert!(
+                err.to_string().starts_with(
+                    "Ona API: POST /gitpod.v1.PrebuildService/GetWarmPool answered 200 OK (internal): the API answered success with a Connect error object: "
+                ),
+                "{err}"
+            );
+            // A delete that answers so did not happen: it is not taken for done.
+            fault(&sandbox, "DeleteWarmPool=garbage:connect-error*1");
+            let err = client.delete_warm_pool(&pool.id).await.unwrap_err();
+            assert_eq!(err.code.as_deref(), Some("internal"));
+        }
+
+        #[tokio::test]
+        async fn truncated_empty_and_mistyped_answers() {
+            let (sandbox, client) = sandbox().await;
+            let pool = client
+                .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 1, 2)
+                .await
+                .unwrap();
+
+            fault(&sandbox, "GetWarmPool=garbage:truncated*1");
+            let err = client.get_warm_pool(&pool.id).await.unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Decode, Some(200), 1)
+            );
+            assert!(
+                err.to_string().starts_with(
+                    "Ona API: POST /gitpod.v1.PrebuildService/GetWarmPool answered 200 OK with an unexpected body: truncated JSON: the body stops after "
+                ),
+                "{err}"
+            );
+
+            fault(&sandbox, "UpdateWarmPool=garbage:empty*1");
+            let err = client.update_warm_pool(&pool.id, 1, 3).await.unwrap_err();
+            assert_eq!((err.kind, err.status), (ErrorKind::Decode, Some(200)));
+            assert_eq!(err.message, "the body is empty, where JSON was expected");
+
+            fault(&sandbox, "ListWarmPools=garbage:wrong-types*1");
+            let err = client
+                .list_warm_pools(&WarmPoolFilter::default())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Decode);
+            assert!(
+                err.message.starts_with(
+                    "JSON that does not match the API's documented shape, at `warmPools[0]."
+                ) && err.message.contains("invalid type: "),
+                "{err}"
+            );
+            assert_eq!(calls(&sandbox, "GetWarmPool"), 1);
+            assert_eq!(calls(&sandbox, "ListWarmPools"), 1);
+
+            // A delete's answer carries nothing: an empty one is as good as `{}`.
+            fault(&sandbox, "DeleteWarmPool=garbage:empty*1");
+            client.delete_warm_pool(&pool.id).await.unwrap();
+            let deleting = client.get_warm_pool(&pool.id).await.unwrap().unwrap();
+            assert_eq!(deleting.status.phase, WarmPoolPhase::Deleting);
+        }
+
+        #[tokio::test]
+        async fn a_phase_from_a_newer_api_is_kept() {
+            let (sandbox, client) = sandbox().await;
+            let pool = client
+                .create_warm_pool(PROJECT_ID, CLASS_SMALL_ID, 1, 2)
+                .await
+                .unwrap();
+            fault(&sandbox, "GetWarmPool=garbage:unknown-enum*1");
+            let read = client.get_warm_pool(&pool.id).await.unwrap().unwrap();
+            assert_eq!(
+                read.status.phase,
+                WarmPoolPhase::Other("WARM_POOL_PHASE_HIBERNATING".into())
+            );
+            assert_eq!(read.status.phase.to_string(), "WARM_POOL_PHASE_HIBERNATING");
+            assert_eq!(read.spec, pool.spec);
+        }
+
+        #[tokio::test]
+        async fn a_lost_create_is_a_connection_error_sent_once() {
+            let (sandbox, client) = sandbox().await;
+            fault(&sandbox, "CreateWarmPool=lost*1");
+            let err = client
+                .create_warm_pool(PROJECT_ID, CLASS_LARGE_ID, 1, 2)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                (err.kind, err.status, err.attempts),
+                (ErrorKind::Connection, None, 1)
+            );
+            assert!(
+                err.message
+                    .ends_with("(the request may have reached the API and taken effect)"),
+                "{err}"
+            );
+            assert_eq!(calls(&sandbox, "CreateWarmPool"), 1);
+            // The pool was made all the same: a second create conflicts with it.
+            let pools = client
+                .list_warm_pools(&WarmPoolFilter::default())
+                .await
+                .unwrap();
+            assert_eq!(pools.len(), 1);
+            let again = client
+                .create_warm_pool(PROJECT_ID, CLASS_LARGE_ID, 1, 2)
+                .await
+                .unwrap_err();
+            assert_eq!(again.code.as_deref(), Some("already_exists"));
         }
     }
 }

@@ -43,7 +43,7 @@ impl WarmPoolModel {
             self.min_size = Some(min);
             self.max_size = Some(max);
         }
-        self.phase = Tri::Known(phase_name(pool.status.phase).to_string());
+        self.phase = Tri::Known(phase_name(&pool.status.phase).to_string());
         self.running_instances = Tri::Known(pool.status.running_instances.into());
         self.stopped_instances = Tri::Known(pool.status.stopped_instances.into());
         self.desired_size = Tri::Known(pool.status.desired_size.into());
@@ -102,12 +102,12 @@ pub fn effective_sizes(min: Option<i64>, max: Option<i64>) -> (i64, i64) {
 }
 
 /// The phase as users read and compare it: `READY` rather than `WARM_POOL_PHASE_READY`.
-pub fn phase_name(phase: WarmPoolPhase) -> &'static str {
+pub fn phase_name(phase: &WarmPoolPhase) -> &str {
     let full = phase.as_str();
     full.strip_prefix("WARM_POOL_PHASE_").unwrap_or(full)
 }
 
-pub fn is_going(phase: WarmPoolPhase) -> bool {
+pub fn is_going(phase: &WarmPoolPhase) -> bool {
     matches!(phase, WarmPoolPhase::Deleting | WarmPoolPhase::Deleted)
 }
 

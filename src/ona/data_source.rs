@@ -45,7 +45,7 @@ impl From<&WarmPool> for WarmPoolView {
             environment_class_id: text(&pool.metadata.environment_class_id),
             min_size: sizes.map(|s| s.0),
             max_size: sizes.map(|s| s.1),
-            phase: Some(phase_name(pool.status.phase).to_string()),
+            phase: Some(phase_name(&pool.status.phase).to_string()),
             failure_message: text(&pool.status.failure_message),
             running_instances: Some(pool.status.running_instances.into()),
             stopped_instances: Some(pool.status.stopped_instances.into()),

@@ -7,8 +7,9 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Lifecycle phase of a warm pool (`WARM_POOL_PHASE_*`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+/// Lifecycle phase of a warm pool (`WARM_POOL_PHASE_*`). A phase from a newer API is kept
+/// as it is, so that it can be shown rather than rejected or blurred.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
 pub enum WarmPoolPhase {
     #[default]
     Unspecified,
@@ -17,10 +18,14 @@ pub enum WarmPoolPhase {
     Degraded,
     Deleting,
     Deleted,
+    /// A phase this provider does not know yet: its name, or its number when the API sent
+    /// one, verbatim.
+    Other(String),
 }
 
 impl WarmPoolPhase {
-    const ALL: [WarmPoolPhase; 6] = [
+    /// The known phases, in proto enum number order.
+    const KNOWN: [WarmPoolPhase; 6] = [
         WarmPoolPhase::Unspecified,
         WarmPoolPhase::Pending,
         WarmPoolPhase::Ready,
@@ -29,7 +34,7 @@ impl WarmPoolPhase {
         WarmPoolPhase::Deleted,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             WarmPoolPhase::Unspecified => "WARM_POOL_PHASE_UNSPECIFIED",
             WarmPoolPhase::Pending => "WARM_POOL_PHASE_PENDING",
@@ -37,16 +42,37 @@ impl WarmPoolPhase {
             WarmPoolPhase::Degraded => "WARM_POOL_PHASE_DEGRADED",
             WarmPoolPhase::Deleting => "WARM_POOL_PHASE_DELETING",
             WarmPoolPhase::Deleted => "WARM_POOL_PHASE_DELETED",
+            WarmPoolPhase::Other(raw) => raw,
         }
     }
 
-    /// The proto enum number (the order of `ALL`).
-    pub fn number(self) -> i64 {
-        Self::ALL.iter().position(|p| *p == self).unwrap_or(0) as i64
+    /// The proto enum number; None for a phase this provider does not know by name.
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            WarmPoolPhase::Other(raw) => raw.parse().ok(),
+            known => Self::KNOWN
+                .iter()
+                .position(|p| p == known)
+                .and_then(|i| i64::try_from(i).ok()),
+        }
     }
 
     pub fn is_unspecified(&self) -> bool {
         *self == WarmPoolPhase::Unspecified
+    }
+
+    fn from_name(name: &str) -> WarmPoolPhase {
+        Self::KNOWN
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .unwrap_or_else(|| WarmPoolPhase::Other(name.to_string()))
+    }
+
+    fn from_number(number: i64) -> WarmPoolPhase {
+        usize::try_from(number)
+            .ok()
+            .and_then(|i| Self::KNOWN.get(i).cloned())
+            .unwrap_or_else(|| WarmPoolPhase::Other(number.to_string()))
     }
 }
 
@@ -70,21 +96,17 @@ impl<'de> Deserialize<'de> for WarmPoolPhase {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a WARM_POOL_PHASE_* name or number")
             }
-            // Unknown names or numbers (newer API) read as unspecified rather than failing.
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(WarmPoolPhase::ALL
-                    .into_iter()
-                    .find(|p| p.as_str() == v)
-                    .unwrap_or_default())
+                Ok(WarmPoolPhase::from_name(v))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(usize::try_from(v)
-                    .ok()
-                    .and_then(|i| WarmPoolPhase::ALL.get(i).copied())
-                    .unwrap_or_default())
+                Ok(WarmPoolPhase::from_number(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                self.visit_i64(i64::try_from(v).unwrap_or(-1))
+                Ok(match i64::try_from(v) {
+                    Ok(v) => WarmPoolPhase::from_number(v),
+                    Err(_) => WarmPoolPhase::Other(v.to_string()),
+                })
             }
             fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
                 Ok(WarmPoolPhase::Unspecified)
@@ -303,10 +325,23 @@ mod tests {
         assert_eq!(pool.status.phase, WarmPoolPhase::Ready);
         assert_eq!(pool.status.status_version, 3);
         assert_eq!(pool.spec, WarmPoolSpec::default());
+        // Phases from a newer API are kept verbatim, by name or by number.
         let odd: WarmPoolStatus =
             serde_json::from_value(json!({"phase": "WARM_POOL_PHASE_HIBERNATING"})).unwrap();
-        assert_eq!(odd.phase, WarmPoolPhase::Unspecified);
-        assert_eq!(WarmPoolPhase::Deleted.number(), 5);
+        assert_eq!(
+            odd.phase,
+            WarmPoolPhase::Other("WARM_POOL_PHASE_HIBERNATING".into())
+        );
+        assert_eq!(odd.phase.to_string(), "WARM_POOL_PHASE_HIBERNATING");
+        assert_eq!(
+            serde_json::to_value(&odd).unwrap(),
+            json!({"phase": "WARM_POOL_PHASE_HIBERNATING"})
+        );
+        let numbered: WarmPoolStatus = serde_json::from_value(json!({"phase": 9})).unwrap();
+        assert_eq!(numbered.phase, WarmPoolPhase::Other("9".into()));
+        assert_eq!(numbered.phase.number(), Some(9));
+        assert_eq!(WarmPoolPhase::Deleted.number(), Some(5));
+        assert_eq!(odd.phase.number(), None);
     }
 
     #[test]

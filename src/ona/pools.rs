@@ -55,7 +55,7 @@ async fn wait_until_ready(
     let outcome = poll_until(deadline, stop, &what, move || async move {
         Ok::<_, ApiError>(match client.get_warm_pool(id).await? {
             None => Poll::Ready(Settled::Gone),
-            Some(pool) => match pool.status.phase {
+            Some(pool) => match &pool.status.phase {
                 WarmPoolPhase::Ready => Poll::Ready(Settled::Ready(pool)),
                 WarmPoolPhase::Degraded => Poll::Ready(Settled::Degraded(pool)),
                 phase if is_going(phase) => Poll::Ready(Settled::Gone),
@@ -162,7 +162,7 @@ pub async fn create_pool(
         Ok(Some(pool)) => pool,
         Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &error)),
     };
-    if !is_going(existing.status.phase) {
+    if !is_going(&existing.status.phase) {
         return Err(already_exists(project, class, &existing.id));
     }
     client

@@ -185,7 +185,7 @@ impl Resource for WarmPoolResource {
         match client.get_warm_pool(&id).await {
             // A pool being deleted outside Terraform is as good as gone: plan to re-create.
             Ok(None) => Ok(None),
-            Ok(Some(pool)) if is_going(pool.status.phase) => Ok(None),
+            Ok(Some(pool)) if is_going(&pool.status.phase) => Ok(None),
             Ok(Some(pool)) => {
                 current.observe(&pool);
                 Ok(Some(current))
@@ -259,7 +259,7 @@ impl Resource for WarmPoolResource {
         }
         let client = Ona::client(ctx)?;
         let pool = match client.get_warm_pool(id).await {
-            Ok(Some(pool)) if !is_going(pool.status.phase) => pool,
+            Ok(Some(pool)) if !is_going(&pool.status.phase) => pool,
             Ok(_) => {
                 return Err(Diagnostic::error(
                     "Cannot import the warm pool",

@@ -3,6 +3,8 @@
 //! plan and apply against Terraform core's consistency rules, so a resource test fails
 //! where Terraform would report "Provider produced inconsistent result".
 
+pub mod http_server;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

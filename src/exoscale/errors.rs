@@ -1,0 +1,79 @@
+//! Exoscale's error bodies: classic `{"message"}`, RFC 9457 `{type, title, status, detail}`,
+//! `{"error"}` (rate limits add `retry_after` seconds), or plain text.
+
+use std::time::Duration;
+
+use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind};
+
+/// The [`ErrorDialect`] of the Exoscale API.
+pub struct ExoscaleErrors;
+
+impl ErrorDialect for ExoscaleErrors {
+    fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
+        parse(status, body)
+    }
+}
+
+/// Reads an Exoscale error answer; the status alone decides the kind.
+pub fn parse(status: u16, body: &[u8]) -> ErrorBody {
+    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return ErrorBody::text(status, body);
+    };
+    let field = |name: &str| {
+        obj.get(name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let message = match (field("title"), field("detail")) {
+        (Some(title), Some(detail)) if !detail.contains(title) => format!("{title}: {detail}"),
+        (_, Some(detail)) => detail.to_string(),
+        (title, None) => match field("message").or(field("error")).or(title) {
+            Some(text) => text.to_string(),
+            None => return ErrorBody::text(status, body),
+        },
+    };
+    let retry_after = obj
+        .get("retry_after")
+        .and_then(|v| v.as_f64())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(3600.0)));
+    ErrorBody {
+        kind: ErrorKind::from_status(status),
+        code: None,
+        message: clip(&message),
+        retry_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        let classic = parse(409, br#"{"message":"pool is being destroyed"}"#);
+        assert_eq!(classic.message, "pool is being destroyed");
+        assert_eq!((classic.kind, classic.code), (ErrorKind::Client, None));
+
+        let rfc = parse(
+            409,
+            br#"{"type":"about:blank","title":"Conflict","status":409,"detail":"pool is busy"}"#,
+        );
+        assert_eq!(rfc.message, "Conflict: pool is busy");
+
+        let rate = parse(429, br#"{"error":"slow down","retry_after":2.5}"#);
+        assert_eq!(rate.message, "slow down");
+        assert_eq!(rate.kind, ErrorKind::RateLimited);
+        assert_eq!(rate.retry_after, Some(Duration::from_millis(2500)));
+
+        let plain = parse(502, b"Bad Gateway\n");
+        assert_eq!(
+            (plain.kind, plain.message.as_str()),
+            (ErrorKind::Server, "Bad Gateway")
+        );
+        assert_eq!(parse(500, b"").message, "(no details in the answer)");
+        assert_eq!(parse(404, b"{}").message, "{}");
+    }
+}
