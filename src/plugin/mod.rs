@@ -27,4 +27,5 @@ pub mod server;
 #[cfg(test)]
 mod tests;
 pub mod tls;
+pub mod upgrade;
 pub mod validators;

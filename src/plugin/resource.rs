@@ -12,6 +12,7 @@ use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::{conform, Cty};
 use super::schema::{Attribute, Block, NestedBlock, Schema};
+use super::upgrade::StateUpgrader;
 use super::validators;
 use crate::wait::Stop;
 
@@ -141,6 +142,12 @@ pub trait Resource: Send + Sync + 'static {
     async fn delete(&self, ctx: &Ctx, prior: Self::Model) -> Diagnostics;
     /// The full state of an existing object named by the user's import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::Model, Diagnostics>;
+
+    /// One upgrader per earlier schema version whose state this resource still reads (see
+    /// [`super::upgrade`]). Only called for state older than the schema.
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        Vec::new()
+    }
 }
 
 #[async_trait]
@@ -188,6 +195,7 @@ pub trait AnyResource: Send + Sync {
     async fn apply(&self, ctx: &Ctx, prior: Value, planned: Value) -> (Value, Diagnostics);
     async fn read(&self, ctx: &Ctx, current: Value) -> (Value, Diagnostics);
     async fn import(&self, ctx: &Ctx, id: &str) -> (Value, Diagnostics);
+    fn state_upgraders(&self) -> Vec<StateUpgrader>;
 }
 
 #[async_trait]
@@ -330,6 +338,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
             Ok(m) => (self.encode(&m), Diagnostics::new()),
             Err(d) => (Value::Null, d),
         }
+    }
+
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        self.inner.state_upgraders()
     }
 }
 
