@@ -8,5 +8,6 @@ pub mod resource;
 #[cfg(test)]
 mod resource_tests;
 pub mod sign;
+mod state_upgrade;
 
 pub use client::{Deletion, ExoscaleClient, OperationError, DEFAULT_ENDPOINT};

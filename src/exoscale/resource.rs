@@ -16,11 +16,13 @@ use crate::plugin::cty::{Number, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::{timeouts_block, Applied, Ctx, Plan, Resource, Timeouts};
 use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::upgrade::StateUpgrader;
 use crate::plugin::validators::{self, is_uuid};
 use crate::provider::{ProviderData, EXOSCALE_ZONES};
 use crate::wait::{poll_until, Poll, Stop};
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -127,7 +129,7 @@ fn ids_attribute(name: &str, what: &str, reset_note: bool) -> Attribute {
         .validate(validators::each(validators::uuid()))
 }
 
-fn resource_schema() -> Schema {
+pub(super) fn resource_schema() -> Schema {
     let zones = EXOSCALE_ZONES
         .iter()
         .map(|z| format!("`{z}`"))
@@ -202,8 +204,12 @@ fn resource_schema() -> Schema {
         .attribute(Attribute::list("instance_ids", crate::plugin::cty::Type::String).computed().describe("The ids of the pool's instances."))
         .attribute(Attribute::string("manager_id").computed().use_state_for_unknown().describe("The id of the service managing the pool (such as an SKS nodepool), if any. A managed pool cannot be changed or deleted here."))
         .attribute(Attribute::string("manager_type").computed().use_state_for_unknown().describe("The kind of service managing the pool (such as `sks-nodepool`), if any."))
-        .block(timeouts_block(&["create", "update", "delete"], &[CREATE_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT]));
-    Schema::new(block)
+        .block(timeouts_block(
+            &["create", "read", "update", "delete"],
+            &[CREATE_TIMEOUT, READ_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
+        ));
+    // Version 1 added `timeouts.read`; state_upgrade.rs reads version 0.
+    Schema::new(block).with_version(1)
 }
 
 /// The object without the named attributes, to compare what remains.
@@ -423,6 +429,10 @@ impl Resource for InstancePoolResource {
 
     fn schema(&self) -> Schema {
         resource_schema()
+    }
+
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        super::state_upgrade::upgraders()
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
