@@ -576,7 +576,15 @@ impl Resource for WarmPoolResource {
             // Only Terraform-side settings (wait_for_ready, timeouts) changed.
             return Applied::ok(state);
         }
-        let id = prior.id.clone().unwrap_or_default();
+        let Some(id) = prior.id.clone() else {
+            return Applied::failed(
+                Some(prior),
+                Diagnostic::error(
+                    "Warm pool has no id",
+                    "The state of this warm pool has no pool id, so there is no pool to update. Remove it from the state (`terraform state rm`) and import the pool by its id.",
+                ),
+            );
+        };
         let sizes = to_i32(min, "min_size").and_then(|min| Ok((min, to_i32(max, "max_size")?)));
         let (min, max) = match sizes {
             Ok(s) => s,
@@ -873,6 +881,23 @@ mod tests {
         assert!(text.contains("last seen: phase PENDING"), "{text}");
         assert!(validators::is_uuid(&id_of(&state)));
         assert_eq!(get(&state, "phase"), &s("PENDING"));
+    }
+
+    #[tokio::test]
+    async fn an_update_without_an_id_is_refused_without_calling_the_api() {
+        let h = Harness::start().await;
+        let r = warm_pool();
+        let mut state = h.converge(&*r, &Value::Null, &config(&[])).await;
+        if let Value::Object(attrs) = &mut state {
+            attrs.insert("id".to_string(), Value::Null);
+        }
+        let plan = h.plan(&*r, &state, &config(&[("max_size", n(4))])).await;
+        let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+        let text = errors(&diags);
+        assert!(text.contains("Warm pool has no id"), "{text}");
+        assert!(text.contains("import the pool"), "{text}");
+        assert_eq!(after, state, "the state is kept as it was");
+        assert_eq!(h.calls("UpdateWarmPool"), 0);
     }
 
     #[tokio::test]
