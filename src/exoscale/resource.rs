@@ -179,7 +179,7 @@ pub(super) fn resource_schema() -> Schema {
             Attribute::string("user_data")
                 .optional()
                 .semantic_eq(same_user_data)
-                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
+                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. A value counts as already encoded only when it is padded standard base64 of a cloud-init document (gzip data, or text starting with `#` or `Content-Type:`), so plain text such as `test` is always encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
                 .validate(user_data_validator()),
         )
         .attribute(
