@@ -79,9 +79,11 @@ mod tests {
     use tonic::Request;
 
     use super::*;
-    use crate::exoscale::resource::resource_schema;
+    use crate::exoscale::resource::{resource_schema, InstancePoolModel};
     use crate::plugin::cty::{json, msgpack};
+    use crate::plugin::diag::AttrPath;
     use crate::plugin::grpc::ProviderService;
+    use crate::plugin::model::Cty;
     use crate::plugin::proto::tfplugin6 as pb;
     use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
     use crate::plugin::upgrade::{upgrade_state, RawState};
@@ -203,12 +205,7 @@ mod tests {
         );
         assert_eq!(timeouts.get_attr("read"), Some(&Value::Null));
         // The typed model reads it, and a state without timeouts stays without.
-        let model =
-            <super::super::resource::InstancePoolModel as crate::plugin::model::Cty>::from_cty(
-                &upgraded,
-                &crate::plugin::diag::AttrPath::root(),
-            )
-            .unwrap();
+        let model = InstancePoolModel::from_cty(&upgraded, &AttrPath::root()).unwrap();
         assert_eq!(model.size, 2);
         assert_eq!(model.timeouts.and_then(|t| t.read), None);
         let untimed = V0_STATE.replace(
