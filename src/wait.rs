@@ -359,28 +359,67 @@ mod tests {
         assert_eq!(got.ok(), Some(3));
     }
 
-    #[tokio::test]
+    /// The clock is tokio's paused one: time moves only when every task waits, straight to
+    /// the next timer, so the times below do not depend on the machine's speed. (Timers
+    /// fire on whole milliseconds, hence the 1 ms of slack.)
+    #[tokio::test(start_paused = true)]
     async fn poll_until_times_out_with_last_seen() {
         let stop = Stop::new();
         let start = Instant::now();
         let deadline = start + Duration::from_millis(300);
-        let mut polls = 0;
+        let mut polls = Vec::new();
         let got: Result<(), WaitError<String>> =
             poll_until(deadline, &stop, "pool p1 to be running", || {
-                polls += 1;
+                polls.push(Instant::now() - start);
                 async { Ok(Poll::pending("state scaling-up")) }
             })
             .await;
         let waited = Instant::now() - start;
-        assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(600));
-        // At once, at 100 ms, 200 ms and at the deadline.
-        assert!((3..=5).contains(&polls), "{polls} polls");
-        let err = got.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.starts_with("timed out after 3"), "{err}");
-        assert!(
-            err.ends_with("ms waiting for pool p1 to be running (last seen: state scaling-up)"),
-            "{err}"
+        let ms = Duration::from_millis(1);
+        assert!(waited >= Duration::from_millis(300) && waited < Duration::from_millis(300) + ms);
+        // At once, then every 90-100 ms (jitter only shortens pauses), and at the deadline.
+        assert_eq!(polls[0], Duration::ZERO);
+        assert!((4..=5).contains(&polls.len()), "{polls:?}");
+        for pair in polls.windows(2) {
+            let pause = pair[1] - pair[0];
+            assert!(pause <= MIN_INTERVAL + ms, "{polls:?}");
+            assert!(
+                pause >= MIN_INTERVAL.mul_f64(0.9) || pair[1] >= Duration::from_millis(300),
+                "{polls:?}"
+            );
+        }
+        assert_eq!(
+            got.err().map(|e| e.to_string()).unwrap_or_default(),
+            "timed out after 300ms waiting for pool p1 to be running (last seen: state scaling-up)"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_schedule_runs_on_the_clock_it_was_simulated_on() {
+        // A backend that is ready after 5 s: the real loop polls as `simulate` says.
+        let stop = Stop::new();
+        let start = Instant::now();
+        let mut polls = 0;
+        let got: Result<Duration, WaitError<String>> =
+            poll_until(start + Duration::from_secs(60), &stop, "x", || {
+                polls += 1;
+                let now = Instant::now() - start;
+                async move {
+                    Ok(match now >= Duration::from_secs(5) {
+                        true => Poll::Ready(now),
+                        false => Poll::pending("working"),
+                    })
+                }
+            })
+            .await;
+        let noticed = got.unwrap_or_default();
+        assert!(noticed >= Duration::from_secs(5));
+        assert!(
+            noticed - Duration::from_secs(5) <= allowed_overshoot(Duration::from_secs(5)),
+            "{noticed:?}"
+        );
+        // The bound `schedule_polls_logarithmically_and_overshoots_little` sets for 5 s.
+        assert!(polls <= 45, "{polls} polls");
     }
 
     #[tokio::test]
@@ -392,7 +431,7 @@ mod tests {
         assert!(matches!(got, Err(WaitError::Failed(ref e)) if e == "boom"));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn stop_ends_a_wait_early() {
         let stop = Stop::new();
         let trigger = stop.clone();
@@ -402,12 +441,17 @@ mod tests {
         });
         let start = Instant::now();
         let deadline = start + Duration::from_secs(600);
-        let got: Result<(), WaitError<String>> = poll_until(deadline, &stop, "pool p1", || async {
-            Ok(Poll::pending("creating"))
+        let mut polls = 0;
+        let got: Result<(), WaitError<String>> = poll_until(deadline, &stop, "pool p1", || {
+            polls += 1;
+            async { Ok(Poll::pending("creating")) }
         })
         .await;
         assert!(matches!(got, Err(WaitError::Stopped { .. })));
-        assert!(Instant::now() - start < Duration::from_millis(500));
+        // Ended by the trigger in the middle of a pause, not at the next poll (180-200 ms).
+        let waited = Instant::now() - start;
+        assert!(waited >= Duration::from_millis(150) && waited < Duration::from_millis(151));
+        assert_eq!(polls, 2);
         assert!(stop.is_triggered());
         assert_eq!(
             got.err().map(|e| e.to_string()).unwrap_or_default(),

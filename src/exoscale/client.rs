@@ -554,21 +554,25 @@ mod tests {
 
     #[tokio::test]
     async fn retry_after_is_honoured() {
-        let limited = Reply {
+        let limited = |seconds: &str| Reply {
             status: 429,
-            headers: vec![("retry-after", "1".into())],
-            body: r#"{"error":"rate limited","retry_after":1}"#.into(),
+            headers: vec![("retry-after", seconds.into())],
+            body: r#"{"error":"rate limited"}"#.into(),
         };
-        let (server, client) = client(vec![limited, reply(200, r#"{"instance-pools":[]}"#)]).await;
-        let start = Instant::now();
-        let pools = client.list_instance_pools("ch-gva-2").await.unwrap();
-        let waited = Instant::now() - start;
+        let empty = r#"{"instance-pools":[]}"#;
+        // A pause within the retry budget: retried once, after it (`backoff` takes the
+        // longer of its own pause and the server's), and the call succeeds.
+        let (server, patient) = client(vec![limited("1"), reply(200, empty)]).await;
+        let pools = patient.list_instance_pools("ch-gva-2").await.unwrap();
         assert!(pools.is_empty());
         assert_eq!(server.requests().len(), 2);
-        assert!(
-            waited >= Duration::from_secs(1) && waited < Duration::from_millis(1900),
-            "{waited:?}"
-        );
+        // A pause beyond the budget: the client gives up at once rather than retry early.
+        let (server, refused) = client(vec![limited("3600"), reply(200, empty)]).await;
+        let err = refused.list_instance_pools("ch-gva-2").await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::RateLimited);
+        assert_eq!(err.retry_after, Some(Duration::from_secs(3600)));
+        assert_eq!(err.attempts, 1);
+        assert_eq!(server.requests().len(), 1);
     }
 
     #[tokio::test]
@@ -652,19 +656,22 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    /// On tokio's paused clock: the deadline comes before the first poll of the API, so
+    /// the operation given (pending) is the last state seen, and the wait ends at the
+    /// deadline exactly, whatever the machine's speed (no request is ever answered).
+    #[tokio::test(start_paused = true)]
     async fn wait_operation_times_out_naming_the_operation() {
-        let script = (0..10).map(|_| reply(200, PENDING)).collect();
-        let (_server, client) = client(script).await;
+        let (_server, client) = client(vec![reply(200, PENDING)]).await;
         let pending: Operation = serde_json::from_str(PENDING).unwrap();
-        let deadline = Instant::now() + Duration::from_millis(250);
+        let deadline = Instant::now() + Duration::from_millis(50);
         let err = client
             .wait_operation("ch-gva-2", pending, deadline, &Stop::new())
             .await
             .unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with("timed out after 2"), "{text}");
-        assert!(text.ends_with("waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"), "{text}");
+        assert_eq!(
+            err.to_string(),
+            "timed out after 50ms waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"
+        );
     }
 
     #[tokio::test]

@@ -52,21 +52,50 @@ crate::model! {
 /// The API's limit on user data, counted in base64 characters.
 pub const USER_DATA_MAX: usize = 32_768;
 
+/// Whether `text` is user data the user already base64-encoded: canonical standard base64
+/// (padded, nothing after the padding) of a cloud-init document. Anything else, like
+/// `test` (valid base64, but of bytes no cloud-init would read), is plain text.
+pub fn is_encoded_user_data(text: &str) -> bool {
+    match STANDARD.decode(text) {
+        Ok(bytes) => STANDARD.encode(&bytes) == text && is_cloud_init(&bytes),
+        Err(_) => false,
+    }
+}
+
+/// What cloud-init recognises as user data: gzip data, or text starting with `#` (such as
+/// `#cloud-config`, `#!`, `#include`, `## template: jinja`) or with a MIME header.
+fn is_cloud_init(bytes: &[u8]) -> bool {
+    const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+    const MIME: &[u8] = b"content-type:";
+    if bytes.starts_with(GZIP_MAGIC) {
+        return true;
+    }
+    std::str::from_utf8(bytes).is_ok_and(|text| {
+        text.starts_with('#')
+            || text
+                .as_bytes()
+                .get(..MIME.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(MIME))
+    })
+}
+
 /// What the API receives for the user's `user_data`: base64, unless it already is.
 pub fn encode_user_data(text: &str) -> String {
-    if !text.is_empty() && STANDARD.decode(text).is_ok() {
+    if is_encoded_user_data(text) {
         text.to_string()
     } else {
         STANDARD.encode(text)
     }
 }
 
-/// The user data the API holds, readable when it is UTF-8 text.
+/// The user data the API holds (base64), as the text that sends it back unchanged: the
+/// decoded text when it is UTF-8 and would be re-encoded to the same value, else `api`.
 pub fn decode_user_data(api: &str) -> String {
     STANDARD
         .decode(api)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|text| encode_user_data(text) == api)
         .unwrap_or_else(|| api.to_string())
 }
 
@@ -426,6 +455,112 @@ mod tests {
         assert_eq!(decode_user_data("I2Nsb3VkLWNvbmZpZwo="), "#cloud-config\n");
         assert!(same_user_data("#cloud-config\n", "I2Nsb3VkLWNvbmZpZwo="));
         assert!(!same_user_data("a: 1", "a: 2"));
+    }
+
+    /// `#cloud-config\npackages: [nginx]\n`, gzip-compressed (mtime 0), in base64.
+    const GZIPPED: &str =
+        "H4sIAAAAAAACA1NOzskvTdFNzs9Ly0znKkhMzk5MTy22UojOS8/Mq4jlAgCGOqBiIAAAAA==";
+
+    #[test]
+    fn only_canonical_base64_of_a_cloud_init_document_counts_as_encoded() {
+        // Valid base64, but of bytes no cloud-init reads: plain text.
+        assert!(!is_encoded_user_data("test"));
+        assert_eq!(encode_user_data("test"), "dGVzdA==");
+        assert!(!is_encoded_user_data("abcd1234"));
+        // A cloud-init document in base64, in each form cloud-init accepts.
+        for document in [
+            "#cloud-config\n",
+            "#!/bin/sh\necho hi\n",
+            "#include\nhttps://example.com/a\n",
+            "## template: jinja\n#cloud-config\n",
+            "Content-Type: multipart/mixed; boundary=x\n",
+            "content-type: text/x-shellscript\n",
+        ] {
+            let encoded = STANDARD.encode(document);
+            assert!(is_encoded_user_data(&encoded), "{document}");
+            assert_eq!(encode_user_data(&encoded), encoded);
+            assert_eq!(encode_user_data(document), encoded, "encoded once");
+        }
+        assert!(is_encoded_user_data(GZIPPED));
+        assert_eq!(encode_user_data(GZIPPED), GZIPPED);
+        // Not canonical: unpadded, non-zero trailing bits, line breaks, surrounding space.
+        for almost in [
+            "I2Nsb3VkLWNvbmZpZwo",
+            "I2Nsb3VkLWNvbmZpZwp=",
+            "I2Nsb3VkLWNv\nbmZpZwo=",
+            " I2Nsb3VkLWNvbmZpZwo=",
+        ] {
+            assert!(!is_encoded_user_data(almost), "{almost:?}");
+            assert_eq!(encode_user_data(almost), STANDARD.encode(almost));
+        }
+        assert!(!is_encoded_user_data(""));
+        // Text that does not start the document: leading blank line, or not UTF-8.
+        assert!(!is_encoded_user_data(&STANDARD.encode("\n#cloud-config\n")));
+        assert!(!is_encoded_user_data(&STANDARD.encode([b'#', 0xff])));
+    }
+
+    #[test]
+    fn reading_back_shows_text_that_encodes_to_what_the_api_holds() {
+        let cases = [
+            ("test", "dGVzdA==", "test"),
+            ("#cloud-config\n", "I2Nsb3VkLWNvbmZpZwo=", "#cloud-config\n"),
+            (
+                "I2Nsb3VkLWNvbmZpZwo=",
+                "I2Nsb3VkLWNvbmZpZwo=",
+                "#cloud-config\n",
+            ),
+            // Not UTF-8: the base64 itself, which is sent as is.
+            (GZIPPED, GZIPPED, GZIPPED),
+        ];
+        for (mine, api, shown) in cases {
+            assert_eq!(encode_user_data(mine), api, "{mine:?}");
+            assert_eq!(decode_user_data(api), shown, "{api:?}");
+            assert_eq!(encode_user_data(shown), api, "{shown:?}");
+        }
+        // Text whose re-encoding would differ is shown in the API's base64: a cloud-config
+        // encoded twice (by another tool) or bytes that are neither text nor gzip. No
+        // spelling sends these, but the state shows what the API holds.
+        for api in [
+            STANDARD.encode("I2Nsb3VkLWNvbmZpZwo="),
+            STANDARD.encode([0xff, 0xfe]),
+        ] {
+            assert_eq!(decode_user_data(&api), api);
+            assert_ne!(encode_user_data(&api), api);
+        }
+    }
+
+    #[test]
+    fn refreshed_keeps_each_spelling_of_the_same_user_data() {
+        let pool = |api: &str| InstancePool {
+            user_data: Some(api.to_string()),
+            ..Default::default()
+        };
+        let spellings = [
+            "test",
+            "#cloud-config\npackages: [nginx]\n",
+            "I2Nsb3VkLWNvbmZpZwo=",
+            GZIPPED,
+        ];
+        for mine in spellings {
+            let current = InstancePoolModel {
+                user_data: Some(mine.to_string()),
+                ..model()
+            };
+            let api = encode_user_data(mine);
+            let after = refreshed(&current, &pool(&api), current.instance_type.clone());
+            assert_eq!(after.user_data.as_deref(), Some(mine));
+            // Without a prior spelling (import), the text shown sends the same bytes.
+            let imported = refreshed(&model(), &pool(&api), "standard.small".into());
+            let shown = imported.user_data.unwrap_or_default();
+            assert_eq!(encode_user_data(&shown), api, "{mine:?}");
+            assert!(same_user_data(&shown, mine));
+        }
+        let changed = InstancePoolModel {
+            user_data: Some("test".into()),
+            ..model()
+        };
+        let after = refreshed(&changed, &pool("b3RoZXI="), "standard.small".into());
+        assert_eq!(after.user_data.as_deref(), Some("other"));
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod resource;
 mod resource_tests;
 pub mod settings;
 pub mod sign;
+mod state_upgrade;
 
 pub use client::{Deletion, ExoscaleClient, OperationError, DEFAULT_ENDPOINT};

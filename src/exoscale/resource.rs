@@ -19,9 +19,11 @@ use crate::plugin::plan::{attr, Plan};
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::timeouts::{timeouts_block, Timeouts};
+use crate::plugin::upgrade::StateUpgrader;
 use crate::plugin::validators::{self, is_uuid};
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
@@ -69,7 +71,7 @@ fn computed(name: &str, description: &str) -> Attribute {
     Attribute::string(name).computed().describe(description)
 }
 
-fn resource_schema() -> Schema {
+pub(super) fn resource_schema() -> Schema {
     let zones = ZONES
         .iter()
         .map(|z| format!("`{z}`"))
@@ -127,7 +129,7 @@ fn resource_schema() -> Schema {
             Attribute::string("user_data")
                 .optional()
                 .semantic_eq(same_user_data)
-                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
+                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. A value counts as already encoded only when it is padded standard base64 of a cloud-init document (gzip data, or text starting with `#` or `Content-Type:`), so plain text such as `test` is always encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
                 .validate(user_data_validator()),
         )
         .attribute(
@@ -153,8 +155,12 @@ fn resource_schema() -> Schema {
         .attribute(Attribute::list("instance_ids", Type::String).computed().describe("The ids of the pool's instances."))
         .attribute(computed("manager_id", "The id of the service managing the pool (such as an SKS nodepool), if any. A managed pool cannot be changed or deleted here.").use_state_for_unknown())
         .attribute(computed("manager_type", "The kind of service managing the pool (such as `sks-nodepool`), if any.").use_state_for_unknown())
-        .block(timeouts_block(&["create", "update", "delete"], &[CREATE_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT]));
-    Schema::new(block)
+        .block(timeouts_block(
+            &["create", "read", "update", "delete"],
+            &[CREATE_TIMEOUT, READ_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
+        ));
+    // Version 1 added `timeouts.read`; state_upgrade.rs reads version 0.
+    Schema::new(block).with_version(1)
 }
 
 /// The error for changing or deleting a pool that another service manages, if it is one.
@@ -198,6 +204,10 @@ impl Resource for InstancePoolResource {
 
     fn settings(&self) -> &'static [&'static str] {
         API_SETTINGS
+    }
+
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        super::state_upgrade::upgraders()
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -342,7 +352,17 @@ impl Resource for InstancePoolResource {
         };
         let exoscale = Exoscale::of(ctx)?;
         let zone = exoscale.zone(current.zone.as_deref())?;
-        read_back(exoscale.client()?, &zone, &id, &current).await
+        let limit = Timeouts::of(&current.timeouts, "read", READ_TIMEOUT);
+        let read = read_back(exoscale.client()?, &zone, &id, &current);
+        tokio::time::timeout(limit, read).await.unwrap_or_else(|_| {
+            Err(api_error(
+                "Timed out reading the instance pool",
+                format!(
+                    "instance pool {id} could not be read within {} (timeouts.read); the state is kept as it was",
+                    crate::wait::human(limit)
+                ),
+            ))
+        })
     }
 
     async fn update(

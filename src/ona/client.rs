@@ -426,15 +426,19 @@ mod tests {
         let client = OnaClient::new("tok", &format!("{}/api", server.base))
             .unwrap()
             .with_stop(stop.clone());
-        let trigger = stop.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-            trigger.trigger();
-        });
-        let start = Instant::now();
-        let err = client.get_warm_pool("wp1").await.unwrap_err();
+        let trigger = async {
+            // Once the 429 is answered, the client pauses 3 s before its retry.
+            while server.requests().is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            stop.trigger();
+        };
+        let (result, ()) = tokio::join!(client.get_warm_pool("wp1"), trigger);
+        let err = result.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Stopped);
-        assert!(Instant::now() - start < std::time::Duration::from_secs(1));
+        // Stopped during the first attempt's pause: had the pause run out, the stop would
+        // have been noticed at attempt 2.
+        assert_eq!(err.attempts, 1);
         assert_eq!(server.requests().len(), 1);
         assert_eq!(
             err.to_string(),

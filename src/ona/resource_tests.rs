@@ -240,13 +240,15 @@ async fn timeout_names_the_last_phase_and_keeps_the_pool() {
     })
     .await;
     let r = warm_pool();
-    let timeouts = Value::Object([("create".to_string(), s("300ms"))].into_iter().collect());
+    let timeouts = Value::Object([("create".to_string(), s("1s"))].into_iter().collect());
     let plan = h
         .plan(&*r, &Value::Null, &config(&[("timeouts", timeouts)]))
         .await;
-    let started = Instant::now();
     let (state, diags) = h.apply(&*r, &Value::Null, &plan.planned).await;
-    assert!(started.elapsed() < Duration::from_secs(2));
+    // Polls at least 90 ms apart fit 13 times in 1 s; waiting out the 30 s the pool
+    // takes would have needed dozens (and ended READY).
+    let polls = h.calls("GetWarmPool");
+    assert!((1..=13).contains(&polls), "{polls} polls");
     let text = errors(&diags);
     assert!(text.contains("Timed out"), "{text}");
     assert!(text.contains("last seen: phase PENDING"), "{text}");
@@ -387,4 +389,21 @@ async fn a_pool_removed_outside_terraform_leaves_state() {
     let (after, diags) = h.apply(&*r, &state, &Value::Null).await;
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(after, Value::Null);
+}
+
+#[tokio::test]
+async fn an_update_without_an_id_is_refused_without_calling_the_api() {
+    let h = Harness::start().await;
+    let r = warm_pool();
+    let mut state = h.converge(&*r, &Value::Null, &config(&[])).await;
+    if let Value::Object(attrs) = &mut state {
+        attrs.insert("id".to_string(), Value::Null);
+    }
+    let plan = h.plan(&*r, &state, &config(&[("max_size", n(4))])).await;
+    let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+    let text = errors(&diags);
+    assert!(text.contains("Warm pool has no id"), "{text}");
+    assert!(text.contains("import the pool"), "{text}");
+    assert_eq!(after, state, "the state is kept as it was");
+    assert_eq!(h.calls("UpdateWarmPool"), 0);
 }

@@ -14,6 +14,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::log;
 use super::proto::tfplugin6 as pb;
 use super::resource::{AnyDataSource, AnyResource, Provider};
+use super::upgrade::{self, RawState};
 use crate::wait::Stop;
 
 type RpcResult<T> = Result<Response<T>, Status>;
@@ -147,28 +148,6 @@ fn encode(value: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<pb::Dynam
             );
             None
         }
-    }
-}
-
-/// Removes attributes the schema no longer has from raw JSON state, so state written by an
-/// older provider version still decodes.
-fn prune_json(value: serde_json::Value, ty: &Type) -> serde_json::Value {
-    use serde_json::Value as J;
-    match (value, ty) {
-        (J::Object(map), Type::Object(attrs)) => J::Object(
-            map.into_iter()
-                .filter_map(|(k, v)| attrs.get(&k).map(|t| (k, prune_json(v, t))))
-                .collect(),
-        ),
-        (J::Array(items), Type::List(t) | Type::Set(t)) => {
-            J::Array(items.into_iter().map(|v| prune_json(v, t)).collect())
-        }
-        (J::Object(map), Type::Map(t)) => J::Object(
-            map.into_iter()
-                .map(|(k, v)| (k, prune_json(v, t)))
-                .collect(),
-        ),
-        (v, _) => v,
     }
 }
 
@@ -328,28 +307,25 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let r = request.into_inner();
-        let ty = self.resource(&r.type_name)?.value_type();
-        let empty = pb::upgrade_resource_state::Response::default();
-        let raw = r.raw_state.map(|s| s.json).unwrap_or_default();
-        let state = if raw.is_empty() {
-            Value::Null
+        let resource = self.resource(&r.type_name)?;
+        let (ty, current_version) = (resource.value_type(), resource.schema().version);
+        // Upgraders are built only for state that needs them, not on every refresh.
+        let upgraders = if r.version < current_version {
+            resource.state_upgraders()
         } else {
-            let json: serde_json::Value = try_diags!(
-                serde_json::from_slice(&raw).map_err(|e| Diagnostics::from(Diagnostic::error(
-                    "Invalid stored state",
-                    e.to_string()
-                ))),
-                empty
-            );
-            let pruned = serde_json::to_vec(&prune_json(json, ty)).unwrap_or_default();
-            try_diags!(
-                cty::json::decode(&pruned, ty).map_err(|e| Diagnostics::from(Diagnostic::error(
-                    "Invalid stored state",
-                    e.to_string()
-                ))),
-                empty
-            )
+            Vec::new()
         };
+        let empty = pb::upgrade_resource_state::Response::default();
+        let state = try_diags!(
+            upgrade::upgrade_state(
+                RawState::from_proto(r.raw_state.as_ref()),
+                r.version,
+                current_version,
+                ty,
+                &upgraders,
+            ),
+            empty
+        );
         let mut diags = Diagnostics::new();
         let upgraded_state = encode(&state, ty, &mut diags);
         Ok(Response::new(pb::upgrade_resource_state::Response {

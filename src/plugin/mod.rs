@@ -31,4 +31,5 @@ pub mod server;
 mod tests;
 pub mod timeouts;
 pub mod tls;
+pub mod upgrade;
 pub mod validators;

@@ -11,6 +11,7 @@ use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::{conform, Cty};
 use super::plan::{attr, plan_effects, plan_values, Plan};
 use super::schema::{Block, Schema};
+use super::upgrade::StateUpgrader;
 use crate::wait::Stop;
 
 /// The outcome of a create or update. `state` is what exists now: it is recorded even when
@@ -78,6 +79,12 @@ pub trait Resource: Send + Sync + 'static {
     async fn delete(&self, ctx: &Ctx, prior: Self::Model) -> Diagnostics;
     /// The full state of an existing object named by the user's import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::Model, Diagnostics>;
+
+    /// One upgrader per earlier schema version whose state this resource still reads (see
+    /// [`super::upgrade`]). Only called for state older than the schema.
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        Vec::new()
+    }
 }
 
 #[async_trait]
@@ -143,6 +150,7 @@ pub trait AnyResource: Send + Sync {
     async fn read(&self, ctx: &Ctx, current: Value) -> Read;
     /// The imported state, or None when deferred.
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
+    fn state_upgraders(&self) -> Vec<StateUpgrader>;
 }
 
 #[async_trait]
@@ -339,6 +347,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
             Ok(m) => (Some(self.encode(&m)), Diagnostics::new()),
             Err(d) => (None, d),
         }
+    }
+
+    fn state_upgraders(&self) -> Vec<StateUpgrader> {
+        self.inner.state_upgraders()
     }
 }
 

@@ -20,6 +20,13 @@ impl Schema {
         Schema { version: 0, block }
     }
 
+    /// Sets the schema version: bump it when stored state of the old schema would no longer
+    /// read, and give the resource an upgrader from the old version.
+    pub fn with_version(mut self, version: i64) -> Self {
+        self.version = version;
+        self
+    }
+
     pub fn to_proto(&self) -> pb::Schema {
         pb::Schema {
             version: self.version,

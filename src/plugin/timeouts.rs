@@ -11,11 +11,15 @@ pub fn timeouts_block(operations: &[&str], defaults: &[Duration]) -> NestedBlock
     let mut block =
         Block::new("How long to wait for each operation, as a duration like `30s`, `10m` or `1h`.");
     for (op, default) in operations.iter().zip(defaults) {
+        let what = match *op {
+            "read" => "a read (refresh)".to_string(),
+            op => op.to_string(),
+        };
         block = block.attribute(
             Attribute::string(op)
                 .optional()
                 .describe(&format!(
-                    "How long to wait for {op} to finish. Default: `{}`.",
+                    "How long to wait for {what} to finish. Default: `{}`.",
                     show_duration(*default)
                 ))
                 .validate(validators::duration()),
@@ -39,16 +43,18 @@ crate::model! {
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Timeouts {
         pub create: Option<String>,
+        pub read: Option<String>,
         pub update: Option<String>,
         pub delete: Option<String>,
     }
 }
 
 impl Timeouts {
-    /// The configured timeout for `op` (create, update, delete), or `default`.
+    /// The configured timeout for `op` (create, read, update, delete), or `default`.
     pub fn of(timeouts: &Option<Timeouts>, op: &str, default: Duration) -> Duration {
         let configured = timeouts.as_ref().and_then(|t| match op {
             "create" => t.create.as_deref(),
+            "read" => t.read.as_deref(),
             "update" => t.update.as_deref(),
             "delete" => t.delete.as_deref(),
             _ => None,

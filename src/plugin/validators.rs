@@ -126,7 +126,7 @@ pub fn each(inner: impl Validator + 'static) -> impl Validator {
 /// A Go-style duration such as `30s`, `10m`, `1h30m`.
 pub fn duration() -> impl Validator {
     custom(
-        "a duration such as \"30s\", \"10m\" or \"1h30m\"",
+        "a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns)",
         string_check(|s| parse_duration(s).is_some()),
     )
 }
@@ -148,33 +148,66 @@ pub fn http_url() -> impl Validator {
     )
 }
 
-/// Parses a Go-style duration (`1h30m`, `45s`, `1.5h`, `500ms`); positive values only.
+/// The longest duration accepted, in nanoseconds (about 31 years): keeps sums exact in u64.
+const MAX_DURATION_NANOS: u128 = 1_000_000_000 * 1_000_000_000;
+
+/// Parses a Go-style duration: one or more decimal numbers, each with a unit (`h`, `m`, `s`,
+/// `ms`, `us` or `µs`, `ns`), such as `1h30m`, `1.5h`, `500ms` or `300us`. Positive values
+/// only. Fractions of a nanosecond are dropped, as Go does, except that a duration written
+/// as non-zero never becomes zero: `0.1ns` is 1 ns, while `0s` is refused.
 pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let mut rest = text.trim();
     if rest.is_empty() {
         return None;
     }
-    let mut total = 0f64;
+    let digits_end = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let mut total: u128 = 0;
+    let mut written_nonzero = false;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().ok()?;
-        rest = &rest[number_len..];
-        let unit_len = rest
+        let (whole, after) = rest.split_at(digits_end(rest));
+        let (fraction, after) = match after.strip_prefix('.') {
+            Some(after) => after.split_at(digits_end(after)),
+            None => ("", after),
+        };
+        if whole.is_empty() && fraction.is_empty() {
+            return None;
+        }
+        let unit_end = after
             .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_len] {
-            "h" => 3600.0,
-            "m" => 60.0,
-            "s" => 1.0,
-            "ms" => 0.001,
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_end);
+        let unit_nanos: u128 = match unit {
+            "ns" => 1,
+            // Go accepts both micro signs: U+00B5 and the Greek mu U+03BC.
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return None,
         };
-        rest = &rest[unit_len..];
-        total += number * seconds;
+        written_nonzero |= whole.bytes().chain(fraction.bytes()).any(|b| b != b'0');
+        let whole: u128 = match whole {
+            "" => 0,
+            digits => digits.parse().ok()?,
+        };
+        total = total.checked_add(whole.checked_mul(unit_nanos)?)?;
+        // 18 digits are finer than a nanosecond of an hour, and their value fits in u128.
+        let fraction = &fraction[..fraction.len().min(18)];
+        if !fraction.is_empty() {
+            let scale = 10u128.pow(fraction.len() as u32);
+            total += fraction.parse::<u128>().ok()? * unit_nanos / scale;
+        }
+        if total >= MAX_DURATION_NANOS {
+            return None;
+        }
+        rest = after;
     }
-    (total > 0.0 && total < 1e9).then(|| std::time::Duration::from_secs_f64(total))
+    if !written_nonzero {
+        return None;
+    }
+    let nanos = u64::try_from(total.max(1)).ok()?;
+    Some(std::time::Duration::from_nanos(nanos))
 }
 
 #[cfg(test)]
@@ -226,5 +259,55 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("-5m"), None);
         assert_eq!(parse_duration(""), None);
+    }
+
+    #[test]
+    fn durations_take_every_go_unit_exactly() {
+        use std::time::Duration;
+        let cases = [
+            ("1500ms", Duration::from_millis(1500)),
+            ("2h45m", Duration::from_secs(2 * 3600 + 45 * 60)),
+            ("300us", Duration::from_micros(300)),
+            ("1\u{b5}s", Duration::from_micros(1)),
+            ("1\u{3bc}s", Duration::from_micros(1)),
+            ("10ns", Duration::from_nanos(10)),
+            ("1.5h", Duration::from_secs(5400)),
+            (".5s", Duration::from_millis(500)),
+            ("1.s", Duration::from_secs(1)),
+            ("1m0.000000001s", Duration::from_nanos(60_000_000_001)),
+            ("1h1m1s1ms1us1ns", Duration::from_nanos(3_661_001_001_001)),
+            ("0.1h", Duration::from_secs(360)),
+            // Written as more than zero: at least a nanosecond, never zero.
+            ("0.1ns", Duration::from_nanos(1)),
+            ("0s0.0000000001s", Duration::from_nanos(1)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_duration(text), Some(expected), "{text}");
+        }
+        for zero in ["0s", "0.0h", "0ms0s", "000ns"] {
+            assert_eq!(parse_duration(zero), None, "{zero}");
+        }
+        for bad in [
+            "s", ".", ".s", "1.2.3s", "1e3s", "1 s", "1S", "1\u{b5}", "5d", "+5m", "300000h",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        // Just under the bound, and a very long fraction, still parse.
+        assert!(parse_duration("277777h").is_some());
+        let long_fraction = format!("1.{}s", "9".repeat(60));
+        assert_eq!(
+            parse_duration(&long_fraction),
+            Some(Duration::from_nanos(1_999_999_999))
+        );
+    }
+
+    #[test]
+    fn the_duration_message_lists_the_units() {
+        let e = errors(&duration(), Value::String("5 minutes".into()));
+        assert_eq!(
+            e,
+            ["Invalid value for min_size | min_size must be a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns); got \"5 minutes\"."]
+        );
+        assert!(errors(&duration(), Value::String("250us".into())).is_empty());
     }
 }

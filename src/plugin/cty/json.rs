@@ -11,14 +11,30 @@ use super::msgpack::{kind_name, MAX_DEPTH};
 use super::path::{DecodeError, EncodeError, Path, PathStep};
 use super::{Number, Type, Value};
 
+/// How strictly [`decode_with`] reads objects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Skip object attributes the type does not have, at any depth, instead of failing:
+    /// state stored before an attribute was removed from the schema still reads.
+    pub ignore_unknown_attributes: bool,
+}
+
+/// Decodes strictly: an object attribute the type does not have is an error.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
+    decode_with(bytes, ty, DecodeOptions::default())
+}
+
+pub fn decode_with(bytes: &[u8], ty: &Type, options: DecodeOptions) -> Result<Value, DecodeError> {
     let root_error = |message: String| DecodeError {
         path: Path::default(),
         message,
     };
     let mut parser = Parser { s: bytes, pos: 0 };
     let json = parser.document().map_err(root_error)?;
-    let mut decoder = Decoder { path: Vec::new() };
+    let mut decoder = Decoder {
+        path: Vec::new(),
+        options,
+    };
     decoder.value(json, ty)
 }
 
@@ -293,6 +309,7 @@ impl Parser<'_> {
 
 struct Decoder {
     path: Vec<PathStep>,
+    options: DecodeOptions,
 }
 
 impl Decoder {
@@ -406,7 +423,14 @@ impl Decoder {
         let mut values = BTreeMap::new();
         for (key, json) in entries {
             self.path.push(step(key.clone()));
-            let ty = value_type(&key).ok_or_else(|| self.error("unsupported attribute"))?;
+            // Only objects name their keys: a map's element type covers every key.
+            let Some(ty) = value_type(&key) else {
+                if self.options.ignore_unknown_attributes {
+                    self.path.pop();
+                    continue;
+                }
+                return Err(self.error("unsupported attribute"));
+            };
             if values.contains_key(&key) {
                 return Err(self.error("duplicate key"));
             }

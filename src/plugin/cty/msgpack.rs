@@ -325,7 +325,8 @@ impl<'a> Decoder<'a> {
     }
 }
 
-pub(super) fn kind_name(ty: &Type) -> &'static str {
+/// How errors name a type's kind: "a list", "an object".
+pub fn kind_name(ty: &Type) -> &'static str {
     match ty {
         Type::Bool => "a bool",
         Type::Number => "a number",

@@ -485,6 +485,45 @@ fn json_errors() {
 }
 
 #[test]
+fn json_can_skip_attributes_the_type_lacks_at_any_depth() {
+    let inner = obj(&[("create", Type::String)]);
+    let ty = obj(&[
+        ("name", Type::String),
+        ("timeouts", inner.clone()),
+        ("rules", list(inner)),
+        ("labels", Type::Map(Box::new(Type::String))),
+    ]);
+    let text = br#"{"name":"a","gone":{"x":[1]},"timeouts":{"create":"1m","read":"2m"},
+        "rules":[{"create":"x","old":true}],"labels":{"gone":"kept: a map has no fixed keys"}}"#;
+    let strict = json::decode(text, &ty).unwrap_err();
+    assert_eq!(strict.to_string(), "at .gone: unsupported attribute");
+    let lenient = json::DecodeOptions {
+        ignore_unknown_attributes: true,
+    };
+    let v = json::decode_with(text, &ty, lenient).unwrap();
+    let s = |t: &str| Value::String(t.into());
+    let create = |t: &str| Value::Object(BTreeMap::from([("create".to_string(), s(t))]));
+    assert_eq!(
+        v,
+        Value::Object(BTreeMap::from([
+            ("name".to_string(), s("a")),
+            ("timeouts".to_string(), create("1m")),
+            ("rules".to_string(), Value::List(vec![create("x")])),
+            (
+                "labels".to_string(),
+                Value::Map(BTreeMap::from([(
+                    "gone".to_string(),
+                    s("kept: a map has no fixed keys")
+                )]))
+            ),
+        ]))
+    );
+    // Skipping is no licence for malformed JSON or wrong kinds where the type has a say.
+    assert!(json::decode_with(br#"{"gone":[1,]}"#, &ty, lenient).is_err());
+    assert!(json::decode_with(br#"{"name":[]}"#, &ty, lenient).is_err());
+}
+
+#[test]
 fn type_json() {
     let ty = obj(&[
         ("a", list(Type::String)),
