@@ -74,9 +74,19 @@ impl Bed {
         self.ws.terraform(args)
     }
 
+    /// Applies, then checks Terraform's own rule that a second plan is empty. The plan only
+    /// reads, so `mutations` still shows what the apply did.
     fn apply(&self) -> Run {
         let run = self.step(APPLY);
         run.assert_success();
+        let before = self.mutations();
+        let replan = self.ws.terraform(PLAN);
+        assert_eq!(
+            replan.code,
+            Some(0),
+            "the plan after apply must be empty:\n{replan}"
+        );
+        assert_eq!(self.mutations(), before, "a plan changes nothing");
         run
     }
 
@@ -162,6 +172,22 @@ impl Bed {
         });
     }
 
+    /// Scales a pool behind Terraform's back and waits for the operation.
+    fn scale_out_of_band(&self, zone: &str, id: &str, size: i64) {
+        let client = self.client();
+        self.rt.block_on(async {
+            let op = client
+                .scale_instance_pool(zone, id, size)
+                .await
+                .unwrap_or_else(|e| panic!("out-of-band scale: {e}"));
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            client
+                .wait_operation(zone, op, deadline, &Stop::new())
+                .await
+                .unwrap_or_else(|e| panic!("waiting for the scale: {e}"));
+        });
+    }
+
     fn pool_size(&self, zone: &str, id: &str) -> Option<i64> {
         let client = self.client();
         self.rt
@@ -229,7 +255,20 @@ fn full_lifecycle_with_terraform_1_15() {
     assert_eq!(bed.mutations(), ["create-instance-pool"]);
     let id = bed.output_str("id");
     assert_eq!(bed.pool_size("ch-gva-2", &id), Some(1));
-    bed.assert_plan_clean();
+
+    // Drift: a size changed outside Terraform shows in the next plan, which scales it back.
+    bed.scale_out_of_band("ch-gva-2", &id, 2);
+    let plan = bed.plan_with_changes();
+    plan.assert_output_contains("1 to change");
+    assert!(
+        plan.stdout
+            .lines()
+            .any(|l| l.contains("~ size ") && l.ends_with("= 2 -> 1")),
+        "the drift shows:\n{plan}"
+    );
+    bed.apply();
+    assert_eq!(bed.mutations(), ["scale-instance-pool"]);
+    assert_eq!(bed.pool_size("ch-gva-2", &id), Some(1));
 
     // A size-only change is one scale call.
     bed.config(&pool("ch-gva-2", 3, ""));
@@ -238,13 +277,11 @@ fn full_lifecycle_with_terraform_1_15() {
     bed.apply();
     assert_eq!(bed.mutations(), ["scale-instance-pool"]);
     assert_eq!(bed.pool_size("ch-gva-2", &id), Some(3));
-    bed.assert_plan_clean();
 
     // Description and labels: one update.
     bed.config(&pool("ch-gva-2", 3, LABELS));
     bed.apply();
     assert_eq!(bed.mutations(), ["update-instance-pool"]);
-    bed.assert_plan_clean();
 
     // Removing the labels resets them (the description stays).
     bed.config(&pool("ch-gva-2", 3, "  description = \"front end\"\n"));
@@ -588,4 +625,102 @@ fn a_failed_create_operation_leaves_a_tainted_pool_that_destroy_removes() {
     assert_eq!(bed.mutations(), ["delete-instance-pool"]);
     bed.assert_sandbox_empty();
     assert_eq!(bed.state_list(), Vec::<String>::new());
+}
+
+/// The provider's zone comes from a resource, so the first plan cannot know it: the pool's
+/// zone plans as unknown (never the built-in default), and the pool lands in the zone the
+/// setting has at apply, with no "inconsistent final plan" from Terraform.
+#[test]
+fn a_provider_zone_known_only_at_apply_places_the_pool_there() {
+    let bed = Bed::new(&terraform("1.15.5"));
+    let provider = r#"resource "terraform_data" "zone" {
+  input = "de-fra-1"
+}
+
+provider "pools" {
+  exoscale {
+    zone = terraform_data.zone.output
+  }
+}
+
+"#;
+    let body = pool("ch-gva-2", 1, "").replace("  zone               = \"ch-gva-2\"\n", "");
+    bed.config(&(provider.to_string() + &body));
+    let plan = bed.plan_with_changes();
+    assert!(
+        plan.stdout
+            .lines()
+            .any(|l| l.contains("+ zone ") && l.ends_with("= (known after apply)")),
+        "the zone waits for apply:\n{plan}"
+    );
+    bed.apply();
+    assert_eq!(bed.mutations(), ["create-instance-pool"]);
+    let created = bed.sandbox.requests().all();
+    assert!(
+        created
+            .iter()
+            .any(|r| r.route == "create-instance-pool" && r.path.starts_with("/de-fra-1/")),
+        "the pool is created in the provider's zone: {created:?}"
+    );
+    let id = bed.output_str("id");
+    assert_eq!(bed.pool_size("de-fra-1", &id), Some(1));
+    bed.step(DESTROY).assert_success();
+    bed.assert_sandbox_empty();
+}
+
+/// `public_ip_assignment` from inet4 to dual: one update, no reset of the IPv6 flag that
+/// follows it, and the next plan is empty.
+#[test]
+fn a_public_ip_assignment_change_is_one_update() {
+    let bed = Bed::new(&terraform("1.15.5"));
+    bed.config(&pool("ch-gva-2", 1, "  public_ip_assignment = \"inet4\"\n"));
+    bed.apply();
+    bed.config(&pool("ch-gva-2", 1, "  public_ip_assignment = \"dual\"\n"));
+    bed.plan_with_changes()
+        .assert_output_contains("ipv6_enabled")
+        .assert_output_contains("1 to change");
+    bed.apply();
+    assert_eq!(bed.mutations(), ["update-instance-pool"]);
+    let show = bed.ws.terraform(&["state", "show", "-no-color", ADDRESS]);
+    show.assert_success()
+        .assert_output_contains("public_ip_assignment")
+        .assert_output_contains("\"dual\"");
+    bed.step(DESTROY).assert_success();
+    bed.assert_sandbox_empty();
+}
+
+/// Destroy plans reach the provider: a pool an SKS nodepool manages is refused by
+/// `plan -destroy`, naming its manager, before anything is applied.
+#[test]
+fn a_destroy_plan_of_a_managed_pool_is_refused_at_plan_time() {
+    let bed = Bed::new(&terraform("1.15.5"));
+    let managed = pools_sandbox::exoscale::fixtures::MANAGED_POOL;
+    let manager = pools_sandbox::exoscale::fixtures::MANAGER_NODEPOOL;
+    bed.config(&format!(
+        r#"import {{
+  to = pools_instance_pool.sks
+  id = "{managed}@ch-gva-2"
+}}
+
+resource "pools_instance_pool" "sks" {{
+  name          = "nodepool"
+  size          = 1
+  instance_type = "standard.small"
+  template_id   = "{UBUNTU}"
+  disk_size     = 20
+  lifecycle {{
+    ignore_changes = all
+  }}
+}}
+"#
+    ));
+    bed.step(APPLY).assert_success();
+    let run = bed.step(&["plan", "-destroy", "-input=false", "-no-color"]);
+    run.assert_failure()
+        .assert_output_contains("managed by sks-nodepool")
+        .assert_output_contains(manager);
+    assert_eq!(bed.mutations(), Vec::<&str>::new(), "nothing was changed");
+    bed.ws
+        .terraform(&["state", "rm", "-no-color", "pools_instance_pool.sks"])
+        .assert_success();
 }
