@@ -10,8 +10,10 @@ use base64::Engine as _;
 use super::model::{
     CreateInstancePool, IdRef, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
+use crate::plugin::cty::Value;
 use crate::plugin::model::Tri;
 use crate::plugin::timeouts::Timeouts;
+use crate::plugin::validators;
 
 crate::model! {
     /// The state of one `pools_instance_pool`. `Tri` fields are computed: a plan may leave
@@ -97,6 +99,23 @@ pub fn decode_user_data(api: &str) -> String {
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .filter(|text| encode_user_data(text) == api)
         .unwrap_or_else(|| api.to_string())
+}
+
+/// [`same_user_data`] on values, for the plan's semantic equality.
+pub fn same_user_data_value(a: &Value, b: &Value) -> bool {
+    matches!((a.as_str(), b.as_str()), (Some(a), Some(b)) if same_user_data(a, b))
+}
+
+pub fn user_data_validator() -> impl validators::Validator {
+    validators::custom(
+        format!(
+            "a non-empty cloud-init document of at most {USER_DATA_MAX} characters once base64-encoded"
+        ),
+        |v| {
+            v.as_str()
+                .is_some_and(|s| !s.is_empty() && encode_user_data(s).len() <= USER_DATA_MAX)
+        },
+    )
 }
 
 /// Two spellings of user data that the API would store identically.

@@ -181,14 +181,6 @@ fn view(pool: &InstancePool, zone: &str, types: &[InstanceType]) -> PoolView {
     }
 }
 
-fn client_and_zone<'a>(
-    ctx: &'a Ctx,
-    zone: &Option<String>,
-) -> Result<(&'a ExoscaleClient, String), Diagnostics> {
-    let exoscale = Exoscale::of(ctx)?;
-    Ok((exoscale.client()?, exoscale.zone(zone.as_deref())?))
-}
-
 fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error(summary, e.to_string()).into()
 }
@@ -246,7 +238,7 @@ impl DataSource for InstancePoolDataSource {
     }
 
     async fn read(&self, ctx: &Ctx, config: PoolView) -> Result<PoolView, Diagnostics> {
-        let (client, zone) = client_and_zone(ctx, &config.zone)?;
+        let (client, zone) = Exoscale::client_and_zone(ctx, config.zone.as_deref())?;
         let pool = match (&config.id, &config.name) {
             (Some(id), _) => client
                 .get_instance_pool(&zone, id)
@@ -328,7 +320,7 @@ impl DataSource for InstancePoolsDataSource {
     }
 
     async fn read(&self, ctx: &Ctx, config: PoolsModel) -> Result<PoolsModel, Diagnostics> {
-        let (client, zone) = client_and_zone(ctx, &config.zone)?;
+        let (client, zone) = Exoscale::client_and_zone(ctx, config.zone.as_deref())?;
         let pools = client
             .list_instance_pools(&zone)
             .await

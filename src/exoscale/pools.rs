@@ -7,10 +7,12 @@ use tokio::time::Instant;
 use super::client::Deletion;
 use super::client::ExoscaleClient;
 use super::convert;
-use super::convert::InstancePoolModel;
+use super::convert::{Changes, InstancePoolModel};
 use super::model::{Operation, PoolState};
+use super::settings::ZONES;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
+use crate::plugin::resource::Applied;
 use crate::plugin::validators::is_uuid;
 use crate::wait::{poll_until, Poll, Stop};
 
@@ -147,4 +149,158 @@ pub async fn delete(
         .wait_instance_pool_gone(zone, id, deadline, stop)
         .await
         .map_err(|e| api_error("The instance pool was not deleted", e))
+}
+
+/// The error for changing or deleting a pool that another service manages, if it is one.
+pub fn managed_error(model: &InstancePoolModel, action: &str) -> Option<Diagnostics> {
+    managed_pool_error(
+        model.id.as_deref(),
+        model.manager_id.as_deref(),
+        model.manager_type.as_deref(),
+        action,
+    )
+}
+
+/// Parses an import id: `<id>` or `<id>@<zone>`.
+pub fn parse_import_id(text: &str) -> Option<(&str, Option<&str>)> {
+    let (id, zone) = match text.split_once('@') {
+        Some((id, zone)) => (id, Some(zone)),
+        None => (text, None),
+    };
+    let zone_ok = zone.is_none_or(|z| ZONES.contains(&z));
+    (is_uuid(id) && zone_ok).then_some((id, zone))
+}
+
+pub fn no_id() -> Diagnostics {
+    api_error(
+        "Instance pool has no id",
+        "the state has no pool id; remove it from state (terraform state rm) and import the pool",
+    )
+}
+
+/// Carries out `changes` on pool `id`: the update, each reset, then the scale, each waited
+/// for (and, after a scale, the instances too when `wait_instances`).
+pub async fn apply_changes(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    changes: &Changes,
+    wait_instances: bool,
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<(), Diagnostics> {
+    if !changes.update.is_empty() {
+        let op = client
+            .update_instance_pool(zone, id, &changes.update)
+            .await
+            .map_err(|e| api_error("Could not update the instance pool", e))?;
+        wait_for(
+            client,
+            zone,
+            op,
+            deadline,
+            stop,
+            "Updating the instance pool",
+        )
+        .await?;
+    }
+    for field in &changes.resets {
+        let op = client
+            .reset_instance_pool_field(zone, id, *field)
+            .await
+            .map_err(|e| {
+                api_error(
+                    &format!("Could not reset the pool's {}", field.path_name()),
+                    e,
+                )
+            })?;
+        wait_for(client, zone, op, deadline, stop, "Resetting a pool field").await?;
+    }
+    if let Some(size) = changes.scale {
+        let op = client
+            .scale_instance_pool(zone, id, size)
+            .await
+            .map_err(|e| api_error("Could not scale the instance pool", e))?;
+        wait_for(
+            client,
+            zone,
+            op,
+            deadline,
+            stop,
+            "Scaling the instance pool",
+        )
+        .await?;
+        if wait_instances {
+            wait_running(client, zone, id, size, deadline, stop).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Everything after a create call named the new pool (`state`, planned values plus its id
+/// and zone): wait for the operation (and the instances), then read the pool back. Every
+/// outcome records the pool, so nothing the API created is lost.
+pub async fn created(
+    client: &ExoscaleClient,
+    zone: &str,
+    op: Operation,
+    state: InstancePoolModel,
+    wait_instances: bool,
+    deadline: Instant,
+    stop: &Stop,
+) -> Applied<InstancePoolModel> {
+    let Some(id) = state.id.known().cloned() else {
+        return Applied::failed(None, no_id());
+    };
+    let waited = match wait_for(
+        client,
+        zone,
+        op,
+        deadline,
+        stop,
+        "Creating the instance pool",
+    )
+    .await
+    {
+        Ok(()) if wait_instances => {
+            wait_running(client, zone, &id, state.size, deadline, stop).await
+        }
+        other => other,
+    };
+    let read = match waited {
+        Ok(()) => read_back(client, zone, &id, &state).await,
+        Err(d) => Err(d),
+    };
+    match read {
+        Ok(Some(model)) => Applied::ok(model),
+        Ok(None) => Applied::failed(
+            Some(convert::settled(state)),
+            api_error(
+                "Instance pool vanished",
+                format!("instance pool {id} was created but no longer exists in zone {zone}"),
+            ),
+        ),
+        Err(d) => Applied::failed(Some(convert::settled(state)), d),
+    }
+}
+
+/// [`read_back`], bounded by the resource's read timeout.
+pub async fn read_within(
+    limit: std::time::Duration,
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    current: &InstancePoolModel,
+) -> Result<Option<InstancePoolModel>, Diagnostics> {
+    tokio::time::timeout(limit, read_back(client, zone, id, current))
+        .await
+        .unwrap_or_else(|_| {
+            Err(api_error(
+                "Timed out reading the instance pool",
+                format!(
+                    "instance pool {id} could not be read within {} (timeouts.read); the state is kept as it was",
+                    crate::wait::human(limit)
+                ),
+            ))
+        })
 }

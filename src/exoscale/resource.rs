@@ -9,7 +9,10 @@ use tokio::time::Instant;
 
 use super::convert::{self, InstancePoolModel};
 use super::instance_types::{self, InstanceTypes};
-use super::pools::{api_error, managed_pool_error, read_back, wait_for, wait_running};
+use super::pools::{
+    api_error, apply_changes, created, managed_error, managed_pool_error, no_id, parse_import_id,
+    read_back, read_within,
+};
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
@@ -20,7 +23,7 @@ use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::timeouts::{timeouts_block, Timeouts};
 use crate::plugin::upgrade::StateUpgrader;
-use crate::plugin::validators::{self, is_uuid};
+use crate::plugin::validators;
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -35,27 +38,9 @@ pub struct InstancePoolResource {
 
 const PUBLIC_IP_ASSIGNMENTS: &[&str] = &["inet4", "dual", "none"];
 
-fn same_user_data(a: &Value, b: &Value) -> bool {
-    matches!((a.as_str(), b.as_str()), (Some(a), Some(b)) if convert::same_user_data(a, b))
-}
-
 /// `none` is final at the API: a pool cannot gain or lose public IPs in place.
 fn to_or_from_none(prior: &Value, planned: &Value) -> bool {
     prior.as_str() == Some("none") || planned.as_str() == Some("none")
-}
-
-fn user_data_validator() -> impl validators::Validator {
-    validators::custom(
-        format!(
-            "a non-empty cloud-init document of at most {} characters once base64-encoded",
-            convert::USER_DATA_MAX
-        ),
-        |v| {
-            v.as_str().is_some_and(|s| {
-                !s.is_empty() && convert::encode_user_data(s).len() <= convert::USER_DATA_MAX
-            })
-        },
-    )
 }
 
 fn ids_attribute(name: &str, what: &str) -> Attribute {
@@ -128,9 +113,9 @@ pub(super) fn resource_schema() -> Schema {
         .attribute(
             Attribute::string("user_data")
                 .optional()
-                .semantic_eq(same_user_data)
+                .semantic_eq(convert::same_user_data_value)
                 .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. A value counts as already encoded only when it is padded standard base64 of a cloud-init document (gzip data, or text starting with `#` or `Content-Type:`), so plain text such as `test` is always encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
-                .validate(user_data_validator()),
+                .validate(convert::user_data_validator()),
         )
         .attribute(
             Attribute::string("public_ip_assignment")
@@ -161,33 +146,6 @@ pub(super) fn resource_schema() -> Schema {
         ));
     // Version 1 added `timeouts.read`; state_upgrade.rs reads version 0.
     Schema::new(block).with_version(1)
-}
-
-/// The error for changing or deleting a pool that another service manages, if it is one.
-fn managed_error(model: &InstancePoolModel, action: &str) -> Option<Diagnostics> {
-    managed_pool_error(
-        model.id.as_deref(),
-        model.manager_id.as_deref(),
-        model.manager_type.as_deref(),
-        action,
-    )
-}
-
-/// Parses an import id: `<id>` or `<id>@<zone>`.
-fn parse_import_id(text: &str) -> Option<(&str, Option<&str>)> {
-    let (id, zone) = match text.split_once('@') {
-        Some((id, zone)) => (id, Some(zone)),
-        None => (text, None),
-    };
-    let zone_ok = zone.is_none_or(|z| ZONES.contains(&z));
-    (is_uuid(id) && zone_ok).then_some((id, zone))
-}
-
-fn no_id() -> Diagnostics {
-    api_error(
-        "Instance pool has no id",
-        "the state has no pool id; remove it from state (terraform state rm) and import the pool",
-    )
 }
 
 #[async_trait]
@@ -270,14 +228,7 @@ impl Resource for InstancePoolResource {
     }
 
     async fn create(&self, ctx: &Ctx, planned: InstancePoolModel) -> Applied<InstancePoolModel> {
-        let exoscale = match Exoscale::of(ctx) {
-            Ok(e) => e,
-            Err(d) => return Applied::failed(None, d),
-        };
-        let (client, zone) = match exoscale
-            .client()
-            .and_then(|c| Ok((c, exoscale.zone(planned.zone.as_deref())?)))
-        {
+        let (client, zone) = match Exoscale::client_and_zone(ctx, planned.zone.as_deref()) {
             Ok(x) => x,
             Err(d) => return Applied::failed(None, d),
         };
@@ -311,35 +262,17 @@ impl Resource for InstancePoolResource {
         state.id = Tri::Known(id.clone());
         state.zone = Tri::Known(zone.clone());
         state.instance_type_id = Tri::Known(instance_type.id);
-        let waited = match wait_for(
+        let wait_instances = planned.wait_for_instances == Some(true);
+        created(
             client,
             &zone,
             op,
+            state,
+            wait_instances,
             deadline,
             &ctx.stop,
-            "Creating the instance pool",
         )
         .await
-        {
-            Ok(()) if planned.wait_for_instances == Some(true) => {
-                wait_running(client, &zone, &id, planned.size, deadline, &ctx.stop).await
-            }
-            other => other,
-        };
-        if let Err(d) = waited {
-            return Applied::failed(Some(convert::settled(state)), d);
-        }
-        match read_back(client, &zone, &id, &state).await {
-            Ok(Some(model)) => Applied::ok(model),
-            Ok(None) => Applied::failed(
-                Some(convert::settled(state)),
-                api_error(
-                    "Instance pool vanished",
-                    format!("instance pool {id} was created but no longer exists in zone {zone}"),
-                ),
-            ),
-            Err(d) => Applied::failed(Some(convert::settled(state)), d),
-        }
     }
 
     async fn read(
@@ -350,19 +283,9 @@ impl Resource for InstancePoolResource {
         let Some(id) = current.id.known().cloned() else {
             return Ok(None);
         };
-        let exoscale = Exoscale::of(ctx)?;
-        let zone = exoscale.zone(current.zone.as_deref())?;
+        let (client, zone) = Exoscale::client_and_zone(ctx, current.zone.as_deref())?;
         let limit = Timeouts::of(&current.timeouts, "read", READ_TIMEOUT);
-        let read = read_back(exoscale.client()?, &zone, &id, &current);
-        tokio::time::timeout(limit, read).await.unwrap_or_else(|_| {
-            Err(api_error(
-                "Timed out reading the instance pool",
-                format!(
-                    "instance pool {id} could not be read within {} (timeouts.read); the state is kept as it was",
-                    crate::wait::human(limit)
-                ),
-            ))
-        })
+        read_within(limit, client, &zone, &id, &current).await
     }
 
     async fn update(
@@ -371,14 +294,7 @@ impl Resource for InstancePoolResource {
         prior: InstancePoolModel,
         planned: InstancePoolModel,
     ) -> Applied<InstancePoolModel> {
-        let exoscale = match Exoscale::of(ctx) {
-            Ok(e) => e,
-            Err(d) => return Applied::failed(Some(prior), d),
-        };
-        let (client, zone) = match exoscale
-            .client()
-            .and_then(|c| Ok((c, exoscale.zone(prior.zone.as_deref())?)))
-        {
+        let (client, zone) = match Exoscale::client_and_zone(ctx, prior.zone.as_deref()) {
             Ok(x) => x,
             Err(d) => return Applied::failed(Some(prior), d),
         };
@@ -403,55 +319,16 @@ impl Resource for InstancePoolResource {
                 return Applied::failed(Some(prior), d);
             }
         }
-        let stop = &ctx.stop;
-        let outcome: Result<(), Diagnostics> = async {
-            if !changes.update.is_empty() {
-                let op = client
-                    .update_instance_pool(&zone, &id, &changes.update)
-                    .await
-                    .map_err(|e| api_error("Could not update the instance pool", e))?;
-                wait_for(
-                    client,
-                    &zone,
-                    op,
-                    deadline,
-                    stop,
-                    "Updating the instance pool",
-                )
-                .await?;
-            }
-            for field in &changes.resets {
-                let op = client
-                    .reset_instance_pool_field(&zone, &id, *field)
-                    .await
-                    .map_err(|e| {
-                        api_error(
-                            &format!("Could not reset the pool's {}", field.path_name()),
-                            e,
-                        )
-                    })?;
-                wait_for(client, &zone, op, deadline, stop, "Resetting a pool field").await?;
-            }
-            if let Some(size) = changes.scale {
-                let op = client
-                    .scale_instance_pool(&zone, &id, size)
-                    .await
-                    .map_err(|e| api_error("Could not scale the instance pool", e))?;
-                wait_for(
-                    client,
-                    &zone,
-                    op,
-                    deadline,
-                    stop,
-                    "Scaling the instance pool",
-                )
-                .await?;
-                if planned.wait_for_instances == Some(true) {
-                    wait_running(client, &zone, &id, size, deadline, stop).await?;
-                }
-            }
-            Ok(())
-        }
+        let wait_instances = planned.wait_for_instances == Some(true);
+        let outcome = apply_changes(
+            client,
+            &zone,
+            &id,
+            &changes,
+            wait_instances,
+            deadline,
+            &ctx.stop,
+        )
         .await;
         match (read_back(client, &zone, &id, &target).await, outcome) {
             (Ok(Some(model)), Ok(())) => Applied::ok(model),
@@ -476,8 +353,7 @@ impl Resource for InstancePoolResource {
         };
         let deadline = Instant::now() + Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
         let result = async {
-            let exoscale = Exoscale::of(ctx)?;
-            let (client, zone) = (exoscale.client()?, exoscale.zone(prior.zone.as_deref())?);
+            let (client, zone) = Exoscale::client_and_zone(ctx, prior.zone.as_deref())?;
             super::pools::delete(client, &zone, &id, deadline, &ctx.stop).await
         }
         .await;
@@ -495,14 +371,13 @@ impl Resource for InstancePoolResource {
             )
             .into());
         };
-        let exoscale = Exoscale::of(ctx)?;
-        let zone = exoscale.zone(zone)?;
+        let (client, zone) = Exoscale::client_and_zone(ctx, zone)?;
         let seed = InstancePoolModel {
             id: Tri::Known(pool_id.to_string()),
             zone: Tri::Known(zone.clone()),
             ..Default::default()
         };
-        read_back(exoscale.client()?, &zone, pool_id, &seed)
+        read_back(client, &zone, pool_id, &seed)
             .await?
             .ok_or_else(|| {
                 Diagnostic::error(

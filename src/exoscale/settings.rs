@@ -35,6 +35,15 @@ impl Exoscale {
         ctx.data::<Exoscale>()
     }
 
+    /// The client, and `zone` or else the provider's default zone.
+    pub fn client_and_zone<'a>(
+        ctx: &'a Ctx,
+        zone: Option<&str>,
+    ) -> Result<(&'a ExoscaleClient, String), Diagnostics> {
+        let exoscale = Exoscale::of(ctx)?;
+        Ok((exoscale.client()?, exoscale.zone(zone)?))
+    }
+
     pub fn client(&self) -> Result<&ExoscaleClient, Diagnostics> {
         self.client
             .as_ref()
