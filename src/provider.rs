@@ -67,3 +67,98 @@ impl Provider for PoolsProvider {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::cty::msgpack;
+    use crate::plugin::grpc::ProviderService;
+    use crate::plugin::proto::tfplugin6 as pb;
+    use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
+    use crate::testing::{n, object, s};
+    use tonic::Request;
+
+    fn dynamic(value: &Value, ty: &crate::plugin::cty::Type) -> Option<pb::DynamicValue> {
+        let value = crate::plugin::model::conform(value.clone(), ty);
+        Some(pb::DynamicValue {
+            msgpack: msgpack::encode(&value, ty).unwrap(),
+            json: Vec::new(),
+        })
+    }
+
+    /// Over the wire as Terraform drives it: a provider zone unknown at plan time plans the
+    /// pool's zone as unknown, and a Terraform that allows deferral (protocol 6.6) gets the
+    /// change deferred while the credentials are unknown.
+    #[tokio::test]
+    async fn unknown_provider_settings_over_grpc() {
+        let service = ProviderService::new(PoolsProvider, Stop::new());
+        let provider_ty = PoolsProvider.schema().block.ty();
+        let unknown = Value::Unknown(Default::default());
+        let config = object([(
+            "exoscale",
+            object([
+                ("key", s("EXOkey")),
+                ("secret", s("secret")),
+                ("endpoint", unknown.clone()),
+                ("zone", unknown.clone()),
+            ]),
+        )]);
+        let configured = service
+            .configure_provider(Request::new(pb::configure_provider::Request {
+                config: dynamic(&config, &provider_ty),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            configured.diagnostics.is_empty(),
+            "{:?}",
+            configured.diagnostics
+        );
+
+        let ty = resource(InstancePoolResource::default())
+            .value_type()
+            .clone();
+        let pool = object([
+            ("name", s("web")),
+            ("size", n(1)),
+            ("instance_type", s("standard.small")),
+            ("template_id", s("22222222-0000-4000-8000-000000000001")),
+            ("disk_size", n(10)),
+        ]);
+        let plan = |deferral_allowed| pb::plan_resource_change::Request {
+            type_name: "pools_instance_pool".into(),
+            prior_state: dynamic(&Value::Null, &ty),
+            proposed_new_state: dynamic(&pool, &ty),
+            config: dynamic(&pool, &ty),
+            client_capabilities: Some(pb::ClientCapabilities {
+                deferral_allowed,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let planned = service
+            .plan_resource_change(Request::new(plan(false)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
+        assert_eq!(planned.deferred, None);
+        let state = msgpack::decode(&planned.planned_state.unwrap().msgpack, &ty).unwrap();
+        assert!(
+            state.get_attr("zone").is_some_and(Value::is_unknown),
+            "{state:?}"
+        );
+
+        let deferred = service
+            .plan_resource_change(Request::new(plan(true)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            deferred.deferred.map(|d| d.reason),
+            Some(pb::deferred::Reason::ProviderConfigUnknown as i32)
+        );
+    }
+}

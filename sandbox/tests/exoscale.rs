@@ -298,7 +298,6 @@ async fn signatures_are_checked() {
 async fn pool_lifecycle_follows_operations() {
     let sandbox = start(quick()).await;
     let api = Api::new(&sandbox);
-    let started = Instant::now();
     let (pool, op) = api.create(2).await;
     assert_eq!(api.pool(&pool).await.body["state"], "creating");
     assert_eq!(api.operation(&op).await["state"], "pending");
@@ -315,7 +314,6 @@ async fn pool_lifecycle_follows_operations() {
     assert_eq!(body["size"], 2);
     assert_eq!(body["instances"].as_array().unwrap().len(), 2);
     assert_eq!(body["instance-prefix"], "pool");
-    assert!(started.elapsed() < Duration::from_secs(5));
 
     // Scale down, then check the transitional state and the operation timing.
     let r = api

@@ -5,7 +5,7 @@ use crate::harness::{
 };
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn every_terraform_reports_its_version() {
@@ -78,18 +78,29 @@ fn temp_dir_is_removed_on_drop() {
 #[test]
 fn a_hung_command_is_killed_at_the_timeout() {
     let mut cmd = Command::new("sh");
-    // The grandchild `sleep` holds the pipes: killing only `sh` would leave the reader hanging.
-    cmd.args(["-c", "echo started; sleep 30; echo never"]);
-    let start = Instant::now();
+    // The grandchild `sleep` holds the pipes: killing only `sh` would leave it running and the
+    // reader hanging. Its odd duration marks it, so the check below finds only this one.
+    let marker = format!("{}.{}", 30 + std::process::id() % 97, std::process::id());
+    cmd.args(["-c", &format!("echo started; sleep {marker}; echo never")]);
     let run = run(cmd, Duration::from_millis(300));
     assert!(run.timed_out, "{run}");
     assert_eq!(run.code, None);
     assert_eq!(run.stdout, "started\n");
     assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        start.elapsed()
+        !sleeping(&format!("sleep\0{marker}")),
+        "the grandchild `sleep {marker}` was left running"
     );
+}
+
+/// Whether a live process has exactly this NUL-separated command line.
+fn sleeping(cmdline: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        panic!("/proc is not readable");
+    };
+    entries.flatten().any(|e| {
+        std::fs::read(e.path().join("cmdline"))
+            .is_ok_and(|c| c.strip_suffix(b"\0").unwrap_or(&c) == cmdline.as_bytes())
+    })
 }
 
 #[test]
