@@ -97,11 +97,26 @@ impl ApiError {
         self.status == Some(409)
     }
 
-    fn retryable(&self) -> bool {
+    /// Whether asking again later may succeed: no answer, a slow one, a rate limit or a
+    /// server error. Waits ride these out until their deadline; anything else is final.
+    pub fn is_transient(&self) -> bool {
         matches!(
             self.kind,
             ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server
         )
+    }
+
+    /// A transient error as one more pending look in a wait (see [`crate::wait::poll_until`]),
+    /// keeping the server's requested pause; a final error as it is.
+    pub fn into_pending<T>(self) -> Result<crate::wait::Poll<T>, ApiError> {
+        if self.is_transient() {
+            Ok(crate::wait::Poll::Pending {
+                seen: format!("{self} (will retry)"),
+                retry_after: self.retry_after,
+            })
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -291,7 +306,7 @@ impl HttpApi {
                 Ok(ok) => return Ok(ok),
                 Err(err) => err,
             };
-            if !call.idempotent || !err.retryable() || attempt >= MAX_ATTEMPTS {
+            if !call.idempotent || !err.is_transient() || attempt >= MAX_ATTEMPTS {
                 return Err(err);
             }
             let pause = backoff(attempt, jitter.next_unit(), err.retry_after);
