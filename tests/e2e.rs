@@ -7,6 +7,8 @@
 mod examples;
 #[path = "e2e/harness.rs"]
 mod harness;
+#[path = "e2e/install.rs"]
+mod install;
 #[path = "e2e/instance_pool.rs"]
 mod instance_pool;
 #[path = "e2e/protocol.rs"]

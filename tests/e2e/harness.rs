@@ -160,6 +160,20 @@ impl Workspace {
         }
     }
 
+    /// A working directory whose CLI configuration is `cli_config` (say, a provider mirror
+    /// instead of the dev override).
+    pub fn with_cli_config(terraform: &Terraform, cli_config: &str) -> Workspace {
+        let dir = TempDir::new(&format!("tf{}", terraform.version));
+        let cli_config = dir.write("cli.tfrc", cli_config);
+        Workspace {
+            terraform: terraform.clone(),
+            dir,
+            cli_config,
+            env: Vec::new(),
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

