@@ -35,7 +35,7 @@ fn dist_dir() -> PathBuf {
 }
 
 /// The provider archive's file name and its line in SHA256SUMS.
-fn provider_archive(dist: &PathBuf) -> (String, String, String) {
+fn provider_archive(dist: &Path) -> (String, String, String) {
     let version = env!("CARGO_PKG_VERSION");
     let zip = format!("terraform-provider-pools_{version}_linux_amd64.zip");
     let sums_path = dist.join(format!("terraform-provider-pools_{version}_SHA256SUMS"));
