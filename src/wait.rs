@@ -191,6 +191,19 @@ where
             return Err(timed_out(last_seen));
         }
         let pause = next_interval(now - start, jitter.next_unit(), retry_after).min(deadline - now);
+        if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
+            let seen = last_seen.as_deref().unwrap_or("");
+            crate::plugin::log::debug(
+                "waiting",
+                &[
+                    ("for", &what),
+                    ("seen", &seen),
+                    ("elapsed_ms", &(now - start).as_millis()),
+                    ("next_poll_ms", &pause.as_millis()),
+                    ("deadline_in_ms", &(deadline - now).as_millis()),
+                ],
+            );
+        }
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = stop.triggered() => return Err(stopped()),

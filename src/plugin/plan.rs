@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use super::ctx::Ctx;
 use super::cty::Value;
 use super::diag::{AttrPath, Diagnostics};
+use super::log;
 use super::schema::{Block, PlanDefault, Unset};
 
 /// A plan being made, as a resource's `modify_plan` sees it: defaults and semantic equality
@@ -91,11 +92,19 @@ pub fn plan_values(
                 None => None,
             };
             if let Some(value) = value {
+                trace_decision(
+                    &a.name,
+                    "left out of the configuration: planned from its default",
+                );
                 planned.insert(a.name.clone(), value);
             }
         } else if let (Some(eq), false) = (a.semantic_eq, creating) {
             let before = attr(prior, &a.name);
             if configured.is_known() && !before.is_null() && eq(before, configured) {
+                trace_decision(
+                    &a.name,
+                    "means what the state holds: the state's spelling is kept",
+                );
                 planned.insert(a.name.clone(), before.clone());
             }
         }
@@ -151,10 +160,15 @@ pub fn plan_effects(
             Unset::KeepStateUnless(others) => others.iter().any(|o| changed.contains(o)),
         };
         if stale {
+            if log::enabled(log::Level::Trace) {
+                let why = changed.iter().copied().collect::<Vec<_>>().join(", ");
+                let decision = format!("known after apply: the change to {why} may change it");
+                trace_decision(&a.name, &decision);
+            }
             planned.insert(a.name.clone(), unknown());
         }
     }
-    let requires_replace = block
+    let requires_replace: Vec<AttrPath> = block
         .attributes
         .iter()
         .filter(|a| {
@@ -163,7 +177,19 @@ pub fn plan_effects(
         })
         .map(|a| AttrPath::attrs(&[&a.name]))
         .collect();
+    for path in &requires_replace {
+        trace_decision(&path.to_string(), "changed: forces replacement");
+    }
     (Value::Object(planned), requires_replace)
+}
+
+/// One plan decision at TRACE, for a user asking why a plan looks as it does. It names
+/// attributes, never their values (some may be sensitive).
+fn trace_decision(attribute: &str, decision: &str) {
+    log::trace(
+        "plan",
+        &[("attribute", &attribute), ("decision", &decision)],
+    );
 }
 
 fn attr_of<'a>(attrs: &'a std::collections::BTreeMap<String, Value>, name: &str) -> &'a Value {

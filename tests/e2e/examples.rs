@@ -69,12 +69,16 @@ fn the_terraform_test_example_passes_against_the_sandbox() {
     let ws = Workspace::new(&tf)
         .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
         .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-        .env("EXOSCALE_API_SECRET", pools_sandbox::DEFAULT_EXOSCALE_SECRET)
+        .env(
+            "EXOSCALE_API_SECRET",
+            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
+        )
         .env("ONA_BASE_URL", &sandbox.ona_endpoint())
         .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/testing");
     for name in ["main.tf", "pools.tftest.hcl"] {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text =
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         ws.write(name, &text);
     }
     let run = ws.terraform(&["test", "-no-color"]);
