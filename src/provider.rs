@@ -162,3 +162,73 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use crate::plugin::cty::msgpack;
+    use crate::plugin::grpc::ProviderService;
+    use crate::plugin::proto::tfplugin6 as pb;
+    use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
+    use crate::plugin::resource::Resource as _;
+    use tonic::Request;
+
+    #[tokio::test]
+    async fn identity_schemas_and_their_upgrade() {
+        let service = ProviderService::new(PoolsProvider, Stop::new());
+        let schemas = service
+            .get_resource_identity_schemas(Request::new(Default::default()))
+            .await
+            .unwrap()
+            .into_inner()
+            .identity_schemas;
+        let pool = &schemas["pools_instance_pool"];
+        let names: Vec<&str> = pool
+            .identity_attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, ["id", "zone"]);
+        assert_eq!(schemas["pools_warm_pool"].identity_attributes.len(), 1);
+
+        let upgrade = |version, json: &str| pb::upgrade_resource_identity::Request {
+            type_name: "pools_instance_pool".into(),
+            version,
+            raw_identity: Some(pb::RawState {
+                json: json.as_bytes().to_vec(),
+                flatmap: Default::default(),
+            }),
+        };
+        let id = r#"{"id":"01234567-89ab-cdef-0123-456789abcdef","zone":"de-fra-1"}"#;
+        let upgraded = service
+            .upgrade_resource_identity(Request::new(upgrade(0, id)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(
+            upgraded.diagnostics.is_empty(),
+            "{:?}",
+            upgraded.diagnostics
+        );
+        let data = upgraded.upgraded_identity.unwrap().identity_data.unwrap();
+        let ty = InstancePoolResource::default()
+            .identity()
+            .map(|i| i.ty())
+            .unwrap();
+        let value = msgpack::decode(&data.msgpack, &ty).unwrap();
+        assert_eq!(
+            value.get_attr("zone"),
+            Some(&Value::String("de-fra-1".into()))
+        );
+        let newer = service
+            .upgrade_resource_identity(Request::new(upgrade(1, id)))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(newer.upgraded_identity, None);
+        assert_eq!(
+            newer.diagnostics[0].summary,
+            "State written by a newer provider"
+        );
+    }
+}

@@ -162,13 +162,22 @@ pub fn managed_error(model: &InstancePoolModel, action: &str) -> Option<Diagnost
 }
 
 /// Parses an import id: `<id>` or `<id>@<zone>`.
-pub fn parse_import_id(text: &str) -> Option<(&str, Option<&str>)> {
-    let (id, zone) = match text.split_once('@') {
+pub fn parse_import_id(text: &str) -> Result<(&str, Option<&str>), Diagnostics> {
+    let (id, zone) = match text.trim().split_once('@') {
         Some((id, zone)) => (id, Some(zone)),
-        None => (text, None),
+        None => (text.trim(), None),
     };
-    let zone_ok = zone.is_none_or(|z| ZONES.contains(&z));
-    (is_uuid(id) && zone_ok).then_some((id, zone))
+    if is_uuid(id) && zone.is_none_or(|z| ZONES.contains(&z)) {
+        return Ok((id, zone));
+    }
+    Err(Diagnostic::error(
+        "Invalid import id",
+        format!(
+            "Expected `<pool id>` or `<pool id>@<zone>`, such as `01234567-89ab-cdef-0123-456789abcdef@ch-gva-2`, where the zone is one of {}; got {text:?}.",
+            ZONES.join(", ")
+        ),
+    )
+    .into())
 }
 
 pub fn no_id() -> Diagnostics {

@@ -17,6 +17,7 @@ use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::identity::Identity;
 use crate::plugin::model::Tri;
 use crate::plugin::plan::{attr, Plan};
 use crate::plugin::resource::{Applied, Resource};
@@ -166,6 +167,22 @@ impl Resource for InstancePoolResource {
 
     fn state_upgraders(&self) -> Vec<StateUpgrader> {
         super::state_upgrade::upgraders()
+    }
+
+    /// `{id, zone}`: an import block may name a pool by them (`zone` defaults to the
+    /// provider's).
+    fn identity(&self) -> Option<Identity> {
+        let attributes = [
+            ("id", true, "The pool's id."),
+            ("zone", false, "The pool's zone."),
+        ];
+        Some(Identity::strings(&attributes, |identity| {
+            let id = attr(identity, "id").as_str()?;
+            Some(match attr(identity, "zone").as_str() {
+                Some(zone) => format!("{id}@{zone}"),
+                None => id.to_string(),
+            })
+        }))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -361,16 +378,7 @@ impl Resource for InstancePoolResource {
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<InstancePoolModel, Diagnostics> {
-        let Some((pool_id, zone)) = parse_import_id(id.trim()) else {
-            return Err(Diagnostic::error(
-                "Invalid import id",
-                format!(
-                    "Expected `<pool id>` or `<pool id>@<zone>`, such as `01234567-89ab-cdef-0123-456789abcdef@ch-gva-2`, where the zone is one of {}; got {id:?}.",
-                    ZONES.join(", ")
-                ),
-            )
-            .into());
-        };
+        let (pool_id, zone) = parse_import_id(id)?;
         let (client, zone) = Exoscale::client_and_zone(ctx, zone)?;
         let seed = InstancePoolModel {
             id: Tri::Known(pool_id.to_string()),

@@ -12,6 +12,7 @@ use super::settings::{Ona, API_SETTINGS};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::identity::Identity;
 use crate::plugin::plan::attr;
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
@@ -155,6 +156,14 @@ impl Resource for WarmPoolResource {
 
     fn settings(&self) -> &'static [&'static str] {
         API_SETTINGS
+    }
+
+    /// `{id}`: an import block may name a warm pool by it.
+    fn identity(&self) -> Option<Identity> {
+        Some(Identity::strings(
+            &[("id", true, "The warm pool's id.")],
+            |identity| attr(identity, "id").as_str().map(str::to_string),
+        ))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

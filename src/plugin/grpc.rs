@@ -128,6 +128,46 @@ fn decode(value: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Val
     })
 }
 
+/// The identity of the object `state` describes, for resources that have one.
+fn identity_of(
+    resource: &dyn AnyResource,
+    state: &Value,
+    diags: &mut Diagnostics,
+) -> Option<pb::ResourceIdentityData> {
+    let identity = resource.identity()?;
+    if state.is_null() {
+        return None;
+    }
+    let identity_data = encode(&identity.of(state), &identity.ty(), diags);
+    Some(pb::ResourceIdentityData { identity_data })
+}
+
+/// The import id: the one given, else the one an `import` block's `identity` stands for.
+fn import_id(
+    resource: &dyn AnyResource,
+    id: &str,
+    identity: Option<&pb::ResourceIdentityData>,
+) -> Result<String, Diagnostics> {
+    let given = identity.and_then(|i| i.identity_data.as_ref());
+    let (Some(schema), Some(given), true) = (resource.identity(), given, id.is_empty()) else {
+        return Ok(id.to_string());
+    };
+    let value = decode(Some(given), &schema.ty(), "identity")?;
+    (schema.import_id)(&value).ok_or_else(|| {
+        let names: Vec<&str> = schema
+            .attributes
+            .iter()
+            .filter(|a| a.required_for_import)
+            .map(|a| a.name)
+            .collect();
+        Diagnostic::error(
+            "Invalid identity",
+            format!("An import by identity must give {}.", names.join(" and ")),
+        )
+        .into()
+    })
+}
+
 /// Terraform's answer for a call that must wait for provider settings known at apply.
 fn deferred(yes: bool) -> Option<pb::Deferred> {
     yes.then_some(pb::Deferred {
@@ -203,7 +243,48 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(Default::default()))
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .resources
+                .iter()
+                .filter_map(|(n, r)| r.identity().map(|i| (n.clone(), i.to_proto())))
+                .collect(),
+            diagnostics: Vec::new(),
+        }))
+    }
+
+    /// Identity has one version so far: stored identity is decoded as it is; a newer one is
+    /// refused as newer state is.
+    async fn upgrade_resource_identity(
+        &self,
+        request: Request<pb::upgrade_resource_identity::Request>,
+    ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let r = request.into_inner();
+        let resource = self.resource(&r.type_name)?;
+        let empty = pb::upgrade_resource_identity::Response::default();
+        let Some(identity) = resource.identity() else {
+            return Err(Status::not_found(format!(
+                "{} has no identity",
+                r.type_name
+            )));
+        };
+        let ty = identity.ty();
+        let upgraded = try_diags!(
+            upgrade::upgrade_state(
+                RawState::from_proto(r.raw_identity.as_ref()),
+                r.version,
+                identity.version,
+                &ty,
+                &[],
+            ),
+            empty
+        );
+        let mut diags = Diagnostics::new();
+        let identity_data = encode(&upgraded, &ty, &mut diags);
+        Ok(Response::new(pb::upgrade_resource_identity::Response {
+            upgraded_identity: Some(pb::ResourceIdentityData { identity_data }),
+            diagnostics: diags.to_proto(),
+        }))
     }
 
     async fn validate_provider_config(
@@ -352,11 +433,11 @@ impl pb::provider_server::Provider for ProviderService {
         let mut diags = read.diagnostics;
         let new_state = encode(&read.state, ty, &mut diags);
         Ok(Response::new(pb::read_resource::Response {
+            new_identity: identity_of(resource, &read.state, &mut diags),
             new_state,
             diagnostics: diags.to_proto(),
             private: r.private,
             deferred: deferred(read.deferred),
-            ..Default::default()
         }))
     }
 
@@ -375,8 +456,11 @@ impl pb::provider_server::Provider for ProviderService {
         );
         let config = try_diags!(decode(r.config.as_ref(), ty, "configuration"), empty);
         let ctx = self.ctx(r.client_capabilities.as_ref());
+        // An existing object keeps its identity; a new one has one only after apply.
+        let mut diags = Diagnostics::new();
+        let planned_identity = identity_of(resource, &prior, &mut diags);
         let plan = resource.plan(&ctx, prior, proposed, config).await;
-        let mut diags = plan.diagnostics;
+        diags.extend(plan.diagnostics);
         let planned_state = encode(&plan.planned, ty, &mut diags);
         Ok(Response::new(pb::plan_resource_change::Response {
             planned_state,
@@ -384,6 +468,7 @@ impl pb::provider_server::Provider for ProviderService {
             planned_private: r.prior_private,
             diagnostics: diags.to_proto(),
             deferred: deferred(plan.deferred),
+            planned_identity: planned_identity.filter(|_| !plan.planned.is_null()),
             ..Default::default()
         }))
     }
@@ -404,6 +489,7 @@ impl pb::provider_server::Provider for ProviderService {
         let (state, mut diags) = resource.apply(&self.ctx(None), prior, planned).await;
         let new_state = encode(&state, ty, &mut diags);
         Ok(Response::new(pb::apply_resource_change::Response {
+            new_identity: identity_of(resource, &state, &mut diags),
             new_state,
             private: r.planned_private,
             diagnostics: diags.to_proto(),
@@ -419,11 +505,14 @@ impl pb::provider_server::Provider for ProviderService {
         let resource = self.resource(&r.type_name)?;
         let ty = resource.value_type();
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        let (state, mut diags) = resource.import(&ctx, &r.id).await;
+        let empty = pb::import_resource_state::Response::default();
+        let id = try_diags!(import_id(resource, &r.id, r.identity.as_ref()), empty);
+        let (state, mut diags) = resource.import(&ctx, &id).await;
         let is_deferred = state.is_none() && !diags.has_errors();
         let imported_resources = match state.filter(|_| !diags.has_errors()) {
             Some(state) => vec![pb::import_resource_state::ImportedResource {
                 type_name: r.type_name.clone(),
+                identity: identity_of(resource, &state, &mut diags),
                 state: encode(&state, ty, &mut diags),
                 ..Default::default()
             }],

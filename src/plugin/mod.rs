@@ -21,6 +21,7 @@ pub mod ctx;
 pub mod diag;
 pub mod docs;
 pub mod grpc;
+pub mod identity;
 pub mod log;
 pub mod model;
 pub mod plan;

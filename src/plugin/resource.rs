@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use super::ctx::{settings_unknown_error, Configured, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
+use super::identity::Identity;
 use super::model::{conform, Cty};
 use super::plan::{attr, plan_effects, plan_values, Plan};
 use super::schema::{Block, Schema};
@@ -85,6 +86,11 @@ pub trait Resource: Send + Sync + 'static {
     fn state_upgraders(&self) -> Vec<StateUpgrader> {
         Vec::new()
     }
+
+    /// The attributes that name the remote object for good (see [`super::identity`]).
+    fn identity(&self) -> Option<Identity> {
+        None
+    }
 }
 
 #[async_trait]
@@ -151,6 +157,7 @@ pub trait AnyResource: Send + Sync {
     /// The imported state, or None when deferred.
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
     fn state_upgraders(&self) -> Vec<StateUpgrader>;
+    fn identity(&self) -> Option<&Identity>;
 }
 
 #[async_trait]
@@ -166,6 +173,7 @@ pub fn resource<R: Resource>(inner: R) -> Box<dyn AnyResource> {
     let schema = inner.schema();
     Box::new(Adapter {
         ty: schema.block.ty(),
+        identity: inner.identity(),
         inner,
         schema,
     })
@@ -175,6 +183,7 @@ pub fn data_source<D: DataSource>(inner: D) -> Box<dyn AnyDataSource> {
     let schema = inner.schema();
     Box::new(Adapter {
         ty: schema.block.ty(),
+        identity: None,
         inner,
         schema,
     })
@@ -185,6 +194,7 @@ struct Adapter<T> {
     schema: Schema,
     /// The schema's value type, computed once.
     ty: Type,
+    identity: Option<Identity>,
 }
 
 impl<T> Adapter<T> {
@@ -351,6 +361,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
 
     fn state_upgraders(&self) -> Vec<StateUpgrader> {
         self.inner.state_upgraders()
+    }
+
+    fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
     }
 }
 

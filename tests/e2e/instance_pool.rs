@@ -15,6 +15,8 @@ use crate::harness::{for_each_terraform, terraforms, Run, Terraform, Workspace, 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 const DEFAULT_SG: &str = "33333333-0000-4000-8000-000000000001";
 const ADDRESS: &str = "pools_instance_pool.web";
+/// How `providers schema -json` names the provider.
+const PROVIDER_SOURCE_FULL: &str = "terraform.local/pools/pools";
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 const DESTROY: &[&str] = &["destroy", "-auto-approve", "-input=false", "-no-color"];
@@ -723,4 +725,53 @@ resource "pools_instance_pool" "sks" {{
     bed.ws
         .terraform(&["state", "rm", "-no-color", "pools_instance_pool.sks"])
         .assert_success();
+}
+
+/// Resource identity (Terraform 1.12+): the state records `{id, zone}` beside each pool,
+/// `providers schema` shows the identity schema, and an `import` block may name a pool by
+/// its identity instead of an import id.
+#[test]
+fn identity_is_recorded_and_import_blocks_take_it() {
+    let bed = Bed::new(&terraform("1.15.5"));
+    bed.config(&pool("ch-gva-2", 1, ""));
+    bed.apply();
+    let id = bed.output_str("id");
+    let state_path = bed.ws.path().join("terraform.tfstate");
+    let read_state = || -> Value {
+        let text = std::fs::read_to_string(&state_path).unwrap_or_else(|e| panic!("state: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("state is not JSON: {e}"))
+    };
+    let instance = &read_state()["resources"][0]["instances"][0];
+    assert_eq!(instance["identity"]["id"], id.as_str(), "{instance}");
+    assert_eq!(instance["identity"]["zone"], "ch-gva-2", "{instance}");
+
+    let schema = bed.ws.terraform(&["providers", "schema", "-json"]);
+    schema.assert_success();
+    let schema: Value = serde_json::from_str(&schema.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let identities = &schema["provider_schemas"][PROVIDER_SOURCE_FULL]["resource_identity_schemas"];
+    assert!(
+        identities["pools_instance_pool"]["attributes"]["id"]["required_for_import"] == true,
+        "{identities}"
+    );
+    assert!(
+        identities["pools_warm_pool"]["attributes"]["id"].is_object(),
+        "{identities}"
+    );
+
+    bed.ws
+        .terraform(&["state", "rm", "-no-color", ADDRESS])
+        .assert_success();
+    let import = format!(
+        "import {{\n  to       = {ADDRESS}\n  identity = {{\n    id   = \"{id}\"\n    zone = \"ch-gva-2\"\n  }}\n}}\n\n"
+    );
+    bed.config(&(import + &pool("ch-gva-2", 1, "")));
+    let run = bed.apply();
+    run.assert_output_contains("1 imported, 0 added, 0 changed, 0 destroyed");
+    assert_eq!(bed.mutations(), Vec::<&str>::new(), "an import only reads");
+    assert_eq!(
+        read_state()["resources"][0]["instances"][0]["identity"]["id"],
+        id.as_str()
+    );
+    bed.step(DESTROY).assert_success();
+    bed.assert_sandbox_empty();
 }
