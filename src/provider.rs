@@ -6,12 +6,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
+use crate::exoscale::list::InstancePoolList;
 use crate::exoscale::resource::InstancePoolResource;
 use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
+use crate::ona::list::WarmPoolList;
 use crate::ona::resource::WarmPoolResource;
 use crate::plugin::ctx::{Configured, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::Diagnostics;
+use crate::plugin::list::{list_resource, AnyListResource};
 use crate::plugin::resource::{data_source, resource, AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::{Block, NestedBlock, Schema};
 use crate::wait::Stop;
@@ -55,6 +58,13 @@ impl Provider for PoolsProvider {
         vec![
             resource(InstancePoolResource::default()),
             resource(WarmPoolResource),
+        ]
+    }
+
+    fn list_resources(&self) -> Vec<Box<dyn AnyListResource>> {
+        vec![
+            list_resource(InstancePoolList::default()),
+            list_resource(WarmPoolList),
         ]
     }
 

@@ -13,6 +13,8 @@ mod install;
 mod instance_pool;
 #[path = "e2e/protocol.rs"]
 mod protocol;
+#[path = "e2e/query.rs"]
+mod query;
 #[path = "e2e/selftest.rs"]
 mod selftest;
 #[path = "e2e/warm_pool.rs"]

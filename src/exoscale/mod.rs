@@ -5,6 +5,7 @@ pub mod convert;
 pub mod data_source;
 pub mod errors;
 pub mod instance_types;
+pub mod list;
 pub mod model;
 pub mod pools;
 pub mod resource;

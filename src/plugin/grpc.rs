@@ -11,19 +11,25 @@ use tonic::{Request, Response, Status};
 use super::ctx::{Configured, Ctx};
 use super::cty::{self, Type, Value};
 use super::diag::{Diagnostic, Diagnostics};
+use super::list::AnyListResource;
 use super::log;
+use super::model::conform;
 use super::proto::tfplugin6 as pb;
 use super::resource::{AnyDataSource, AnyResource, Provider};
 use super::upgrade::{self, RawState};
 use crate::wait::Stop;
 
 type RpcResult<T> = Result<Response<T>, Status>;
+type ListStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<pb::list_resource::Event, Status>> + Send>,
+>;
 
 pub struct ProviderService {
     provider: Box<dyn Provider>,
     provider_type: Type,
     resources: HashMap<String, Box<dyn AnyResource>>,
     data_sources: HashMap<String, Box<dyn AnyDataSource>>,
+    list_resources: HashMap<String, Box<dyn AnyListResource>>,
     schema: pb::get_provider_schema::Response,
     configured: RwLock<Option<Arc<Configured>>>,
     stop: Stop,
@@ -42,6 +48,11 @@ impl ProviderService {
             .into_iter()
             .map(|d| (d.type_name().to_string(), d))
             .collect();
+        let list_resources: HashMap<_, _> = provider
+            .list_resources()
+            .into_iter()
+            .map(|l| (l.type_name().to_string(), l))
+            .collect();
         let schema = pb::get_provider_schema::Response {
             provider: Some(provider_schema.to_proto()),
             resource_schemas: resources
@@ -52,6 +63,10 @@ impl ProviderService {
                 .iter()
                 .map(|(n, d)| (n.clone(), d.schema().to_proto()))
                 .collect(),
+            list_resource_schemas: list_resources
+                .iter()
+                .map(|(n, l)| (n.clone(), l.schema().to_proto()))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -60,6 +75,7 @@ impl ProviderService {
             provider: Box::new(provider),
             resources,
             data_sources,
+            list_resources,
             schema,
             configured: RwLock::new(None),
             stop,
@@ -87,6 +103,13 @@ impl ProviderService {
             .get(name)
             .map(|r| &**r)
             .ok_or_else(|| Status::not_found(format!("unknown resource type {name}")))
+    }
+
+    fn list_resource(&self, name: &str) -> Result<&dyn AnyListResource, Status> {
+        self.list_resources
+            .get(name)
+            .map(|l| &**l)
+            .ok_or_else(|| Status::not_found(format!("unknown list resource type {name}")))
     }
 
     fn data_source(&self, name: &str) -> Result<&dyn AnyDataSource, Status> {
@@ -225,6 +248,13 @@ impl pb::provider_server::Provider for ProviderService {
                 .data_sources
                 .keys()
                 .map(|n| DataSourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            list_resources: self
+                .list_resources
+                .keys()
+                .map(|n| pb::get_metadata::ListResourceMetadata {
                     type_name: n.clone(),
                 })
                 .collect(),
@@ -550,6 +580,73 @@ impl pb::provider_server::Provider for ProviderService {
             diagnostics: diags.to_proto(),
             deferred: deferred(read.deferred),
         }))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        request: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let r = request.into_inner();
+        let list = self.list_resource(&r.type_name)?;
+        let empty = pb::validate_list_resource_config::Response::default();
+        let config = try_diags!(
+            decode(r.config.as_ref(), list.config_type(), "list configuration"),
+            empty
+        );
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: list.validate(&config).to_proto(),
+        }))
+    }
+
+    /// Lists as one batch, then streams the results: each carries the object's identity and,
+    /// when asked, its state; errors travel as one event of diagnostics.
+    async fn list_resource(
+        &self,
+        request: Request<pb::list_resource::Request>,
+    ) -> Result<Response<ListStream>, Status> {
+        let r = request.into_inner();
+        let list = self.list_resource(&r.type_name)?;
+        let resource = self.resource(&r.type_name)?;
+        let failed = |diags: Diagnostics| -> Result<Response<ListStream>, Status> {
+            let event = pb::list_resource::Event {
+                diagnostic: diags.to_proto(),
+                ..Default::default()
+            };
+            Ok(Response::new(Box::pin(tokio_stream::iter([Ok(event)]))))
+        };
+        let config = match decode(r.config.as_ref(), list.config_type(), "list configuration") {
+            Ok(c) => c,
+            Err(d) => return failed(d),
+        };
+        let limit = usize::try_from(r.limit)
+            .ok()
+            .filter(|l| *l > 0)
+            .unwrap_or(usize::MAX);
+        let (found, diags) = list.list(&self.ctx(None), config, limit).await;
+        if diags.has_errors() {
+            return failed(diags);
+        }
+        let ty = resource.value_type();
+        let events: Vec<Result<pb::list_resource::Event, Status>> = found
+            .into_iter()
+            .map(|(display_name, state)| {
+                let state = conform(state, ty);
+                let mut diags = Diagnostics::new();
+                let identity = identity_of(resource, &state, &mut diags);
+                let resource_object = if r.include_resource_object {
+                    encode(&state, ty, &mut diags)
+                } else {
+                    None
+                };
+                Ok(pb::list_resource::Event {
+                    identity,
+                    display_name,
+                    resource_object,
+                    diagnostic: diags.to_proto(),
+                })
+            })
+            .collect();
+        Ok(Response::new(Box::pin(tokio_stream::iter(events))))
     }
 
     async fn stop_provider(

@@ -22,6 +22,7 @@ pub mod diag;
 pub mod docs;
 pub mod grpc;
 pub mod identity;
+pub mod list;
 pub mod log;
 pub mod model;
 pub mod plan;

@@ -9,6 +9,7 @@ use super::ctx::{settings_unknown_error, Configured, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::identity::Identity;
+use super::list::AnyListResource;
 use super::model::{conform, Cty};
 use super::plan::{attr, plan_effects, plan_values, Plan};
 use super::schema::{Block, Schema};
@@ -123,6 +124,10 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Option<Configured>;
     fn resources(&self) -> Vec<Box<dyn AnyResource>>;
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>>;
+    /// List resources for `terraform query`; each lists the managed resource of its name.
+    fn list_resources(&self) -> Vec<Box<dyn AnyListResource>> {
+        Vec::new()
+    }
 }
 
 /// The outcome of planning one change, as the RPC layer answers it.

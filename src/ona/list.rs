@@ -1,0 +1,97 @@
+//! `list "pools_warm_pool"`: the warm pools of some projects and environment classes (all
+//! the token can see when no filter is given), for `terraform query`.
+
+use async_trait::async_trait;
+
+use super::convert::{is_going, WarmPoolModel};
+use super::model::WarmPoolFilter;
+use super::pools::api_error;
+use super::settings::{Ona, API_SETTINGS};
+use crate::plugin::ctx::Ctx;
+use crate::plugin::cty::Type;
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::list::{ListResource, Listed};
+use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::validators;
+
+crate::model! {
+    /// The `config` block of `list "pools_warm_pool"`.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct WarmPoolListFilter {
+        pub project_ids: Option<Vec<String>>,
+        pub environment_class_ids: Option<Vec<String>>,
+    }
+}
+
+pub struct WarmPoolList;
+
+#[async_trait]
+impl ListResource for WarmPoolList {
+    type Config = WarmPoolListFilter;
+    type Model = WarmPoolModel;
+
+    fn type_name(&self) -> &'static str {
+        "pools_warm_pool"
+    }
+
+    fn schema(&self) -> Schema {
+        let ids = |name: &str, what: &str| {
+            Attribute::set(name, Type::String)
+                .optional()
+                .describe(&format!("Only warm pools of these {what} (UUIDs)."))
+                .validate(validators::each(validators::uuid()))
+        };
+        Schema::new(
+            Block::new("Finds warm pools.")
+                .attribute(ids("project_ids", "projects"))
+                .attribute(ids("environment_class_ids", "environment classes")),
+        )
+    }
+
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
+    async fn list(
+        &self,
+        ctx: &Ctx,
+        filter: WarmPoolListFilter,
+        limit: usize,
+    ) -> Result<Vec<Listed<WarmPoolModel>>, Diagnostics> {
+        let client = Ona::client(ctx)?;
+        let lower = |ids: Option<Vec<String>>| {
+            ids.unwrap_or_default()
+                .iter()
+                .map(|id| id.to_ascii_lowercase())
+                .collect()
+        };
+        let filter = WarmPoolFilter {
+            project_ids: lower(filter.project_ids),
+            environment_class_ids: lower(filter.environment_class_ids),
+        };
+        let pools = client
+            .list_warm_pools(&filter)
+            .await
+            .map_err(|e| api_error("Cannot list warm pools", &e))?;
+        Ok(pools
+            .into_iter()
+            .filter(|p| !is_going(&p.status.phase))
+            .take(limit)
+            .map(|pool| {
+                // As an import would show it.
+                let mut state = WarmPoolModel {
+                    wait_for_ready: Some(true),
+                    ..WarmPoolModel::default()
+                };
+                state.observe(&pool);
+                Listed {
+                    display_name: format!(
+                        "warm pool {} (project {}, environment class {})",
+                        pool.id, pool.metadata.project_id, pool.metadata.environment_class_id
+                    ),
+                    state,
+                }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,167 @@
+//! `terraform query` (Terraform 1.14+): `list` blocks find pools that exist outside the
+//! configuration, and `-generate-config-out` writes the resource and `import` blocks that
+//! adopt them with a plan of imports only, and then no changes.
+
+use std::time::Duration;
+
+use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
+use pools_sandbox::{Config, Sandbox};
+use terraform_provider_pools::exoscale::client::ExoscaleClient;
+use terraform_provider_pools::exoscale::model::CreateInstancePool;
+use terraform_provider_pools::ona::client::OnaClient;
+use terraform_provider_pools::wait::Stop;
+
+use crate::harness::{terraforms, Workspace, PROVIDER_SOURCE};
+
+const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
+
+/// Pools made the way someone outside this configuration would: with the provider's own
+/// API clients, straight against the sandbox.
+fn create_pools(sandbox: &Sandbox, rt: &tokio::runtime::Runtime) {
+    let exoscale = ExoscaleClient::new(
+        pools_sandbox::DEFAULT_EXOSCALE_KEY,
+        pools_sandbox::DEFAULT_EXOSCALE_SECRET,
+        &sandbox.exoscale_endpoint(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ona = OnaClient::new(pools_sandbox::DEFAULT_ONA_TOKEN, &sandbox.ona_endpoint())
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async {
+        for (name, labels) in [
+            ("web-a", serde_json::json!({"team": "web"})),
+            ("web-b", serde_json::json!({"team": "web", "tier": "front"})),
+            ("db", serde_json::json!({"team": "data"})),
+        ] {
+            let body: CreateInstancePool = serde_json::from_value(serde_json::json!({
+                "name": name, "size": 1, "disk-size": 20, "labels": labels,
+                "instance-type": {"id": "11111111-0000-4000-8000-000000000002"},
+                "template": {"id": UBUNTU},
+            }))
+            .unwrap_or_else(|e| panic!("{e}"));
+            let op = exoscale
+                .create_instance_pool("ch-gva-2", &body)
+                .await
+                .unwrap_or_else(|e| panic!("create {name}: {e}"));
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            exoscale
+                .wait_operation("ch-gva-2", op, deadline, &Stop::new())
+                .await
+                .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        }
+        for class in [CLASS_SMALL_ID, CLASS_LARGE_ID] {
+            ona.create_warm_pool(PROJECT_ID, class, 1, 2)
+                .await
+                .unwrap_or_else(|e| panic!("create warm pool: {e}"));
+        }
+    });
+}
+
+#[test]
+fn terraform_query_finds_pools_and_generates_config_that_imports_them() {
+    let tf = terraforms()
+        .into_iter()
+        .find(|tf| tf.version == "1.15.5")
+        .unwrap_or_else(|| panic!("Terraform 1.15.5 is not among the tested versions"));
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
+    let config = Config {
+        operation_duration: Duration::from_millis(100),
+        warm_pool_settle: Duration::from_millis(100),
+        ..Config::default()
+    };
+    let listen = "127.0.0.1:0".parse().expect("a literal socket address");
+    let sandbox = rt
+        .block_on(Sandbox::start(config, listen))
+        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    create_pools(&sandbox, &rt);
+
+    let ws = Workspace::new(&tf)
+        .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
+        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
+        .env(
+            "EXOSCALE_API_SECRET",
+            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
+        )
+        .env("ONA_BASE_URL", &sandbox.ona_endpoint())
+        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    ws.write(
+        "main.tf",
+        &format!("terraform {{\n  required_providers {{\n    pools = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\nprovider \"pools\" {{}}\n"),
+    );
+    ws.write(
+        "pools.tfquery.hcl",
+        &format!(
+            r#"list "pools_instance_pool" "web" {{
+  provider         = pools
+  include_resource = true
+  config {{
+    zone   = "ch-gva-2"
+    labels = {{ team = "web" }}
+  }}
+}}
+
+list "pools_warm_pool" "dev" {{
+  provider         = pools
+  include_resource = true
+  limit            = 1
+  config {{
+    project_ids = ["{PROJECT_ID}"]
+  }}
+}}
+"#
+        ),
+    );
+    let schema = ws.terraform(&["providers", "schema", "-json"]);
+    schema.assert_success();
+    let schema: serde_json::Value =
+        serde_json::from_str(&schema.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let lists = &schema["provider_schemas"][PROVIDER_SOURCE]["list_resource_schemas"];
+    for name in ["pools_instance_pool", "pools_warm_pool"] {
+        assert!(lists[name].is_object(), "{name} is listed: {lists}");
+    }
+
+    let query = ws.terraform(&["query", "-no-color"]);
+    query
+        .assert_success()
+        .assert_output_contains("web-a (")
+        .assert_output_contains("web-b (");
+    assert!(
+        !query.stdout.contains("db ("),
+        "the label filter keeps `db` out:\n{query}"
+    );
+
+    ws.terraform(&["query", "-no-color", "-generate-config-out=generated.tf"])
+        .assert_success();
+    let generated = std::fs::read_to_string(ws.path().join("generated.tf"))
+        .unwrap_or_else(|e| panic!("no generated config: {e}"));
+    assert_eq!(
+        generated.matches("import {").count(),
+        3,
+        "two instance pools and one warm pool (limit 1):\n{generated}"
+    );
+    assert_eq!(
+        generated
+            .matches("resource \"pools_instance_pool\"")
+            .count(),
+        2,
+        "{generated}"
+    );
+    assert_eq!(
+        generated.matches("resource \"pools_warm_pool\"").count(),
+        1,
+        "{generated}"
+    );
+
+    // The generated configuration adopts them: imports only, then nothing to do.
+    let plan = ws.terraform(&["plan", "-no-color", "-input=false"]);
+    plan.assert_success()
+        .assert_output_contains("3 to import, 0 to add, 0 to change, 0 to destroy");
+    ws.terraform(&["apply", "-auto-approve", "-no-color", "-input=false"])
+        .assert_success()
+        .assert_output_contains("3 imported, 0 added, 0 changed, 0 destroyed");
+    let replan = ws.terraform(&["plan", "-detailed-exitcode", "-no-color", "-input=false"]);
+    assert_eq!(
+        replan.code,
+        Some(0),
+        "the adopted pools plan clean:\n{replan}"
+    );
+}
