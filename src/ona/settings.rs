@@ -35,14 +35,14 @@ pub fn block() -> Block {
             Attribute::string("token")
                 .optional()
                 .sensitive()
-                .describe("Ona personal access token. Default: the `ONA_API_KEY` (or `GITPOD_API_KEY`) environment variable.")
+                .describe("Ona personal access token. Default: the `ONA_API_KEY` environment variable, else `GITPOD_API_KEY` or `ONA_TOKEN` (the official Ona provider's).")
                 .validate(validators::not_empty()),
         )
         .attribute(
             Attribute::string("endpoint")
                 .optional()
                 .describe(&format!(
-                    "API base URL. Default: the `ONA_BASE_URL` environment variable, else `{DEFAULT_BASE_URL}`."
+                    "API base URL. Default: the `ONA_BASE_URL` environment variable, else `ONA_HOST` (the official Ona provider's: the application host, such as `https://app.gitpod.io`) followed by `/api`, else `{DEFAULT_BASE_URL}`."
                 ))
                 .validate(validators::http_url()),
         )
@@ -52,10 +52,19 @@ pub fn block() -> Block {
 pub fn configure(config: &Value, stop: &Stop, settings: &mut Settings) -> Ona {
     let block = attr(config, "ona");
     let endpoint = match string_setting(block, "endpoint", &["ONA_BASE_URL"]) {
-        Tri::Null => Tri::Known(DEFAULT_BASE_URL.to_string()),
+        Tri::Null => Tri::Known(
+            match std::env::var("ONA_HOST").ok().filter(|h| !h.is_empty()) {
+                Some(host) => api_of_host(&host),
+                None => DEFAULT_BASE_URL.to_string(),
+            },
+        ),
         other => other,
     };
-    let token = string_setting(block, "token", &["ONA_API_KEY", "GITPOD_API_KEY"]);
+    let token = string_setting(
+        block,
+        "token",
+        &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"],
+    );
     for (name, value) in [("ona.token", &token), ("ona.endpoint", &endpoint)] {
         if value.is_unknown() {
             settings.set_unknown(name);
@@ -74,4 +83,33 @@ pub fn configure(config: &Value, stop: &Stop, settings: &mut Settings) -> Ona {
         ),
     };
     Ona { client }
+}
+
+/// The API base URL of an Ona application host as the official provider's `ONA_HOST`
+/// names it (`https://app.gitpod.io`, or a bare host name, taken as https).
+fn api_of_host(host: &str) -> String {
+    let host = host.trim().trim_end_matches('/');
+    if host.starts_with("https://") || host.starts_with("http://") {
+        format!("{host}/api")
+    } else {
+        format!("https://{host}/api")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_of_host;
+
+    #[test]
+    fn an_ona_host_names_its_api() {
+        assert_eq!(
+            api_of_host("https://app.gitpod.io"),
+            "https://app.gitpod.io/api"
+        );
+        assert_eq!(api_of_host("app.ona.com/"), "https://app.ona.com/api");
+        assert_eq!(
+            api_of_host("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080/api"
+        );
+    }
 }

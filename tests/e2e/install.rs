@@ -73,9 +73,12 @@ fn terraform_init_installs_from_a_mirror_and_the_provider_applies() {
         .unwrap_or_else(|e| panic!("sandbox: {e}"));
 
     for_each_terraform(|tf| {
+        // The official Ona provider's variables, as a user migrating from it has them set.
+        let host = sandbox.ona_endpoint();
+        let host = host.strip_suffix("/api").unwrap_or(&host);
         let ws = Workspace::with_cli_config(tf, &cli_config)
-            .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-            .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+            .env("ONA_HOST", host)
+            .env("ONA_TOKEN", pools_sandbox::DEFAULT_ONA_TOKEN);
         ws.write(
             "main.tf",
             &format!(
