@@ -68,6 +68,12 @@ impl OnaClient {
         self
     }
 
+    /// How long one HTTP attempt may take before it counts as a timeout.
+    pub fn with_attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http = self.http.with_attempt_timeout(timeout);
+        self
+    }
+
     /// Creates a pool. Never retried: a lost answer must not turn into a duplicate.
     pub async fn create_warm_pool(
         &self,
