@@ -17,8 +17,9 @@ use crate::wait::{Jitter, Stop};
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Retries of one call never run past this budget.
 const RETRY_BUDGET: Duration = Duration::from_secs(90);
-/// One attempt may take this long before it counts as a timeout.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// One attempt may take this long before it counts as a timeout, unless
+/// [`HttpApi::with_attempt_timeout`] says otherwise.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const BACKOFF_START: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(5);
@@ -73,6 +74,9 @@ pub struct ApiError {
     pub attempts: u32,
     /// A pause the server asked for (Retry-After header or `retry_after` body field).
     pub retry_after: Option<Duration>,
+    /// Whether the request may have reached the API: false when the connection could not
+    /// even be made, or the call never got as far as sending.
+    pub sent: bool,
 }
 
 impl ApiError {
@@ -86,6 +90,7 @@ impl ApiError {
             message: message.into(),
             attempts: 0,
             retry_after: None,
+            sent: false,
         }
     }
 
@@ -104,6 +109,17 @@ impl ApiError {
             self.kind,
             ErrorKind::Connection | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server
         )
+    }
+
+    /// Whether the call may have taken effect although no usable answer came back: it was
+    /// sent, then the connection dropped or the attempt timed out, or a success answer
+    /// could not be read. Only a look at the API tells what happened.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self.kind {
+            ErrorKind::Connection | ErrorKind::Timeout => self.sent,
+            ErrorKind::Decode => self.status.is_some_and(|s| (200..300).contains(&s)),
+            _ => false,
+        }
     }
 
     /// A transient error as one more pending look in a wait (see [`crate::wait::poll_until`]),
@@ -238,6 +254,7 @@ pub struct HttpApi {
     service: &'static str,
     errors: &'static dyn ErrorDialect,
     stop: Stop,
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for HttpApi {
@@ -264,7 +281,14 @@ impl HttpApi {
             service,
             errors,
             stop: Stop::new(),
+            attempt_timeout: ATTEMPT_TIMEOUT,
         })
+    }
+
+    /// How long one attempt may take before it counts as a [`ErrorKind::Timeout`].
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
     }
 
     pub fn service(&self) -> &'static str {
@@ -335,7 +359,7 @@ impl HttpApi {
             .client
             .request(call.method.clone(), call.url.clone())
             .headers(headers)
-            .timeout(ATTEMPT_TIMEOUT);
+            .timeout(self.attempt_timeout);
         if let Some(body) = &call.body {
             request = request.body(body.clone());
         }
@@ -394,6 +418,7 @@ impl HttpApi {
             message: String::new(),
             attempts,
             retry_after: None,
+            sent: true,
         }
     }
 
@@ -419,6 +444,7 @@ impl HttpApi {
         ApiError {
             kind,
             message,
+            sent: !e.is_connect(),
             ..self.error(call, attempts)
         }
     }
@@ -664,6 +690,7 @@ mod tests {
             message: "pool is being destroyed".into(),
             attempts: 1,
             retry_after: None,
+            sent: true,
         };
         assert_eq!(
             err.to_string(),
@@ -796,11 +823,21 @@ mod tests {
 
         /// `GET /zone` under `fault`; `idempotent: false` stands for a create (one attempt).
         async fn zones_with(fault: &str, idempotent: bool) -> (Sandbox, Result<Zones, ApiError>) {
+            zones_within(fault, idempotent, ATTEMPT_TIMEOUT).await
+        }
+
+        async fn zones_within(
+            fault: &str,
+            idempotent: bool,
+            attempt_timeout: Duration,
+        ) -> (Sandbox, Result<Zones, ApiError>) {
             let sandbox = Sandbox::start(Config::default(), "127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap();
             sandbox.faults().add(FaultRule::parse(fault).unwrap());
-            let http = HttpApi::new("Test API", &Plain).unwrap();
+            let http = HttpApi::new("Test API", &Plain)
+                .unwrap()
+                .with_attempt_timeout(attempt_timeout);
             let call = Call {
                 method: Method::GET,
                 url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
@@ -896,6 +933,54 @@ mod tests {
                 err.to_string().starts_with("Test API: GET /zone failed: "),
                 "{err}"
             );
+        }
+
+        #[tokio::test]
+        async fn a_slow_answer_times_out_per_attempt() {
+            let short = Duration::from_millis(200);
+            let (sandbox, result) = zones_within("list-zones=latency:5000*1", false, short).await;
+            let err = result.unwrap_err();
+            assert_eq!((err.kind, err.attempts), (ErrorKind::Timeout, 1));
+            assert!(err.is_transient() && err.is_outcome_unknown(), "{err}");
+            // The sandbox drops a request whose client hung up: it never ran.
+            assert_eq!(attempts(&sandbox), 0);
+            // A read tries again, and the second attempt is answered in time.
+            let (sandbox, result) = zones_within("list-zones=latency:5000*1", true, short).await;
+            assert_eq!(result.unwrap().zones.len(), 2);
+            assert_eq!(attempts(&sandbox), 1);
+        }
+
+        #[tokio::test]
+        async fn only_unanswered_or_unreadable_calls_have_an_unknown_outcome() {
+            let (_, lost) = zones_with("list-zones=lost", false).await;
+            let (_, cut) = zones_with("list-zones=garbage:truncated", false).await;
+            let (_, refused) = zones_with("list-zones=status:503", false).await;
+            let (_, html) = zones_with("list-zones=garbage:html", false).await;
+            let unknown = |r: Result<Zones, ApiError>| r.unwrap_err().is_outcome_unknown();
+            assert!(unknown(lost));
+            assert!(unknown(cut));
+            assert!(!unknown(refused));
+            assert!(!unknown(html));
+            // Nothing listens: the request never left.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let call = Call {
+                method: Method::GET,
+                url: Url::parse(&format!("http://127.0.0.1:{port}/zone")).unwrap(),
+                label: "GET /zone".into(),
+                body: None,
+                idempotent: false,
+            };
+            let http = HttpApi::new("Test API", &Plain).unwrap();
+            let err = http
+                .json::<Zones>(&call, &|_| Ok(HeaderMap::new()))
+                .await
+                .unwrap_err();
+            assert_eq!((err.kind, err.sent), (ErrorKind::Connection, false));
+            assert!(!err.is_outcome_unknown());
         }
     }
 }

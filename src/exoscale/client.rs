@@ -108,6 +108,12 @@ impl ExoscaleClient {
         self
     }
 
+    /// How long one HTTP attempt may take before it counts as a timeout.
+    pub fn with_attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http = self.http.with_attempt_timeout(timeout);
+        self
+    }
+
     pub async fn create_instance_pool(
         &self,
         zone: &str,

@@ -8,6 +8,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::convert::phase_name;
 use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
@@ -68,7 +69,14 @@ impl OnaClient {
         self
     }
 
-    /// Creates a pool. Never retried: a lost answer must not turn into a duplicate.
+    /// How long one HTTP attempt may take before it counts as a timeout.
+    pub fn with_attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http = self.http.with_attempt_timeout(timeout);
+        self
+    }
+
+    /// Creates a pool. Sent once: a lost answer must not turn into a duplicate (what to do
+    /// after a failure is decided in `pools::create_pool`).
     pub async fn create_warm_pool(
         &self,
         project_id: &str,
@@ -101,6 +109,8 @@ impl OnaClient {
         }
     }
 
+    /// Sets a pool's sizes. Sent once: whether to send it again after a lost answer is for
+    /// the caller to decide, after reading the pool (see `pools::update_pool`).
     pub async fn update_warm_pool(
         &self,
         id: &str,
@@ -112,17 +122,18 @@ impl OnaClient {
             min_size: Some(min_size),
             max_size: Some(max_size),
         };
-        let response: WarmPoolResponse = self.call("UpdateWarmPool", &request, true).await?;
+        let response: WarmPoolResponse = self.call("UpdateWarmPool", &request, false).await?;
         self.pool_in(response, "UpdateWarmPool")
     }
 
-    /// Starts deleting a pool; a pool that is already gone is not an error.
+    /// Starts deleting a pool; a pool that is already gone is not an error. Sent once, like
+    /// every change: the caller reads the pool before sending it again (`pools::delete_pool`).
     pub async fn delete_warm_pool(&self, id: &str) -> Result<(), ApiError> {
         let request = WarmPoolIdRequest {
             warm_pool_id: id.to_string(),
         };
         // The answer is an empty message: any success body will do.
-        let call = self.request("DeleteWarmPool", &request, true)?;
+        let call = self.request("DeleteWarmPool", &request, false)?;
         match self.http.send(&call, &|_| Ok(self.headers())).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
@@ -130,7 +141,8 @@ impl OnaClient {
         }
     }
 
-    /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED).
+    /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED),
+    /// riding out transient errors until the deadline.
     pub async fn wait_warm_pool_gone(
         &self,
         id: &str,
@@ -139,10 +151,14 @@ impl OnaClient {
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("warm pool {id} to be deleted");
         poll_until(deadline, stop, &what, || async {
-            Ok(match self.get_warm_pool(id).await? {
+            let found = match self.get_warm_pool(id).await {
+                Ok(found) => found,
+                Err(e) => return e.into_pending(),
+            };
+            Ok(match found {
                 None => Poll::Ready(()),
                 Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
-                Some(pool) => Poll::pending(format!("phase {}", pool.status.phase)),
+                Some(pool) => Poll::pending(format!("phase {}", phase_name(&pool.status.phase))),
             })
         })
         .await
@@ -288,9 +304,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn update_retries_on_unavailable_and_resource_exhausted() {
+    async fn changes_are_sent_once_and_reads_retried() {
+        // Whether to send a change again is decided above the transport, after reading the
+        // pool (pools.rs): a lost answer may hide a change that landed.
+        let unavailable = r#"{"code":"unavailable","message":"later"}"#;
         let script = vec![
-            reply(503, r#"{"code":"unavailable","message":"later"}"#),
+            reply(503, unavailable),
+            reply(503, unavailable),
             reply(
                 429,
                 r#"{"code":"resource_exhausted","message":"slow down"}"#,
@@ -298,12 +318,25 @@ mod tests {
             reply(200, POOL),
         ];
         let (server, client) = client(script).await;
-        let pool = client.update_warm_pool("wp1", 0, 2).await.unwrap();
+        let err = client.update_warm_pool("wp1", 0, 2).await.unwrap_err();
+        assert_eq!((err.kind, err.attempts), (ErrorKind::Server, 1));
+        let err = client.delete_warm_pool("wp1").await.unwrap_err();
+        assert_eq!((err.kind, err.attempts), (ErrorKind::Server, 1));
+        let pool = client.get_warm_pool("wp1").await.unwrap().unwrap();
         assert_eq!(pool.spec.max_size, Some(2));
         let requests = server.requests();
-        assert_eq!(requests.len(), 3);
+        let targets: Vec<&str> = requests.iter().map(|r| r.target.as_str()).collect();
         assert_eq!(
-            requests[2].json(),
+            targets,
+            [
+                "/api/gitpod.v1.PrebuildService/UpdateWarmPool",
+                "/api/gitpod.v1.PrebuildService/DeleteWarmPool",
+                "/api/gitpod.v1.PrebuildService/GetWarmPool",
+                "/api/gitpod.v1.PrebuildService/GetWarmPool",
+            ]
+        );
+        assert_eq!(
+            requests[0].json(),
             json!({"warmPoolId": "wp1", "minSize": 0, "maxSize": 2})
         );
     }
@@ -412,6 +445,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(server.requests().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn wait_gone_ends_on_an_error_that_will_not_heal() {
+        // Transient errors are ridden out (see the resource tests, `reset*8` on the polls).
+        let denied = r#"{"code":"permission_denied","message":"no access"}"#;
+        let not_found = r#"{"code":"not_found","message":"gone"}"#;
+        let (server, client) = client(vec![reply(403, denied), reply(404, not_found)]).await;
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let err = client
+            .wait_warm_pool_gone("wp1", deadline, &Stop::new())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, WaitError::Failed(e) if e.status == Some(403)),
+            "{err}"
+        );
+        assert_eq!(server.requests().len(), 1);
     }
 
     #[tokio::test]

@@ -94,6 +94,9 @@ pub fn classify(status: u16, code: Option<&str>) -> ErrorKind {
     match code {
         Some("resource_exhausted") => ErrorKind::RateLimited,
         Some("unavailable") => ErrorKind::Server,
+        // The server gave up in time: like a client-side timeout, the call may or may not
+        // have taken effect.
+        Some("deadline_exceeded") => ErrorKind::Timeout,
         Some(code) if CODES.contains(&code) => ErrorKind::Client,
         _ => ErrorKind::from_status(status),
     }
@@ -155,6 +158,7 @@ mod tests {
             ErrorKind::RateLimited
         );
         assert_eq!(classify(503, Some("unavailable")), ErrorKind::Server);
+        assert_eq!(classify(504, Some("deadline_exceeded")), ErrorKind::Timeout);
         // Connect `internal` is a server bug, not a transient state: do not retry it.
         assert_eq!(classify(500, Some("internal")), ErrorKind::Client);
         assert_eq!(classify(404, Some("not_found")), ErrorKind::Client);

@@ -1,14 +1,17 @@
 //! The steps the warm pool resource's CRUD shares: creating a pool (waiting out a previous
-//! one on its way out), finding the pool of a (project, class) pair, and waiting for READY.
+//! one on its way out, adopting the pool of a create whose answer was lost), changing its
+//! sizes and deleting it without blind repeats, and waiting for READY through transient
+//! faults.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use tokio::time::Instant;
 
 use super::client::OnaClient;
-use super::convert::{is_going, phase_name, WarmPoolModel};
+use super::convert::{is_going, phase_name, pool_sizes, WarmPoolModel};
 use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
-use crate::http::ApiError;
+use crate::http::{ApiError, ErrorKind};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::Applied;
 use crate::wait::{poll_until, Poll, Stop, WaitError};
@@ -28,10 +31,53 @@ pub fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
     })
 }
 
+/// Which change an error answered, for the advice that goes with it.
+#[derive(Clone, Copy)]
+enum Change {
+    Create,
+    Update,
+    Delete,
+}
+
+/// An error that waiting will not heal, with what to do about it. 401 and 403 already point
+/// at the credentials (see [`ApiError`]'s Display).
+fn refused(summary: &str, change: Change, e: &ApiError) -> Diagnostics {
+    let advice = match (change, e.code.as_deref()) {
+        (_, Some("invalid_argument" | "out_of_range")) => {
+            "Fix the value the API names (min_size from 0 to 20, max_size from 1 to 20, min_size <= max_size), then apply again."
+        }
+        (Change::Create, Some("failed_precondition")) => {
+            "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again."
+        }
+        (Change::Create, Some("not_found")) => {
+            "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to."
+        }
+        (Change::Update, Some("not_found")) => {
+            "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew."
+        }
+        (_, Some("failed_precondition")) => {
+            "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled."
+        }
+        _ => "",
+    };
+    let detail = match advice {
+        "" => e.to_string(),
+        advice => format!("{e}\n\n{advice}"),
+    };
+    Diagnostic::error(summary, detail).into()
+}
+
+/// The sizes a pool reports, as sent.
+fn has_sizes(pool: &WarmPool, min: i32, max: i32) -> bool {
+    pool_sizes(pool) == Some((min.into(), max.into()))
+}
+
 /// How a wait for READY ended without reaching it.
 struct WaitFailure {
-    /// The pool as last seen (None when it vanished).
+    /// The pool as last seen, if it was seen at all.
     last: Option<WarmPool>,
+    /// The pool is gone: the only case in which it leaves the state.
+    gone: bool,
     diagnostics: Diagnostics,
 }
 
@@ -41,8 +87,9 @@ enum Settled {
     Gone,
 }
 
-/// Polls the pool until it is READY. DEGRADED ends the wait with the API's failure message;
-/// so does the pool vanishing, a timeout, or Terraform asking to stop.
+/// Polls the pool until it is READY, riding out transient errors. DEGRADED ends the wait
+/// with the API's failure message; so does the pool vanishing, an error that will not heal,
+/// a timeout, or Terraform asking to stop.
 async fn wait_until_ready(
     client: &OnaClient,
     id: &str,
@@ -53,7 +100,11 @@ async fn wait_until_ready(
     let seen = &last;
     let what = format!("warm pool {id} to be READY");
     let outcome = poll_until(deadline, stop, &what, move || async move {
-        Ok::<_, ApiError>(match client.get_warm_pool(id).await? {
+        let found = match client.get_warm_pool(id).await {
+            Ok(found) => found,
+            Err(e) => return e.into_pending(),
+        };
+        Ok::<_, ApiError>(match found {
             None => Poll::Ready(Settled::Gone),
             Some(pool) => match &pool.status.phase {
                 WarmPoolPhase::Ready => Poll::Ready(Settled::Ready(pool)),
@@ -69,6 +120,7 @@ async fn wait_until_ready(
     })
     .await;
     let last = last.into_inner().unwrap_or_else(|e| e.into_inner());
+    let kept = "The pool exists and is kept in the Terraform state.";
     match outcome {
         Ok(Settled::Ready(pool)) => Ok(pool),
         Ok(Settled::Degraded(pool)) => {
@@ -79,17 +131,19 @@ async fn wait_until_ready(
             let diagnostics = Diagnostic::error(
                 "Warm pool is degraded",
                 format!(
-                    "Warm pool {id} went to phase DEGRADED instead of READY: {message}\n\nThe pool exists and is kept in the Terraform state. Fix the cause, then apply again (or set wait_for_ready = false to stop waiting for READY)."
+                    "Warm pool {id} went to phase DEGRADED instead of READY: {message}\n\n{kept} Fix the cause, then apply again (or set wait_for_ready = false to stop waiting for READY)."
                 ),
             )
             .into();
             Err(WaitFailure {
                 last: Some(pool),
+                gone: false,
                 diagnostics,
             })
         }
         Ok(Settled::Gone) => Err(WaitFailure {
             last: None,
+            gone: true,
             diagnostics: Diagnostic::error(
                 "Warm pool disappeared",
                 format!("Warm pool {id} was deleted while waiting for it to become READY (outside Terraform, or because prebuilds were disabled for its project or environment class)."),
@@ -97,17 +151,20 @@ async fn wait_until_ready(
             .into(),
         }),
         Err(e) => {
-            let summary = match e {
-                WaitError::TimedOut { .. } => "Timed out waiting for the warm pool",
-                WaitError::Stopped { .. } => "Stopped while waiting for the warm pool",
-                WaitError::Failed(_) => "Cannot read the warm pool",
-            };
-            let detail = match e {
-                WaitError::TimedOut { .. } => format!("{e}. The pool exists and is kept in the Terraform state; raise timeouts if it needs longer."),
-                _ => e.to_string(),
+            let (summary, detail) = match &e {
+                WaitError::TimedOut { .. } => (
+                    "Timed out waiting for the warm pool",
+                    format!("{e}. {kept} Raise timeouts if it needs longer."),
+                ),
+                WaitError::Stopped { .. } => (
+                    "Stopped while waiting for the warm pool",
+                    format!("{e}. {kept}"),
+                ),
+                WaitError::Failed(_) => ("Cannot read the warm pool", format!("{e}\n\n{kept}")),
             };
             Err(WaitFailure {
                 last,
+                gone: false,
                 diagnostics: Diagnostic::error(summary, detail).into(),
             })
         }
@@ -142,25 +199,148 @@ pub async fn find_pool(
     }))
 }
 
-/// Creates the pool. When the pair is taken by a pool on its way out, waits for it to go
-/// and tries once more; a live pool is reported with the import hint.
+/// What one create request, sent as often as it may be, came to.
+enum Sent {
+    Created(WarmPool),
+    /// The pair is taken, and no earlier attempt of this create can have taken it.
+    Taken(ApiError),
+    /// The create may have taken effect, but no usable answer says so.
+    Unknown(ApiError),
+}
+
+/// The sizes of a create, and where it goes.
+struct CreateRequest<'a> {
+    project: &'a str,
+    class: &'a str,
+    min: i32,
+    max: i32,
+}
+
+/// Sends the create; after an answer that refuses it for now (429, 5xx) or a connection
+/// that could not be made, sends it again after a pause, until the deadline. That is no
+/// blind repeat: the API keeps one pool per (project, class), so a repeat cannot make a
+/// second pool, at worst it finds the pair taken. Errors that will not heal end it at once.
+async fn send_create(
+    client: &OnaClient,
+    request: &CreateRequest<'_>,
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<Sent, Diagnostics> {
+    let CreateRequest {
+        project,
+        class,
+        min,
+        max,
+    } = *request;
+    // A 5xx may come from a gateway after the API acted: a later already_exists is then
+    // most likely this create's own pool.
+    let maybe_made = AtomicBool::new(false);
+    let maybe_made = &maybe_made;
+    let what = format!(
+        "the API to accept the warm pool of project {project} and environment class {class}"
+    );
+    let sent = poll_until(deadline, stop, &what, move || async move {
+        match client.create_warm_pool(project, class, min, max).await {
+            Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
+            Err(e) if e.code.as_deref() == Some("already_exists") => {
+                Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
+                    Sent::Unknown(e)
+                } else {
+                    Sent::Taken(e)
+                }))
+            }
+            Err(e) if e.is_outcome_unknown() => Ok(Poll::Ready(Sent::Unknown(e))),
+            Err(e) => {
+                if e.kind == ErrorKind::Server {
+                    maybe_made.store(true, Ordering::Relaxed);
+                }
+                e.into_pending()
+            }
+        }
+    })
+    .await;
+    sent.map_err(|e| match e {
+        WaitError::Failed(e) => refused("Cannot create the warm pool", Change::Create, &e),
+        other => Diagnostic::error(
+            "Cannot create the warm pool",
+            format!("{other}. Apply again later, or raise timeouts.create. Should a server error have hidden a create that took effect, the next apply names the pool and how to import it."),
+        )
+        .into(),
+    })
+}
+
+/// The pool a create with no usable answer made, if it made one.
+///
+/// A create whose answer is lost (the connection dropped after sending, the attempt timed
+/// out, or the answer could not be read) is not sent again blind. The API keeps one pool
+/// per (project, environment class), so that pair names the pool the create made, if any:
+/// a pool there with exactly the sizes just sent is adopted (recorded in state and waited
+/// for as if the answer had come). Any other pool there is someone else's. No pool there:
+/// the create did not take effect, and the error says to apply again.
+async fn adopt(
+    client: &OnaClient,
+    request: &CreateRequest<'_>,
+    lost: &ApiError,
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<WarmPool, Diagnostics> {
+    let CreateRequest {
+        project,
+        class,
+        min,
+        max,
+    } = *request;
+    let what = format!("the warm pool of project {project} and environment class {class}");
+    let found = poll_until(deadline, stop, &what, || async {
+        match find_pool(client, project, class).await {
+            Ok(found) => Ok(Poll::Ready(found)),
+            Err(e) => e.into_pending(),
+        }
+    })
+    .await;
+    match found {
+        Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => Ok(pool),
+        Ok(Some(pool)) if !is_going(&pool.status.phase) => {
+            Err(already_exists(project, class, &pool.id))
+        }
+        Ok(_) => Err(Diagnostic::error(
+            "Warm pool not created",
+            format!("The create got no usable answer ({lost}), and no warm pool exists for project {project} and environment class {class}: the create did not take effect. Run terraform apply again."),
+        )
+        .into()),
+        Err(e) => Err(Diagnostic::error(
+            "Cannot tell whether the warm pool was created",
+            format!("The create got no usable answer ({lost}), and looking up the warm pool of project {project} and environment class {class} failed: {e}\n\nIf a warm pool exists for this project and environment class, it is not in the Terraform state: find its id (data source pools_warm_pools, or the Ona dashboard) and import it, replacing NAME with this resource's name:\n\n  terraform import 'pools_warm_pool.NAME' <id>\n\nOtherwise, run terraform apply again."),
+        )
+        .into()),
+    }
+}
+
+/// Creates the pool, or adopts the one a create with a lost answer made. When the pair is
+/// taken by a pool on its way out, waits for it to go and tries once more; a live pool is
+/// reported with the import hint.
 pub async fn create_pool(
     client: &OnaClient,
     planned: &WarmPoolModel,
     deadline: Instant,
     stop: &Stop,
 ) -> Result<WarmPool, Diagnostics> {
-    let (project, class) = (&planned.project_id, &planned.environment_class_id);
     let (min, max) = planned.sizes();
-    let (min, max) = (to_i32(min, "min_size")?, to_i32(max, "max_size")?);
-    let error = match client.create_warm_pool(project, class, min, max).await {
-        Ok(pool) => return Ok(pool),
-        Err(e) if e.code.as_deref() == Some("already_exists") => e,
-        Err(e) => return Err(api_error("Cannot create the warm pool", &e)),
+    let request = CreateRequest {
+        project: &planned.project_id,
+        class: &planned.environment_class_id,
+        min: to_i32(min, "min_size")?,
+        max: to_i32(max, "max_size")?,
+    };
+    let (project, class) = (request.project, request.class);
+    let taken = match send_create(client, &request, deadline, stop).await? {
+        Sent::Created(pool) => return Ok(pool),
+        Sent::Unknown(lost) => return adopt(client, &request, &lost, deadline, stop).await,
+        Sent::Taken(e) => e,
     };
     let existing = match find_pool(client, project, class).await {
         Ok(Some(pool)) => pool,
-        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &error)),
+        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &taken)),
     };
     if !is_going(&existing.status.phase) {
         return Err(already_exists(project, class, &existing.id));
@@ -169,13 +349,124 @@ pub async fn create_pool(
         .wait_warm_pool_gone(&existing.id, deadline, stop)
         .await
         .map_err(|e| api_error("Cannot create the warm pool", &e))?;
-    client
-        .create_warm_pool(project, class, min, max)
-        .await
-        .map_err(|e| api_error("Cannot create the warm pool", &e))
+    match send_create(client, &request, deadline, stop).await? {
+        Sent::Created(pool) => Ok(pool),
+        Sent::Unknown(lost) => adopt(client, &request, &lost, deadline, stop).await,
+        Sent::Taken(e) => Err(api_error("Cannot create the warm pool", &e)),
+    }
 }
 
-/// Waits for READY when asked to; the state always reflects the latest pool seen.
+/// Sets the pool's sizes. A 429, a 5xx or a connection that could not be made is met by
+/// sending them again after a pause, until the deadline. An answer that never came may
+/// hide a change that landed: the pool is read first (did the new sizes land?), and the
+/// sizes are sent again at most once.
+pub async fn update_pool(
+    client: &OnaClient,
+    id: &str,
+    (min, max): (i32, i32),
+    deadline: Instant,
+    stop: &Stop,
+) -> Result<WarmPool, Diagnostics> {
+    let summary = "Cannot update the warm pool";
+    // Set when the last answer was lost: the next round reads before it sends.
+    let read_first = AtomicBool::new(false);
+    let resent = AtomicBool::new(false);
+    let (read_first, resent) = (&read_first, &resent);
+    let what = format!("the API to accept the new sizes of warm pool {id}");
+    let outcome = poll_until(deadline, stop, &what, move || async move {
+        if read_first.load(Ordering::Relaxed) {
+            let pool = match client.get_warm_pool(id).await {
+                Ok(Some(pool)) => pool,
+                Ok(None) => return Err(Diagnostic::error(
+                    "Warm pool disappeared",
+                    format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew."),
+                )
+                .into()),
+                Err(e) => return e.into_pending().map_err(|e| refused(summary, Change::Update, &e)),
+            };
+            if has_sizes(&pool, min, max) {
+                return Ok(Poll::Ready(pool));
+            }
+            if resent.swap(true, Ordering::Relaxed) {
+                let (had_min, had_max) = pool_sizes(&pool).unwrap_or_default();
+                return Err(Diagnostic::error(
+                    "Warm pool sizes not changed",
+                    format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; the pool still has min_size {had_min} and max_size {had_max}. Check the network path to the Ona API, then apply again."),
+                )
+                .into());
+            }
+            read_first.store(false, Ordering::Relaxed);
+        }
+        match client.update_warm_pool(id, min, max).await {
+            Ok(pool) => Ok(Poll::Ready(pool)),
+            Err(e) if e.is_outcome_unknown() => {
+                read_first.store(true, Ordering::Relaxed);
+                Ok(Poll::pending(format!("{e}; reading the pool before sending again")))
+            }
+            Err(e) => e.into_pending().map_err(|e| refused(summary, Change::Update, &e)),
+        }
+    })
+    .await;
+    outcome.map_err(|e| match e {
+        WaitError::Failed(diagnostics) => diagnostics,
+        other => Diagnostic::error(
+            summary,
+            format!("{other}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update."),
+        )
+        .into(),
+    })
+}
+
+/// Deletes the pool and waits until it is gone. A delete whose answer was lost is not sent
+/// again blind: the pool is read first, and DELETING (or gone) means carry on waiting.
+pub async fn delete_pool(
+    client: &OnaClient,
+    id: &str,
+    deadline: Instant,
+    stop: &Stop,
+) -> Diagnostics {
+    let summary = "Cannot delete the warm pool";
+    let read_first = AtomicBool::new(false);
+    let read_first = &read_first;
+    let what = format!("the API to accept the deletion of warm pool {id}");
+    let started = poll_until(deadline, stop, &what, move || async move {
+        if read_first.load(Ordering::Relaxed) {
+            match client.get_warm_pool(id).await {
+                Ok(None) => return Ok(Poll::Ready(())),
+                Ok(Some(pool)) if is_going(&pool.status.phase) => return Ok(Poll::Ready(())),
+                Ok(Some(_)) => read_first.store(false, Ordering::Relaxed),
+                Err(e) => return e.into_pending(),
+            }
+        }
+        match client.delete_warm_pool(id).await {
+            Ok(()) => Ok(Poll::Ready(())),
+            Err(e) if e.is_outcome_unknown() => {
+                read_first.store(true, Ordering::Relaxed);
+                Ok(Poll::pending(format!(
+                    "{e}; reading the pool before sending again"
+                )))
+            }
+            Err(e) => e.into_pending(),
+        }
+    })
+    .await;
+    match started {
+        Ok(()) => {}
+        Err(WaitError::Failed(e)) => return refused(summary, Change::Delete, &e),
+        Err(e) => return api_error(summary, &format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
+    }
+    match client.wait_warm_pool_gone(id, deadline, stop).await {
+        Ok(()) => Diagnostics::new(),
+        Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
+        Err(e) => api_error(
+            "The warm pool is not gone yet",
+            &format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
+        ),
+    }
+}
+
+/// Waits for READY when asked to; the state always reflects the latest pool seen, and
+/// keeps the pool unless it is really gone.
 pub async fn settle(
     client: &OnaClient,
     mut state: WarmPoolModel,
@@ -193,15 +484,59 @@ pub async fn settle(
             Applied::ok(state)
         }
         Err(WaitFailure {
-            last: Some(last),
+            gone: true,
             diagnostics,
+            ..
+        }) => Applied::failed(None, diagnostics),
+        Err(WaitFailure {
+            last, diagnostics, ..
         }) => {
-            state.observe(&last);
+            if let Some(last) = &last {
+                state.observe(last);
+            }
             Applied::failed(Some(state), diagnostics)
         }
-        Err(WaitFailure {
-            last: None,
-            diagnostics,
-        }) => Applied::failed(None, diagnostics),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::http_server::{reply, TestServer};
+
+    /// A gateway's 5xx may hide a create that took effect: the create is sent again, and
+    /// the pair found taken is then this create's pool, adopted since its sizes match.
+    #[tokio::test]
+    async fn an_already_exists_after_a_server_error_is_this_creates_pool() {
+        let pool = r#"{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
+            "spec":{"minSize":1,"maxSize":2},"status":{"phase":"WARM_POOL_PHASE_PENDING"}}"#;
+        let script = vec![
+            reply(502, "Bad Gateway"),
+            reply(409, r#"{"code":"already_exists","message":"taken"}"#),
+            reply(200, format!(r#"{{"warmPools":[{pool}]}}"#)),
+        ];
+        let server = TestServer::start(script).await;
+        let client = OnaClient::new("tok", &format!("{}/api", server.base)).unwrap();
+        let planned = WarmPoolModel {
+            project_id: "prj".into(),
+            environment_class_id: "ec".into(),
+            min_size: Some(1),
+            max_size: Some(2),
+            ..WarmPoolModel::default()
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        let adopted = create_pool(&client, &planned, deadline, &Stop::new())
+            .await
+            .unwrap();
+        assert_eq!(adopted.id, "wp1");
+        let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+        assert_eq!(
+            targets,
+            [
+                "/api/gitpod.v1.PrebuildService/CreateWarmPool",
+                "/api/gitpod.v1.PrebuildService/CreateWarmPool",
+                "/api/gitpod.v1.PrebuildService/ListWarmPools",
+            ]
+        );
     }
 }

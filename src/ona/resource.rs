@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::convert::{default_max_size, default_min_size, is_going, WarmPoolModel};
-use super::pools::{api_error, create_pool, settle, to_i32};
+use super::pools::{api_error, create_pool, delete_pool, settle, to_i32, update_pool};
 use super::settings::{Ona, API_SETTINGS};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
@@ -233,9 +233,9 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let deadline = Instant::now() + Timeouts::of(&state.timeouts, "update", UPDATE_TIMEOUT);
-        match client.update_warm_pool(&id, min, max).await {
+        match update_pool(client, &id, (min, max), deadline, &ctx.stop).await {
             Ok(pool) => settle(client, state, pool, deadline, &ctx.stop).await,
-            Err(e) => Applied::failed(Some(prior), api_error("Cannot update the warm pool", &e)),
+            Err(d) => Applied::failed(Some(prior), d),
         }
     }
 
@@ -248,13 +248,7 @@ impl Resource for WarmPoolResource {
             return Diagnostics::new();
         };
         let deadline = Instant::now() + Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        if let Err(e) = client.delete_warm_pool(id).await {
-            return api_error("Cannot delete the warm pool", &e);
-        }
-        match client.wait_warm_pool_gone(id, deadline, &ctx.stop).await {
-            Ok(()) => Diagnostics::new(),
-            Err(e) => api_error("The warm pool is not gone yet", &e),
-        }
+        delete_pool(client, id, deadline, &ctx.stop).await
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<WarmPoolModel, Diagnostics> {
