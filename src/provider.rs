@@ -6,11 +6,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
+use crate::exoscale::evict::EvictAction;
 use crate::exoscale::list::InstancePoolList;
 use crate::exoscale::resource::InstancePoolResource;
 use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
 use crate::ona::list::WarmPoolList;
 use crate::ona::resource::WarmPoolResource;
+use crate::plugin::action::{action, AnyAction};
 use crate::plugin::ctx::{Configured, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::Diagnostics;
@@ -66,6 +68,10 @@ impl Provider for PoolsProvider {
             list_resource(InstancePoolList::default()),
             list_resource(WarmPoolList),
         ]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn AnyAction>> {
+        vec![action(EvictAction)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>> {

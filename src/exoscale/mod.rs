@@ -4,6 +4,7 @@ pub mod client;
 pub mod convert;
 pub mod data_source;
 pub mod errors;
+pub mod evict;
 pub mod instance_types;
 pub mod list;
 pub mod model;

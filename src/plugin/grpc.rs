@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 
 use tonic::{Request, Response, Status};
 
+use super::action::{AnyAction, Progress};
 use super::ctx::{Configured, Ctx};
 use super::cty::{self, Type, Value};
 use super::diag::{Diagnostic, Diagnostics};
@@ -20,6 +21,9 @@ use super::upgrade::{self, RawState};
 use crate::wait::Stop;
 
 type RpcResult<T> = Result<Response<T>, Status>;
+type InvokeStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<pb::invoke_action::Event, Status>> + Send>,
+>;
 type ListStream = std::pin::Pin<
     Box<dyn tokio_stream::Stream<Item = Result<pb::list_resource::Event, Status>> + Send>,
 >;
@@ -30,6 +34,7 @@ pub struct ProviderService {
     resources: HashMap<String, Box<dyn AnyResource>>,
     data_sources: HashMap<String, Box<dyn AnyDataSource>>,
     list_resources: HashMap<String, Box<dyn AnyListResource>>,
+    actions: HashMap<String, Arc<dyn AnyAction>>,
     schema: pb::get_provider_schema::Response,
     configured: RwLock<Option<Arc<Configured>>>,
     stop: Stop,
@@ -53,6 +58,11 @@ impl ProviderService {
             .into_iter()
             .map(|l| (l.type_name().to_string(), l))
             .collect();
+        let actions: HashMap<_, _> = provider
+            .actions()
+            .into_iter()
+            .map(|a| (a.type_name().to_string(), a))
+            .collect();
         let schema = pb::get_provider_schema::Response {
             provider: Some(provider_schema.to_proto()),
             resource_schemas: resources
@@ -67,6 +77,13 @@ impl ProviderService {
                 .iter()
                 .map(|(n, l)| (n.clone(), l.schema().to_proto()))
                 .collect(),
+            action_schemas: actions
+                .iter()
+                .map(|(n, a)| {
+                    let schema = Some(a.schema().to_proto());
+                    (n.clone(), pb::ActionSchema { schema })
+                })
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -76,6 +93,7 @@ impl ProviderService {
             resources,
             data_sources,
             list_resources,
+            actions,
             schema,
             configured: RwLock::new(None),
             stop,
@@ -103,6 +121,13 @@ impl ProviderService {
             .get(name)
             .map(|r| &**r)
             .ok_or_else(|| Status::not_found(format!("unknown resource type {name}")))
+    }
+
+    fn action(&self, name: &str) -> Result<Arc<dyn AnyAction>, Status> {
+        self.actions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Status::not_found(format!("unknown action type {name}")))
     }
 
     fn list_resource(&self, name: &str) -> Result<&dyn AnyListResource, Status> {
@@ -255,6 +280,13 @@ impl pb::provider_server::Provider for ProviderService {
                 .list_resources
                 .keys()
                 .map(|n| pb::get_metadata::ListResourceMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .keys()
+                .map(|n| pb::get_metadata::ActionMetadata {
                     type_name: n.clone(),
                 })
                 .collect(),
@@ -647,6 +679,97 @@ impl pb::provider_server::Provider for ProviderService {
             })
             .collect();
         Ok(Response::new(Box::pin(tokio_stream::iter(events))))
+    }
+
+    async fn validate_action_config(
+        &self,
+        request: Request<pb::validate_action_config::Request>,
+    ) -> RpcResult<pb::validate_action_config::Response> {
+        let r = request.into_inner();
+        let action = self.action(&r.type_name)?;
+        let empty = pb::validate_action_config::Response::default();
+        let config = try_diags!(
+            decode(
+                r.config.as_ref(),
+                action.config_type(),
+                "action configuration"
+            ),
+            empty
+        );
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: action.validate(&config).to_proto(),
+        }))
+    }
+
+    async fn plan_action(
+        &self,
+        request: Request<pb::plan_action::Request>,
+    ) -> RpcResult<pb::plan_action::Response> {
+        let r = request.into_inner();
+        let action = self.action(&r.action_type)?;
+        let empty = pb::plan_action::Response::default();
+        let config = try_diags!(
+            decode(
+                r.config.as_ref(),
+                action.config_type(),
+                "action configuration"
+            ),
+            empty
+        );
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        Ok(Response::new(pb::plan_action::Response {
+            diagnostics: action.plan(&ctx, &config).to_proto(),
+            deferred: None,
+        }))
+    }
+
+    /// Runs the action in its own task and streams its progress, then its outcome.
+    async fn invoke_action(
+        &self,
+        request: Request<pb::invoke_action::Request>,
+    ) -> Result<Response<InvokeStream>, Status> {
+        use pb::invoke_action::event::{Completed, Progress as Said, Type};
+        let r = request.into_inner();
+        let action = self.action(&r.action_type)?;
+        let ctx = self.ctx(r.client_capabilities.as_ref());
+        let config = decode(
+            r.config.as_ref(),
+            action.config_type(),
+            "action configuration",
+        );
+        let (events, stream) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            let (said, mut heard) = tokio::sync::mpsc::channel::<String>(16);
+            let forward = {
+                let events = events.clone();
+                async move {
+                    while let Some(message) = heard.recv().await {
+                        let event = pb::invoke_action::Event {
+                            r#type: Some(Type::Progress(Said { message })),
+                        };
+                        if events.send(Ok(event)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            };
+            let run = async move {
+                let progress = Progress::new(said);
+                match config {
+                    Ok(config) => action.invoke(&ctx, config, &progress).await,
+                    Err(d) => d,
+                }
+            };
+            let (diags, ()) = tokio::join!(run, forward);
+            let done = pb::invoke_action::Event {
+                r#type: Some(Type::Completed(Completed {
+                    diagnostics: diags.to_proto(),
+                })),
+            };
+            let _ = events.send(Ok(done)).await;
+        });
+        let stream = tokio_stream::wrappers::ReceiverStream::new(stream);
+        Ok(Response::new(Box::pin(stream)))
     }
 
     async fn stop_provider(

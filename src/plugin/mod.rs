@@ -1,6 +1,7 @@
 //! The protocol layer: a small Terraform plugin framework. It knows tfplugin6, go-plugin's
 //! handshake, cty values and schemas; it knows nothing about Exoscale or Ona.
 
+pub mod action;
 pub mod cty;
 
 /// Code generated from `proto/` by build.rs.

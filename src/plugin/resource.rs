@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 
+use super::action::AnyAction;
 use super::ctx::{settings_unknown_error, Configured, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -126,6 +127,10 @@ pub trait Provider: Send + Sync + 'static {
     fn data_sources(&self) -> Vec<Box<dyn AnyDataSource>>;
     /// List resources for `terraform query`; each lists the managed resource of its name.
     fn list_resources(&self) -> Vec<Box<dyn AnyListResource>> {
+        Vec::new()
+    }
+    /// Actions, for `terraform apply -invoke` and `action_trigger`s.
+    fn actions(&self) -> Vec<std::sync::Arc<dyn AnyAction>> {
         Vec::new()
     }
 }

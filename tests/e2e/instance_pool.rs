@@ -775,3 +775,71 @@ fn identity_is_recorded_and_import_blocks_take_it() {
     bed.step(DESTROY).assert_success();
     bed.assert_sandbox_empty();
 }
+
+/// The `pools_instance_pool_evict` action (Terraform 1.14+): invoked on its own with
+/// `apply -invoke`, and from a resource's `action_trigger`. Eviction lowers the pool's size,
+/// so the next plan shows the configured size again.
+#[test]
+fn the_evict_action_runs_on_invoke_and_from_an_action_trigger() {
+    let bed = Bed::new(&terraform("1.15.5"));
+    let action = |generation: u32| {
+        format!(
+            r#"
+action "pools_instance_pool_evict" "drain" {{
+  config {{
+    instance_pool_id = pools_instance_pool.web.id
+    zone             = "ch-gva-2"
+    instance_ids     = [pools_instance_pool.web.instance_ids[0]]
+  }}
+}}
+
+resource "terraform_data" "rollout" {{
+  input = {generation}
+  lifecycle {{
+    action_trigger {{
+      events  = [after_update]
+      actions = [action.pools_instance_pool_evict.drain]
+    }}
+  }}
+}}
+"#
+        )
+    };
+    bed.config(&(pool("ch-gva-2", 3, "") + &action(1)));
+    bed.apply();
+    let id = bed.output_str("id");
+    assert_eq!(bed.pool_size("ch-gva-2", &id), Some(3));
+
+    let run = bed.step(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-invoke=action.pools_instance_pool_evict.drain",
+    ]);
+    run.assert_success();
+    assert_eq!(bed.mutations(), ["evict-instance-pool-members"]);
+    assert_eq!(
+        bed.pool_size("ch-gva-2", &id),
+        Some(2),
+        "one instance evicted"
+    );
+    let drift = bed.plan_with_changes();
+    assert!(
+        drift
+            .stdout
+            .lines()
+            .any(|l| l.contains("~ size ") && l.ends_with("= 2 -> 3")),
+        "the next plan scales back to the configured size:\n{drift}"
+    );
+    bed.apply();
+    assert_eq!(bed.mutations(), ["scale-instance-pool"]);
+
+    // A new rollout generation updates terraform_data, whose trigger runs the action.
+    bed.config(&(pool("ch-gva-2", 3, "") + &action(2)));
+    bed.step(APPLY).assert_success();
+    assert_eq!(bed.mutations(), ["evict-instance-pool-members"]);
+    assert_eq!(bed.pool_size("ch-gva-2", &id), Some(2));
+    bed.step(DESTROY).assert_success();
+    bed.assert_sandbox_empty();
+}

@@ -1,0 +1,130 @@
+//! The `pools_instance_pool_evict` action: removes given instances from a pool
+//! (`PUT /instance-pool/{id}:evict`) and waits for the operation. The API destroys the
+//! evicted instances and lowers the pool's size by their number; the next plan of a
+//! `pools_instance_pool` that still configures the old size shows the drift and scales back
+//! up with fresh instances, unless the resource ignores changes to `size`.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use super::pools::{api_error, wait_for};
+use super::settings::{Exoscale, API_SETTINGS, ZONES};
+use crate::plugin::action::{Action, Progress};
+use crate::plugin::ctx::Ctx;
+use crate::plugin::cty::{Type, Value};
+use crate::plugin::diag::Diagnostics;
+use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::validators;
+
+const TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+crate::model! {
+    /// The action's `config`.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct EvictConfig {
+        pub instance_pool_id: String,
+        pub zone: Option<String>,
+        pub instance_ids: Vec<String>,
+        pub timeout: Option<String>,
+    }
+}
+
+pub struct EvictAction;
+
+#[async_trait]
+impl Action for EvictAction {
+    type Config = EvictConfig;
+
+    fn type_name(&self) -> &'static str {
+        "pools_instance_pool_evict"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            Block::new("Evicts instances from an Exoscale Instance Pool: the API destroys them and lowers the pool's size by their number. A `pools_instance_pool` that still configures the old size plans to scale back up (with new instances) on its next apply; add `lifecycle { ignore_changes = [size] }` to keep the smaller size.")
+                .attribute(
+                    Attribute::string("instance_pool_id")
+                        .required()
+                        .describe("The pool's id (a UUID).")
+                        .validate(validators::uuid()),
+                )
+                .attribute(
+                    Attribute::string("zone")
+                        .optional()
+                        .describe("The pool's zone. Default: the provider's `exoscale.zone`.")
+                        .validate(validators::one_of(ZONES)),
+                )
+                .attribute(
+                    Attribute::set("instance_ids", Type::String)
+                        .required()
+                        .describe("The ids of the instances to evict: members of the pool.")
+                        .validate(validators::each(validators::uuid())),
+                )
+                .attribute(
+                    Attribute::string("timeout")
+                        .optional()
+                        .describe("How long to wait for the eviction to finish. Default: `20m`.")
+                        .validate(validators::duration()),
+                ),
+        )
+    }
+
+    fn settings(&self) -> &'static [&'static str] {
+        API_SETTINGS
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        if let Some(Value::Set(ids)) = config.get_attr("instance_ids") {
+            if ids.is_empty() {
+                diags.error_at(
+                    crate::plugin::diag::AttrPath::attrs(&["instance_ids"]),
+                    "Invalid value for instance_ids",
+                    "instance_ids must name at least one instance to evict.",
+                );
+            }
+        }
+    }
+
+    async fn invoke(&self, ctx: &Ctx, config: EvictConfig, progress: &Progress) -> Diagnostics {
+        let (client, zone) = match Exoscale::client_and_zone(ctx, config.zone.as_deref()) {
+            Ok(x) => x,
+            Err(d) => return d,
+        };
+        let limit = config
+            .timeout
+            .as_deref()
+            .and_then(validators::parse_duration)
+            .unwrap_or(TIMEOUT);
+        let pool = &config.instance_pool_id;
+        let count = config.instance_ids.len();
+        progress
+            .say(format!(
+                "Evicting {count} instance(s) from instance pool {pool} in {zone}"
+            ))
+            .await;
+        let op = match client
+            .evict_instance_pool_members(&zone, pool, &config.instance_ids)
+            .await
+        {
+            Ok(op) => op,
+            Err(e) => return api_error("Could not evict the instances", e),
+        };
+        progress
+            .say(format!("Waiting for operation {}", op.id))
+            .await;
+        let deadline = Instant::now() + limit;
+        match wait_for(client, &zone, op, deadline, &ctx.stop, "Evicting instances").await {
+            Ok(()) => {
+                progress
+                    .say(format!(
+                        "Evicted {count} instance(s) from instance pool {pool}"
+                    ))
+                    .await;
+                Diagnostics::new()
+            }
+            Err(d) => d,
+        }
+    }
+}
