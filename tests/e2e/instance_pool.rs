@@ -757,6 +757,11 @@ fn identity_is_recorded_and_import_blocks_take_it() {
         identities["pools_warm_pool"]["attributes"]["id"].is_object(),
         "{identities}"
     );
+    let actions = &schema["provider_schemas"][PROVIDER_SOURCE_FULL]["action_schemas"];
+    assert!(
+        actions["pools_instance_pool_evict"].is_object(),
+        "the evict action is in the schema: {actions}"
+    );
 
     bed.ws
         .terraform(&["state", "rm", "-no-color", ADDRESS])
