@@ -11,6 +11,8 @@ mod harness;
 mod install;
 #[path = "e2e/instance_pool.rs"]
 mod instance_pool;
+#[path = "e2e/migrate.rs"]
+mod migrate;
 #[path = "e2e/protocol.rs"]
 mod protocol;
 #[path = "e2e/query.rs"]

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod evict;
 pub mod instance_types;
 pub mod list;
+pub mod migrate;
 pub mod model;
 pub mod pools;
 pub mod resource;

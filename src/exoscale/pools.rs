@@ -10,8 +10,10 @@ use super::convert;
 use super::convert::{Changes, InstancePoolModel};
 use super::model::{Operation, PoolState};
 use super::settings::ZONES;
+use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
+use crate::plugin::plan::attr;
 use crate::plugin::resource::Applied;
 use crate::plugin::validators::is_uuid;
 use crate::wait::{poll_until, Poll, Stop};
@@ -178,6 +180,15 @@ pub fn parse_import_id(text: &str) -> Result<(&str, Option<&str>), Diagnostics> 
         ),
     )
     .into())
+}
+
+/// The import id an identity `{id, zone}` stands for: the inverse of [`parse_import_id`].
+pub fn import_id_of(identity: &Value) -> Option<String> {
+    let id = attr(identity, "id").as_str()?;
+    Some(match attr(identity, "zone").as_str() {
+        Some(zone) => format!("{id}@{zone}"),
+        None => id.to_string(),
+    })
 }
 
 pub fn no_id() -> Diagnostics {

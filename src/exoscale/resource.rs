@@ -10,8 +10,8 @@ use tokio::time::Instant;
 use super::convert::{self, InstancePoolModel};
 use super::instance_types::{self, InstanceTypes};
 use super::pools::{
-    api_error, apply_changes, created, managed_error, managed_pool_error, no_id, parse_import_id,
-    read_back, read_within,
+    api_error, apply_changes, created, import_id_of, managed_error, managed_pool_error, no_id,
+    parse_import_id, read_back, read_within,
 };
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
@@ -19,6 +19,7 @@ use crate::plugin::cty::{Number, Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::identity::Identity;
 use crate::plugin::model::Tri;
+use crate::plugin::moves::MoveSource;
 use crate::plugin::plan::{attr, Plan};
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
@@ -169,6 +170,10 @@ impl Resource for InstancePoolResource {
         super::state_upgrade::upgraders()
     }
 
+    fn move_sources(&self) -> Vec<MoveSource> {
+        super::migrate::sources()
+    }
+
     /// `{id, zone}`: an import block may name a pool by them (`zone` defaults to the
     /// provider's).
     fn identity(&self) -> Option<Identity> {
@@ -176,13 +181,7 @@ impl Resource for InstancePoolResource {
             ("id", true, "The pool's id."),
             ("zone", false, "The pool's zone."),
         ];
-        Some(Identity::strings(&attributes, |identity| {
-            let id = attr(identity, "id").as_str()?;
-            Some(match attr(identity, "zone").as_str() {
-                Some(zone) => format!("{id}@{zone}"),
-                None => id.to_string(),
-            })
-        }))
+        Some(Identity::strings(&attributes, import_id_of))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod data_source;
 pub mod errors;
 pub mod list;
+pub mod migrate;
 pub mod model;
 pub mod pools;
 pub mod resource;

@@ -13,6 +13,7 @@ use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::identity::Identity;
+use crate::plugin::moves::MoveSource;
 use crate::plugin::plan::attr;
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
@@ -156,6 +157,10 @@ impl Resource for WarmPoolResource {
 
     fn settings(&self) -> &'static [&'static str] {
         API_SETTINGS
+    }
+
+    fn move_sources(&self) -> Vec<MoveSource> {
+        super::migrate::sources()
     }
 
     /// `{id}`: an import block may name a warm pool by it.

@@ -15,6 +15,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::list::AnyListResource;
 use super::log;
 use super::model::conform;
+use super::moves;
 use super::proto::tfplugin6 as pb;
 use super::resource::{AnyDataSource, AnyResource, Provider};
 use super::upgrade::{self, RawState};
@@ -150,7 +151,7 @@ fn capabilities() -> pb::ServerCapabilities {
         // Destroy plans reach the provider, so it can refuse to destroy what it must not.
         plan_destroy: true,
         get_provider_schema_optional: false,
-        move_resource_state: false,
+        move_resource_state: true,
         generate_resource_config: false,
     }
 }
@@ -770,6 +771,35 @@ impl pb::provider_server::Provider for ProviderService {
         });
         let stream = tokio_stream::wrappers::ReceiverStream::new(stream);
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<pb::move_resource_state::Request>,
+    ) -> RpcResult<pb::move_resource_state::Response> {
+        let r = request.into_inner();
+        let resource = self.resource(&r.target_type_name)?;
+        let ty = resource.value_type();
+        let empty = pb::move_resource_state::Response::default();
+        let raw = r.source_state.map(|s| s.json).unwrap_or_default();
+        let sources = resource.move_sources();
+        let moved = try_diags!(
+            moves::move_state(
+                &sources,
+                &r.source_provider_address,
+                &r.source_type_name,
+                &raw
+            ),
+            empty
+        );
+        let state = conform(moved, ty);
+        let mut diags = Diagnostics::new();
+        Ok(Response::new(pb::move_resource_state::Response {
+            target_identity: identity_of(resource, &state, &mut diags),
+            target_state: encode(&state, ty, &mut diags),
+            diagnostics: diags.to_proto(),
+            target_private: Vec::new(),
+        }))
     }
 
     async fn stop_provider(

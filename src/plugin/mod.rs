@@ -26,6 +26,7 @@ pub mod identity;
 pub mod list;
 pub mod log;
 pub mod model;
+pub mod moves;
 pub mod plan;
 pub mod resource;
 pub mod schema;

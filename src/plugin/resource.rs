@@ -12,6 +12,7 @@ use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::identity::Identity;
 use super::list::AnyListResource;
 use super::model::{conform, Cty};
+use super::moves::MoveSource;
 use super::plan::{attr, plan_effects, plan_values, Plan};
 use super::schema::{Block, Schema};
 use super::upgrade::StateUpgrader;
@@ -93,6 +94,11 @@ pub trait Resource: Send + Sync + 'static {
     fn identity(&self) -> Option<Identity> {
         None
     }
+
+    /// Other providers' resource types whose state moves here (see [`super::moves`]).
+    fn move_sources(&self) -> Vec<MoveSource> {
+        Vec::new()
+    }
 }
 
 #[async_trait]
@@ -168,6 +174,7 @@ pub trait AnyResource: Send + Sync {
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics);
     fn state_upgraders(&self) -> Vec<StateUpgrader>;
     fn identity(&self) -> Option<&Identity>;
+    fn move_sources(&self) -> Vec<MoveSource>;
 }
 
 #[async_trait]
@@ -375,6 +382,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
 
     fn identity(&self) -> Option<&Identity> {
         self.identity.as_ref()
+    }
+
+    fn move_sources(&self) -> Vec<MoveSource> {
+        self.inner.move_sources()
     }
 }
 

@@ -1,0 +1,163 @@
+//! `moved` from the official Exoscale provider's `exoscale_instance_pool` (its layout as of
+//! v0.70: `network_ids`, `key_pair`, `ipv6`, the deprecated `affinity_group_ids`,
+//! `service_offering` and `virtual_machines`, an `instances` set, and SDKv2's empty strings
+//! for unset text).
+
+use std::collections::BTreeMap;
+
+use crate::plugin::cty::{Type, Value};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::moves::{non_empty, same, text, MoveSource};
+
+pub const OFFICIAL_PROVIDER: &str = "registry.terraform.io/exoscale/exoscale";
+
+fn object(attrs: &[(&str, Type)]) -> Type {
+    Type::Object(
+        attrs
+            .iter()
+            .map(|(k, t)| (k.to_string(), t.clone()))
+            .collect(),
+    )
+}
+
+/// The part of their state this move reads.
+pub fn source_type() -> Type {
+    let strings = || Type::Set(Box::new(Type::String));
+    object(&[
+        ("id", Type::String),
+        ("zone", Type::String),
+        ("name", Type::String),
+        ("description", Type::String),
+        ("size", Type::Number),
+        ("instance_type", Type::String),
+        ("service_offering", Type::String),
+        ("template_id", Type::String),
+        ("disk_size", Type::Number),
+        ("instance_prefix", Type::String),
+        ("labels", Type::Map(Box::new(Type::String))),
+        ("security_group_ids", strings()),
+        ("network_ids", strings()),
+        ("affinity_group_ids", strings()),
+        ("anti_affinity_group_ids", strings()),
+        ("elastic_ip_ids", strings()),
+        ("key_pair", Type::String),
+        ("ipv6", Type::Bool),
+        ("user_data", Type::String),
+        ("deploy_target_id", Type::String),
+        ("state", Type::String),
+        ("virtual_machines", strings()),
+        (
+            "instances",
+            Type::Set(Box::new(object(&[
+                ("id", Type::String),
+                ("name", Type::String),
+                ("ipv6_address", Type::String),
+                ("public_ip_address", Type::String),
+            ]))),
+        ),
+        (
+            "timeouts",
+            object(&[
+                ("create", Type::String),
+                ("read", Type::String),
+                ("update", Type::String),
+                ("delete", Type::String),
+            ]),
+        ),
+    ])
+}
+
+fn required(state: &Value, name: &str) -> Result<Value, Diagnostics> {
+    match same(state, name) {
+        Value::Null => Err(Diagnostic::error(
+            "Cannot move the instance pool",
+            format!("The exoscale_instance_pool state has no `{name}`."),
+        )
+        .into()),
+        value => Ok(value),
+    }
+}
+
+fn convert(state: &Value) -> Result<Value, Diagnostics> {
+    let or = |a: Value, b: Value| if a.is_null() { b } else { a };
+    let instance_type = or(
+        text(state, "instance_type"),
+        text(state, "service_offering"),
+    );
+    if instance_type.is_null() {
+        return required(state, "instance_type");
+    }
+    let members = match same(state, "instances") {
+        Value::Set(items) if !items.is_empty() => items
+            .iter()
+            .map(|i| same(i, "id"))
+            .filter(|v| !v.is_null())
+            .collect(),
+        _ => match same(state, "virtual_machines") {
+            Value::Set(ids) => ids,
+            _ => Vec::new(),
+        },
+    };
+    let labels = match same(state, "labels") {
+        Value::Map(m) if !m.is_empty() => Value::Map(m),
+        _ => Value::Null,
+    };
+    let ssh_keys = match text(state, "key_pair") {
+        Value::Null => Value::Null,
+        key => Value::Set(vec![key]),
+    };
+    let attrs: BTreeMap<String, Value> = [
+        ("id", required(state, "id")?),
+        ("zone", required(state, "zone")?),
+        ("name", required(state, "name")?),
+        ("description", text(state, "description")),
+        ("size", required(state, "size")?),
+        ("instance_type", instance_type),
+        ("template_id", required(state, "template_id")?),
+        ("disk_size", required(state, "disk_size")?),
+        (
+            "instance_prefix",
+            or(text(state, "instance_prefix"), Value::String("pool".into())),
+        ),
+        ("labels", labels),
+        ("security_group_ids", non_empty(state, "security_group_ids")),
+        ("private_network_ids", non_empty(state, "network_ids")),
+        (
+            "anti_affinity_group_ids",
+            or(
+                non_empty(state, "anti_affinity_group_ids"),
+                non_empty(state, "affinity_group_ids"),
+            ),
+        ),
+        ("elastic_ip_ids", non_empty(state, "elastic_ip_ids")),
+        ("ssh_keys", ssh_keys),
+        ("user_data", text(state, "user_data")),
+        ("ipv6_enabled", same(state, "ipv6")),
+        ("deploy_target_id", text(state, "deploy_target_id")),
+        ("state", text(state, "state")),
+        ("instance_ids", Value::List(members)),
+        (
+            "min_available",
+            Value::Number(crate::plugin::cty::Number::from_i64(0)),
+        ),
+        (
+            "application_consistent_snapshot_enabled",
+            Value::Bool(false),
+        ),
+        ("wait_for_instances", Value::Bool(false)),
+        ("timeouts", same(state, "timeouts")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Ok(Value::Object(attrs))
+}
+
+pub fn sources() -> Vec<MoveSource> {
+    vec![MoveSource {
+        provider: OFFICIAL_PROVIDER,
+        type_name: "exoscale_instance_pool",
+        source_type: source_type(),
+        convert,
+    }]
+}
