@@ -238,6 +238,7 @@ pub struct HttpApi {
     service: &'static str,
     errors: &'static dyn ErrorDialect,
     stop: Stop,
+    attempt_timeout: Duration,
 }
 
 impl fmt::Debug for HttpApi {
@@ -264,7 +265,14 @@ impl HttpApi {
             service,
             errors,
             stop: Stop::new(),
+            attempt_timeout: ATTEMPT_TIMEOUT,
         })
+    }
+
+    /// How long one attempt may take before it counts as a timeout (default 60 s).
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
     }
 
     pub fn service(&self) -> &'static str {
@@ -335,7 +343,7 @@ impl HttpApi {
             .client
             .request(call.method.clone(), call.url.clone())
             .headers(headers)
-            .timeout(ATTEMPT_TIMEOUT);
+            .timeout(self.attempt_timeout);
         if let Some(body) = &call.body {
             request = request.body(body.clone());
         }
