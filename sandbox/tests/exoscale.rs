@@ -790,6 +790,44 @@ async fn lost_answers_of_other_routes_still_change_the_pool() {
 }
 
 #[tokio::test]
+async fn a_client_that_gives_up_does_not_stop_its_request() {
+    let sandbox = start(Config {
+        operation_duration: Duration::from_secs(600),
+        ..Config::default()
+    })
+    .await;
+    let api = Api::new(&sandbox);
+    let (pool, _) = api.create(1).await;
+    sandbox
+        .faults()
+        .add(FaultRule::parse("scale-instance-pool=latency:300*1").unwrap());
+    let scale = format!("{GVA}/instance-pool/{pool}:scale");
+    // The client hangs up long before the answer would come.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(50),
+        api.call_raw("PUT", &scale, Some(json!({"size": 3}))),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    // The request carries on all the same: logged and applied once the sandbox is done.
+    for _ in 0..200 {
+        if sandbox.requests().routes().contains(&"scale-instance-pool") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        sandbox.requests().routes(),
+        ["create-instance-pool", "scale-instance-pool"]
+    );
+    let state = sandbox.shared.exoscale.save();
+    assert_eq!(
+        state["pools"][&pool]["instances"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[tokio::test]
 async fn garbage_answers() {
     let sandbox = start(quick()).await;
     let api = Api::new(&sandbox);
