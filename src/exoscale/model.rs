@@ -861,4 +861,62 @@ mod tests {
             assert_eq!(epoch(bad), None, "{bad}");
         }
     }
+
+    #[test]
+    fn a_lost_update_or_reset_is_recognised_in_the_pool() {
+        let pool: InstancePool = serde_json::from_value(json!({
+            "id": "p1", "name": "web", "description": "d", "disk-size": 20,
+            "security-groups": [{"id": "S2"}, {"id": "s1"}],
+            "ssh-key": {"name": "k"}, "labels": {"env": "prod"},
+            "instance-type": {"id": "t1"}, "state": "running"
+        }))
+        .unwrap();
+        let update = |value: serde_json::Value| -> UpdateInstancePool {
+            serde_json::from_value(value).unwrap()
+        };
+        // Lists as sets, ids in any case, the single SSH key for the list, defaults for
+        // what the pool leaves out.
+        for landed in [
+            json!({"description": "d", "disk-size": 20}),
+            json!({"security-groups": [{"id": "s1"}, {"id": "s2"}]}),
+            json!({"ssh-keys": [{"name": "k"}], "instance-type": {"id": "T1"}}),
+            json!({"elastic-ips": [], "ipv6-enabled": false, "instance-prefix": "pool"}),
+            json!({"public-ip-assignment": "inet4", "min-available": 0}),
+            json!({"labels": {"env": "prod"}}),
+        ] {
+            assert!(update(landed.clone()).is_reflected_in(&pool), "{landed}");
+        }
+        for missing in [
+            json!({"description": "new"}),
+            json!({"security-groups": [{"id": "s1"}]}),
+            json!({"labels": {}}),
+            json!({"ssh-keys": [{"name": "k"}, {"name": "other"}]}),
+            json!({"name": "api"}),
+        ] {
+            assert!(!update(missing.clone()).is_reflected_in(&pool), "{missing}");
+        }
+        assert!(ResettableField::UserData.is_reset_in(&pool));
+        assert!(ResettableField::ElasticIps.is_reset_in(&pool));
+        assert!(ResettableField::Ipv6Enabled.is_reset_in(&pool));
+        assert!(!ResettableField::Description.is_reset_in(&pool));
+        assert!(!ResettableField::Labels.is_reset_in(&pool));
+        assert!(!ResettableField::SecurityGroups.is_reset_in(&pool));
+        assert!(!ResettableField::SshKey.is_reset_in(&pool));
+    }
+
+    #[test]
+    fn transitional_states_are_those_of_a_running_operation() {
+        for state in [
+            "creating",
+            "scaling-up",
+            "scaling-down",
+            "updating",
+            "destroying",
+        ] {
+            assert!(PoolState::parse(state).is_transitional(), "{state}");
+        }
+        for state in ["running", "suspended", "hibernating"] {
+            assert!(!PoolState::parse(state).is_transitional(), "{state}");
+        }
+    }
 }

@@ -246,7 +246,7 @@ pub async fn wait_for(
         Ok(_) => Ok(()),
         Err(WaitError::Failed(e @ OperationError::Unsuccessful(_))) => Err(api_error(
             summary,
-            format!("{e}. The pool is recorded as the API holds it: check the reason the API gives, fix it if it lies in the configuration, and apply again."),
+            format!("{e}. The API did not make the change: check the reason it gives, fix it if it lies in the configuration, and apply again."),
         )),
         Err(e) => Err(wait_error(summary, e, wait)),
     }

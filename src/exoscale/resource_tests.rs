@@ -831,16 +831,26 @@ async fn fault_case(op: Op, fault: Fault) {
         _ => Harness::start().await,
     };
     let r = pool_resource();
+    // A stuck pool is waited for until a short timeout of the operation under test; the
+    // pool it starts from is made with time to spare.
     let limit = if fault == Fault::Stuck { "1s" } else { "30s" };
-    let start = config(&[("timeouts", timeouts(limit))]);
+    let timeouts = match op {
+        Op::Create => timeouts(limit),
+        _ => object([
+            ("create", s("30s")),
+            ("update", s(limit)),
+            ("delete", s(limit)),
+        ]),
+    };
+    let start = config(&[("timeouts", timeouts.clone())]);
     let prior = match op {
         Op::Create => Value::Null,
         _ => h.converge(&*r, &Value::Null, &start).await,
     };
     let target = match op {
         Op::Create => start.clone(),
-        Op::Update => config(&[("timeouts", timeouts(limit)), ("description", s("patched"))]),
-        Op::Scale => config(&[("timeouts", timeouts(limit)), ("size", n(3))]),
+        Op::Update => config(&[("timeouts", timeouts), ("description", s("patched"))]),
+        Op::Scale => config(&[("timeouts", timeouts), ("size", n(3))]),
         Op::Delete => Value::Null,
     };
     let planned = match op {
@@ -1192,14 +1202,19 @@ async fn a_change_whose_answers_are_lost_twice_is_sent_twice_only() {
 async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
     let h = Harness::start().await;
     let r = pool_resource();
-    let state = h.converge(&*r, &Value::Null, &config(&[])).await;
-    let id = id_of(&state);
     let client = h.ctx.data::<Exoscale>().unwrap().client().unwrap();
+    let scaled = config(&[("size", n(3))]);
+
+    // Being destroyed (and staying so): the API refuses (409), a read says why.
+    let going = h.converge(&*r, &Value::Null, &config(&[])).await;
+    let id = id_of(&going);
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("delete-instance-pool=stuck:destroying*1").unwrap());
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
-    let plan = h.plan(&*r, &state, &config(&[("size", n(3))])).await;
+    let plan = h.plan(&*r, &going, &scaled).await;
     h.sandbox.requests().clear();
-    // While it is being destroyed: the API refuses (409), a read says why.
-    let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+    let (after, diags) = h.apply(&*r, &going, &plan.planned).await;
     let text = diags.to_string();
     assert!(
         text.contains(&format!("instance pool {id} is being destroyed")),
@@ -1207,18 +1222,25 @@ async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
     );
     assert_eq!(h.calls("scale-instance-pool"), 1);
     assert_eq!(id_of(&after), id, "still there, so still in state");
-    // Once it is gone: a 404, and what to do.
+
+    // Gone: a 404, and what to do.
+    let gone = h.converge(&*r, &Value::Null, &config(&[])).await;
+    let id = id_of(&gone);
+    client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     client
         .wait_instance_pool_gone("ch-gva-2", &id, deadline, &h.ctx.stop)
         .await
         .unwrap();
-    let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+    let plan = h.plan(&*r, &gone, &scaled).await;
+    h.sandbox.requests().clear();
+    let (after, diags) = h.apply(&*r, &gone, &plan.planned).await;
     let text = diags.to_string();
     assert!(
         text.contains("404 Not Found") && text.contains("no longer exists in zone ch-gva-2"),
         "{text}"
     );
-    assert_eq!(h.calls("scale-instance-pool"), 2, "sent once each time");
+    assert!(text.contains("Terraform will create it anew"), "{text}");
+    assert_eq!(h.calls("scale-instance-pool"), 1, "not sent again");
     assert_eq!(after, Value::Null, "gone from state too");
 }
