@@ -246,7 +246,7 @@ pub async fn wait_for(
         Ok(_) => Ok(()),
         Err(WaitError::Failed(e @ OperationError::Unsuccessful(_))) => Err(api_error(
             summary,
-            format!("{e}. The API did not make the change: check the reason it gives, fix it if it lies in the configuration, and apply again."),
+            format!("{e}. Check the reason the API gives, fix it if it lies in the configuration, and apply again: the next plan starts from the pool as the API holds it."),
         )),
         Err(e) => Err(wait_error(summary, e, wait)),
     }
