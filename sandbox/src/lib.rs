@@ -216,8 +216,17 @@ fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(shared, observe))
 }
 
-/// Names the route, applies HTTP-level faults, logs the request, persists state after mutations.
+/// Runs [`serve`] on its own task: a client that gives up (say, an attempt timeout during
+/// `latency`) closes the connection, which would cancel the request midway; a real API
+/// carries on with it, and so does the sandbox.
 async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    tokio::spawn(serve(shared, request, next))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// Names the route, applies HTTP-level faults, logs the request, persists state after mutations.
+async fn serve(shared: Arc<Shared>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let named = exoscale::route_name(&method, &path)

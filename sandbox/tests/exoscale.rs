@@ -790,6 +790,44 @@ async fn lost_answers_of_other_routes_still_change_the_pool() {
 }
 
 #[tokio::test]
+async fn a_client_that_gives_up_does_not_stop_its_request() {
+    let sandbox = start(Config {
+        operation_duration: Duration::from_secs(600),
+        ..Config::default()
+    })
+    .await;
+    let api = Api::new(&sandbox);
+    let (pool, _) = api.create(1).await;
+    sandbox
+        .faults()
+        .add(FaultRule::parse("scale-instance-pool=latency:300*1").unwrap());
+    let scale = format!("{GVA}/instance-pool/{pool}:scale");
+    // The client hangs up long before the answer would come.
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(50),
+        api.call_raw("PUT", &scale, Some(json!({"size": 3}))),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    // The request carries on all the same: logged and applied once the sandbox is done.
+    for _ in 0..200 {
+        if sandbox.requests().routes().contains(&"scale-instance-pool") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        sandbox.requests().routes(),
+        ["create-instance-pool", "scale-instance-pool"]
+    );
+    let state = sandbox.shared.exoscale.save();
+    assert_eq!(
+        state["pools"][&pool]["instances"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[tokio::test]
 async fn garbage_answers() {
     let sandbox = start(quick()).await;
     let api = Api::new(&sandbox);
@@ -881,4 +919,187 @@ async fn garbage_answers() {
             form: Garbage::ConnectError
         }
     );
+}
+
+/// Unix seconds of an RFC 3339 UTC timestamp (`2025-01-01T00:00:00[.fff]Z`).
+fn unix_seconds(text: &str) -> u64 {
+    assert!(text.ends_with('Z') && text.len() >= 20, "{text}");
+    let field = |range: std::ops::Range<usize>| -> i64 { text[range].parse().unwrap() };
+    let (year, month, day) = (field(0..4), field(5..7), field(8..10));
+    // Days from civil, counting years from March.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let secs = days * 86_400 + field(11..13) * 3600 + field(14..16) * 60 + field(17..19);
+    u64::try_from(secs).unwrap()
+}
+
+/// `GET /instance` filtered to one pool's members.
+async fn members(api: &Api, pool: &str) -> Vec<Value> {
+    let r = api
+        .call(
+            "GET",
+            &format!("{GVA}/instance?manager-id={pool}&manager-type=instance-pool"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    r.body["instances"].as_array().unwrap().clone()
+}
+
+fn ids(instances: &[Value]) -> Vec<&str> {
+    instances
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn pool_members_are_listed_as_instances() {
+    let sandbox = start(quick()).await;
+    let api = Api::new(&sandbox);
+    assert_eq!(unix_seconds("2025-01-01T00:00:00Z"), 1_735_689_600);
+    let before = now();
+    let r = api
+        .call(
+            "POST",
+            &format!("{GVA}/instance-pool"),
+            Some(
+                json!({"name": "web", "size": 2, "disk-size": 10, "instance-prefix": "web",
+                        "public-ip-assignment": "dual",
+                        "instance-type": {"id": fx::INSTANCE_TYPE_SMALL},
+                        "template": {"id": fx::TEMPLATE_UBUNTU}}),
+            ),
+        )
+        .await;
+    let pool = r.body["reference"]["id"].as_str().unwrap().to_string();
+    let after = now();
+
+    // Members exist from the create on, starting until its operation ends.
+    let made = members(&api, &pool).await;
+    assert_eq!(made.len(), 2);
+    let pool_body = api.pool(&pool).await.body;
+    assert_eq!(ids(&made), ids(pool_body["instances"].as_array().unwrap()));
+    for member in &made {
+        assert_eq!(member["state"], "starting");
+        let name = member["name"].as_str().unwrap();
+        let suffix = name.strip_prefix("web-").expect("named after the prefix");
+        assert!(
+            !suffix.is_empty() && suffix.len() <= 8,
+            "a short suffix: {name}"
+        );
+        let created = unix_seconds(member["created-at"].as_str().unwrap());
+        assert!((before..=after).contains(&created), "{member}");
+        assert_eq!(
+            member["manager"],
+            json!({"id": pool, "type": "instance-pool"})
+        );
+        assert_eq!(member["instance-type"]["id"], fx::INSTANCE_TYPE_SMALL);
+        assert_eq!(member["instance-type"]["family"], "standard");
+        assert_eq!(member["instance-type"]["size"], "small");
+        assert_eq!(member["template"]["id"], fx::TEMPLATE_UBUNTU);
+        assert_eq!(member["template"]["name"], "Linux Ubuntu 24.04 LTS 64-bit");
+        assert_eq!(member["public-ip-assignment"], "dual");
+        let ip: std::net::Ipv4Addr = member["public-ip"].as_str().unwrap().parse().unwrap();
+        let ipv6: std::net::Ipv6Addr = member["ipv6-address"].as_str().unwrap().parse().unwrap();
+        assert_eq!(ip.octets()[0], 198);
+        assert_eq!(ipv6.segments()[..2], [0x2001, 0xdb8]);
+    }
+    assert_ne!(made[0]["public-ip"], made[1]["public-ip"]);
+    assert_ne!(made[0]["ipv6-address"], made[1]["ipv6-address"]);
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    assert!(members(&api, &pool)
+        .await
+        .iter()
+        .all(|m| m["state"] == "running"));
+
+    // Scale up adds members, scale down removes the newest, evict the named ones.
+    let path = format!("{GVA}/instance-pool/{pool}");
+    api.call("PUT", &format!("{path}:scale"), Some(json!({"size": 3})))
+        .await;
+    let grown = members(&api, &pool).await;
+    assert_eq!(ids(&grown)[..2], ids(&made)[..]);
+    assert_eq!(grown[2]["state"], "starting");
+    assert!(
+        unix_seconds(grown[2]["created-at"].as_str().unwrap())
+            >= unix_seconds(made[0]["created-at"].as_str().unwrap())
+    );
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    api.call("PUT", &format!("{path}:scale"), Some(json!({"size": 1})))
+        .await;
+    assert_eq!(ids(&members(&api, &pool).await), ids(&made)[..1]);
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    api.call(
+        "PUT",
+        &format!("{path}:evict"),
+        Some(json!({"instances": [made[0]["id"]]})),
+    )
+    .await;
+    assert!(members(&api, &pool).await.is_empty());
+
+    // An IPv4-only pool's members have no IPv6 address; delete takes them along.
+    let (other, _) = api.create(1).await;
+    let only = members(&api, &other).await;
+    assert_eq!(only.len(), 1);
+    assert_eq!(
+        only[0]["name"].as_str().unwrap().split('-').next(),
+        Some("pool")
+    );
+    assert!(only[0]["public-ip"].is_string());
+    assert!(only[0].get("ipv6-address").is_none(), "{}", only[0]);
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    api.call("DELETE", &format!("{GVA}/instance-pool/{other}"), None)
+        .await;
+    assert_eq!(members(&api, &other).await[0]["state"], "destroying");
+    tokio::time::sleep(OP + Duration::from_millis(50)).await;
+    assert!(members(&api, &other).await.is_empty());
+
+    // Unfiltered: every member in the zone, the SKS-managed pool's too; none elsewhere.
+    api.create(2).await;
+    let all = api.call("GET", &format!("{GVA}/instance"), None).await.body["instances"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(all.len(), 2 + 3);
+    let managed = members(&api, fx::MANAGED_POOL).await;
+    assert_eq!(managed.len(), 3);
+    assert_eq!(managed[0]["created-at"], "2025-01-01T00:00:00Z");
+    assert_eq!(managed[0]["manager"]["id"], fx::MANAGED_POOL);
+    let ip = managed[0]["public-ip"].as_str().unwrap();
+    let by_ip = api
+        .call("GET", &format!("{GVA}/instance?ip-address={ip}"), None)
+        .await;
+    assert_eq!(
+        ids(by_ip.body["instances"].as_array().unwrap()),
+        ids(&managed)[..1]
+    );
+    let fra = api.call("GET", "/de-fra-1/v2/instance", None).await;
+    assert_eq!(fra.body["instances"], json!([]));
+    let unknown = format!("{GVA}/instance?manager-id=01234567-89ab-4def-8123-456789abcdef");
+    assert_eq!(
+        api.call("GET", &unknown, None).await.body["instances"],
+        json!([])
+    );
+
+    // The filters' documented values only.
+    let bad_type = api
+        .call(
+            "GET",
+            &format!("{GVA}/instance?manager-type=sks-nodepool"),
+            None,
+        )
+        .await;
+    assert_eq!(bad_type.status, 400);
+    assert!(bad_type.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("manager-type"));
+    let bad_id = api
+        .call("GET", &format!("{GVA}/instance?manager-id=web"), None)
+        .await;
+    assert_eq!(bad_id.status, 400);
+    let routes = sandbox.requests().routes();
+    assert!(routes.contains(&"list-instances"), "{routes:?}");
 }

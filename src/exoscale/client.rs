@@ -1,7 +1,7 @@
 //! Exoscale API v2 client for instance pools: signed JSON calls, operations and waiting.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, Url};
@@ -109,7 +109,7 @@ impl ExoscaleClient {
     }
 
     /// How long one HTTP attempt may take before it counts as a timeout.
-    pub fn with_attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.http = self.http.with_attempt_timeout(timeout);
         self
     }
@@ -163,6 +163,26 @@ impl ExoscaleClient {
         Ok(list.instance_pools)
     }
 
+    /// The instances pool `pool_id` manages, in one call.
+    pub async fn list_pool_instances(
+        &self,
+        zone: &str,
+        pool_id: &str,
+    ) -> Result<Vec<Instance>, ApiError> {
+        let path = format!(
+            "/instance?manager-id={}&manager-type=instance-pool",
+            path_segment(pool_id)
+        );
+        let list: InstanceList = self
+            .call(zone, Method::GET, path, None::<&()>, true)
+            .await?;
+        Ok(list.instances)
+    }
+
+    // Updates, scales, resets and deletes are sent once each: after a lost answer the first
+    // request may already be running an operation, and a blind repeat would start another
+    // on top of it or be refused as a conflict. The caller reads the pool first and sends
+    // again only when the change did not land (pools.rs, `send_change`).
     pub async fn update_instance_pool(
         &self,
         zone: &str,
@@ -170,7 +190,8 @@ impl ExoscaleClient {
         update: &UpdateInstancePool,
     ) -> Result<Operation, ApiError> {
         let path = format!("/instance-pool/{}", path_segment(id));
-        self.call(zone, Method::PUT, path, Some(update), true).await
+        self.call(zone, Method::PUT, path, Some(update), false)
+            .await
     }
 
     pub async fn scale_instance_pool(
@@ -181,7 +202,7 @@ impl ExoscaleClient {
     ) -> Result<Operation, ApiError> {
         let path = format!("/instance-pool/{}:scale", path_segment(id));
         let body = ScaleInstancePool { size };
-        self.call(zone, Method::PUT, path, Some(&body), true).await
+        self.call(zone, Method::PUT, path, Some(&body), false).await
     }
 
     pub async fn reset_instance_pool_field(
@@ -191,7 +212,7 @@ impl ExoscaleClient {
         field: ResettableField,
     ) -> Result<Operation, ApiError> {
         let path = format!("/instance-pool/{}/{}", path_segment(id), field.path_name());
-        self.call(zone, Method::DELETE, path, None::<&()>, true)
+        self.call(zone, Method::DELETE, path, None::<&()>, false)
             .await
     }
 
@@ -213,7 +234,7 @@ impl ExoscaleClient {
     pub async fn delete_instance_pool(&self, zone: &str, id: &str) -> Result<Deletion, ApiError> {
         let path = format!("/instance-pool/{}", path_segment(id));
         match self
-            .call(zone, Method::DELETE, path, None::<&()>, true)
+            .call(zone, Method::DELETE, path, None::<&()>, false)
             .await
         {
             Ok(op) => Ok(Deletion::Started(op)),
@@ -257,10 +278,11 @@ impl ExoscaleClient {
             async move {
                 let current = match known {
                     Some(op) => op,
-                    None => self
-                        .get_operation(zone, id)
-                        .await
-                        .map_err(OperationError::Api)?,
+                    None => match self.get_operation(zone, id).await {
+                        Ok(op) => op,
+                        // A failed look that may heal is one more pending look.
+                        Err(e) => return e.into_pending().map_err(OperationError::Api),
+                    },
                 };
                 match current.state {
                     OperationState::Success => Ok(Poll::Ready(current)),
@@ -287,7 +309,11 @@ impl ExoscaleClient {
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("instance pool {id} in {zone} to be deleted");
         poll_until(deadline, stop, &what, || async {
-            Ok(match self.get_instance_pool(zone, id).await? {
+            let found = match self.get_instance_pool(zone, id).await {
+                Ok(found) => found,
+                Err(e) => return e.into_pending(),
+            };
+            Ok(match found {
                 None => Poll::Ready(()),
                 Some(pool) => Poll::pending(format!(
                     "state {}",
@@ -556,6 +582,37 @@ mod tests {
             err.to_string(),
             "Exoscale API: POST /instance-pool answered 503 Service Unavailable: busy"
         );
+    }
+
+    /// Changes are sent once too: after a failure the caller reads the pool before sending
+    /// again (pools.rs), which a retry here would skip.
+    #[tokio::test]
+    async fn changes_are_never_retried_by_the_transport() {
+        let mut script: Vec<Reply> = (0..4)
+            .map(|_| reply(503, r#"{"message":"busy"}"#))
+            .collect();
+        script.extend((0..4).map(|_| reply(200, PENDING)));
+        let (server, client) = client(script).await;
+        let zone = "ch-gva-2";
+        let update = UpdateInstancePool {
+            description: Some("d".into()),
+            ..Default::default()
+        };
+        let results = [
+            client.scale_instance_pool(zone, "p1", 3).await.err(),
+            client.update_instance_pool(zone, "p1", &update).await.err(),
+            client
+                .reset_instance_pool_field(zone, "p1", ResettableField::Labels)
+                .await
+                .err(),
+            client.delete_instance_pool(zone, "p1").await.err(),
+        ];
+        for err in results {
+            let err = err.expect("the 503 is the answer");
+            assert_eq!((err.kind, err.attempts), (ErrorKind::Server, 1), "{err}");
+        }
+        // One request per call: a retry would have used up a 503 meant for the next call.
+        assert_eq!(server.requests().len(), 4);
     }
 
     #[tokio::test]
@@ -864,6 +921,53 @@ mod tests {
             assert!(pools
                 .iter()
                 .all(|p| p.state.as_ref().map(PoolState::as_str) == Some("hibernating")));
+        }
+
+        #[tokio::test]
+        async fn pool_members_are_listed_in_one_call() {
+            let (sandbox, client) = sandbox().await;
+            let op = client
+                .create_instance_pool(ZONE, &pool_body("members"))
+                .await
+                .unwrap();
+            let pool = op.reference_id().unwrap();
+            sandbox.requests().clear();
+            let members = client.list_pool_instances(ZONE, pool).await.unwrap();
+            assert_eq!(sandbox.requests().routes(), ["list-instances"]);
+            assert_eq!(members.len(), 1);
+            let member = &members[0];
+            assert_eq!(
+                member.manager,
+                Some(Manager {
+                    id: Some(pool.to_string()),
+                    kind: Some("instance-pool".into())
+                })
+            );
+            assert_eq!(
+                member
+                    .instance_type
+                    .as_ref()
+                    .map(InstanceType::name)
+                    .as_deref(),
+                Some("standard.micro")
+            );
+            assert!(member
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("pool-")));
+            let created = member.created_at_unix_ms().expect("a creation time");
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis();
+            assert!(i128::from(created) <= now as i128, "{created} {now}");
+            // The SKS-managed pool's members, not ours.
+            let others = client
+                .list_pool_instances(ZONE, fx::MANAGED_POOL)
+                .await
+                .unwrap();
+            assert_eq!(others.len(), 3);
+            assert!(others.iter().all(|m| m.id != member.id));
         }
 
         #[tokio::test]

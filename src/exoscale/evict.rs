@@ -7,9 +7,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
-use super::pools::{api_error, wait_for};
+use super::pools::{api_error, wait_for, Wait};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::action::{Action, Progress};
 use crate::plugin::ctx::Ctx;
@@ -114,8 +113,8 @@ impl Action for EvictAction {
         progress
             .say(format!("Waiting for operation {}", op.id))
             .await;
-        let deadline = Instant::now() + limit;
-        match wait_for(client, &zone, op, deadline, &ctx.stop, "Evicting instances").await {
+        let wait = Wait::new("timeout", limit, &ctx.stop);
+        match wait_for(client, &zone, op, &wait, "Evicting instances").await {
             Ok(()) => {
                 progress
                     .say(format!(

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod convert;
+mod create;
 pub mod data_source;
 pub mod errors;
 pub mod evict;

@@ -2,7 +2,7 @@
 //! Every field the API may leave out is optional, so answers from newer API versions or
 //! partial answers still decode.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -78,6 +78,18 @@ impl PoolState {
             PoolState::Suspended => "suspended",
             PoolState::Other(raw) => raw,
         }
+    }
+
+    /// While an operation runs on the pool: another change would have to wait for it.
+    pub fn is_transitional(&self) -> bool {
+        matches!(
+            self,
+            PoolState::Creating
+                | PoolState::ScalingUp
+                | PoolState::ScalingDown
+                | PoolState::Updating
+                | PoolState::Destroying
+        )
     }
 
     pub fn parse(raw: &str) -> PoolState {
@@ -259,6 +271,74 @@ impl UpdateInstancePool {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// Whether `pool` holds every field this update sets, comparing lists as sets and an
+    /// absent value as the API's default: then an update whose answer was lost landed.
+    pub fn is_reflected_in(&self, pool: &InstancePool) -> bool {
+        fn same<T: PartialEq>(sent: &Option<T>, held: T) -> bool {
+            sent.as_ref().is_none_or(|sent| *sent == held)
+        }
+        fn id(r: &Option<IdRef>) -> Option<String> {
+            r.as_ref().map(|r| r.id.to_ascii_lowercase())
+        }
+        fn same_id(sent: &Option<IdRef>, held: &Option<IdRef>) -> bool {
+            sent.is_none() || id(sent) == id(held)
+        }
+        fn ids(refs: &Option<Vec<IdRef>>) -> BTreeSet<String> {
+            refs.iter()
+                .flatten()
+                .map(|r| r.id.to_ascii_lowercase())
+                .collect()
+        }
+        fn same_ids(sent: &Option<Vec<IdRef>>, held: &Option<Vec<IdRef>>) -> bool {
+            sent.is_none() || ids(sent) == ids(held)
+        }
+        let names = |keys: &Option<Vec<NameRef>>| -> BTreeSet<String> {
+            keys.iter().flatten().map(|k| k.name.clone()).collect()
+        };
+        // The deprecated single key stands in when the list is absent.
+        let held_keys = match (&pool.ssh_keys, &pool.ssh_key) {
+            (Some(keys), _) if !keys.is_empty() => names(&pool.ssh_keys),
+            (_, Some(key)) => BTreeSet::from([key.name.clone()]),
+            _ => BTreeSet::new(),
+        };
+        same(&self.name, pool.name.clone().unwrap_or_default())
+            && same(
+                &self.description,
+                pool.description.clone().unwrap_or_default(),
+            )
+            && same_id(&self.instance_type, &pool.instance_type)
+            && same_id(&self.template, &pool.template)
+            && same(&self.disk_size, pool.disk_size.unwrap_or_default())
+            && same(
+                &self.instance_prefix,
+                pool.instance_prefix
+                    .clone()
+                    .unwrap_or_else(|| "pool".into()),
+            )
+            && same(&self.user_data, pool.user_data.clone().unwrap_or_default())
+            && (self.ssh_key.is_none() || self.ssh_key == pool.ssh_key)
+            && (self.ssh_keys.is_none() || names(&self.ssh_keys) == held_keys)
+            && same_ids(&self.security_groups, &pool.security_groups)
+            && same_ids(&self.private_networks, &pool.private_networks)
+            && same_ids(&self.elastic_ips, &pool.elastic_ips)
+            && same_ids(&self.anti_affinity_groups, &pool.anti_affinity_groups)
+            && same_id(&self.deploy_target, &pool.deploy_target)
+            && same(&self.ipv6_enabled, pool.ipv6_enabled.unwrap_or(false))
+            && same(
+                &self.public_ip_assignment,
+                pool.public_ip_assignment
+                    .clone()
+                    .unwrap_or_else(|| "inet4".into()),
+            )
+            && same(
+                &self.application_consistent_snapshot_enabled,
+                pool.application_consistent_snapshot_enabled
+                    .unwrap_or(false),
+            )
+            && same(&self.min_available, pool.min_available.unwrap_or(0))
+            && same(&self.labels, pool.labels.clone().unwrap_or_default())
+    }
 }
 
 /// `PUT /instance-pool/{id}:scale` body.
@@ -320,6 +400,24 @@ impl ResettableField {
 
     pub fn from_path_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|f| f.path_name() == name)
+    }
+
+    /// Whether `pool` shows this field at its default: then a reset whose answer was lost
+    /// landed.
+    pub fn is_reset_in(self, pool: &InstancePool) -> bool {
+        let empty = |list: &Option<Vec<IdRef>>| list.as_ref().is_none_or(Vec::is_empty);
+        match self {
+            ResettableField::AntiAffinityGroups => empty(&pool.anti_affinity_groups),
+            ResettableField::DeployTarget => pool.deploy_target.is_none(),
+            ResettableField::Description => pool.description.as_deref().unwrap_or("").is_empty(),
+            ResettableField::ElasticIps => empty(&pool.elastic_ips),
+            ResettableField::Ipv6Enabled => pool.ipv6_enabled != Some(true),
+            ResettableField::Labels => pool.labels.as_ref().is_none_or(BTreeMap::is_empty),
+            ResettableField::PrivateNetworks => empty(&pool.private_networks),
+            ResettableField::SecurityGroups => empty(&pool.security_groups),
+            ResettableField::SshKey => pool.ssh_key.is_none(),
+            ResettableField::UserData => pool.user_data.is_none(),
+        }
     }
 }
 
@@ -429,6 +527,124 @@ pub fn find_instance_type<'a>(types: &'a [InstanceType], name: &str) -> Option<&
 pub struct InstanceTypeList {
     #[serde(default)]
     pub instance_types: Vec<InstanceType>,
+}
+
+/// A template as an instance names it (the list of instances gives the whole object).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateSummary {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A Compute instance as `GET /instance` lists it: the fields a pool member has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Instance {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `running`, `starting`, `stopped`, ... kept verbatim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// RFC 3339; see [`Instance::created_at_unix_ms`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip_assignment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<InstanceType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<Manager>,
+}
+
+impl Instance {
+    /// When the instance was created, in Unix milliseconds; None when the API gave no
+    /// readable time.
+    pub fn created_at_unix_ms(&self) -> Option<i64> {
+        parse_rfc3339_ms(self.created_at.as_deref()?)
+    }
+}
+
+/// `GET /instance` answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InstanceList {
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+}
+
+/// Parses an RFC 3339 date-time (`2025-01-01T12:00:00.5Z`, `...+02:00`) into Unix
+/// milliseconds; fractions below a millisecond are dropped.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let number = |from: usize, to: usize| -> Option<i64> {
+        let digits = text.get(from..to)?;
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if bytes.len() < 20
+        || separators.iter().any(|&(at, sep)| bytes[at] != sep)
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    // A leap second counts as the last second of its minute.
+    let second = second.min(59);
+    let mut rest = &text[19..];
+    let mut millis = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let kept = &fraction[..digits.min(3)];
+        millis = kept.parse::<i64>().ok()? * 10_i64.pow(3 - kept.len() as u32);
+        rest = &fraction[digits..];
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let (hours, minutes) = rest[1..].split_once(':')?;
+            if hours.len() != 2 || minutes.len() != 2 {
+                return None;
+            }
+            sign * (hours.parse::<i64>().ok()? * 60 + minutes.parse::<i64>().ok()?)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(seconds * 1000 + millis)
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    // Years counted from March put the leap day at the end of the year.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
@@ -586,5 +802,121 @@ mod tests {
         assert_eq!(find_instance_type(&types, "standard"), None);
         assert_eq!(find_instance_type(&types, "standard.medium.x"), None);
         assert_eq!(types[0].name(), "standard.medium");
+    }
+
+    #[test]
+    fn decodes_a_listed_instance_and_its_creation_time() {
+        let list: InstanceList = serde_json::from_value(json!({"instances": [{
+            "id": "i1", "name": "web-1a2b3", "state": "running",
+            "created-at": "2025-01-01T00:00:01.250Z",
+            "public-ip": "198.18.0.1", "ipv6-address": "2001:db8::1",
+            "public-ip-assignment": "dual",
+            "instance-type": {"id": "t", "family": "standard", "size": "small", "cpus": 2},
+            "template": {"id": "tpl", "name": "Linux", "zones": ["ch-gva-2"]},
+            "manager": {"id": "p1", "type": "instance-pool"},
+            "mac-address": "06:00:00:00:00:01"
+        }]}))
+        .unwrap();
+        let member = &list.instances[0];
+        assert_eq!(member.created_at_unix_ms(), Some(1_735_689_601_250));
+        assert_eq!(
+            member
+                .instance_type
+                .as_ref()
+                .map(InstanceType::name)
+                .as_deref(),
+            Some("standard.small")
+        );
+        assert_eq!(
+            member.manager.as_ref().and_then(|m| m.kind.as_deref()),
+            Some("instance-pool")
+        );
+        let bare: Instance = serde_json::from_value(json!({"id": "i2"})).unwrap();
+        assert_eq!(bare.created_at_unix_ms(), None);
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        let epoch = |t| parse_rfc3339_ms(t);
+        assert_eq!(epoch("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(epoch("2025-01-01T00:00:00Z"), Some(1_735_689_600_000));
+        assert_eq!(epoch("2028-02-29T12:00:00z"), Some(1_835_438_400_000));
+        assert_eq!(epoch("2025-01-01T02:00:00+02:00"), Some(1_735_689_600_000));
+        assert_eq!(epoch("2024-12-31T23:30:00-00:30"), Some(1_735_689_600_000));
+        assert_eq!(
+            epoch("2025-01-01 00:00:00.123456Z"),
+            Some(1_735_689_600_123)
+        );
+        assert_eq!(epoch("2025-01-01T00:00:00.5Z"), Some(1_735_689_600_500));
+        for bad in [
+            "2025-01-01",
+            "2025-01-01T00:00:00",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T24:00:00Z",
+            "2025-01-01T00:00:00.Z",
+            "2025-01-01T00:00:00+0200",
+            "2025/01/01T00:00:00Z",
+            "2025-01-01T00:00:00Zjunk",
+        ] {
+            assert_eq!(epoch(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_lost_update_or_reset_is_recognised_in_the_pool() {
+        let pool: InstancePool = serde_json::from_value(json!({
+            "id": "p1", "name": "web", "description": "d", "disk-size": 20,
+            "security-groups": [{"id": "S2"}, {"id": "s1"}],
+            "ssh-key": {"name": "k"}, "labels": {"env": "prod"},
+            "instance-type": {"id": "t1"}, "state": "running"
+        }))
+        .unwrap();
+        let update = |value: serde_json::Value| -> UpdateInstancePool {
+            serde_json::from_value(value).unwrap()
+        };
+        // Lists as sets, ids in any case, the single SSH key for the list, defaults for
+        // what the pool leaves out.
+        for landed in [
+            json!({"description": "d", "disk-size": 20}),
+            json!({"security-groups": [{"id": "s1"}, {"id": "s2"}]}),
+            json!({"ssh-keys": [{"name": "k"}], "instance-type": {"id": "T1"}}),
+            json!({"elastic-ips": [], "ipv6-enabled": false, "instance-prefix": "pool"}),
+            json!({"public-ip-assignment": "inet4", "min-available": 0}),
+            json!({"labels": {"env": "prod"}}),
+        ] {
+            assert!(update(landed.clone()).is_reflected_in(&pool), "{landed}");
+        }
+        for missing in [
+            json!({"description": "new"}),
+            json!({"security-groups": [{"id": "s1"}]}),
+            json!({"labels": {}}),
+            json!({"ssh-keys": [{"name": "k"}, {"name": "other"}]}),
+            json!({"name": "api"}),
+        ] {
+            assert!(!update(missing.clone()).is_reflected_in(&pool), "{missing}");
+        }
+        assert!(ResettableField::UserData.is_reset_in(&pool));
+        assert!(ResettableField::ElasticIps.is_reset_in(&pool));
+        assert!(ResettableField::Ipv6Enabled.is_reset_in(&pool));
+        assert!(!ResettableField::Description.is_reset_in(&pool));
+        assert!(!ResettableField::Labels.is_reset_in(&pool));
+        assert!(!ResettableField::SecurityGroups.is_reset_in(&pool));
+        assert!(!ResettableField::SshKey.is_reset_in(&pool));
+    }
+
+    #[test]
+    fn transitional_states_are_those_of_a_running_operation() {
+        for state in [
+            "creating",
+            "scaling-up",
+            "scaling-down",
+            "updating",
+            "destroying",
+        ] {
+            assert!(PoolState::parse(state).is_transitional(), "{state}");
+        }
+        for state in ["running", "suspended", "hibernating"] {
+            assert!(!PoolState::parse(state).is_transitional(), "{state}");
+        }
     }
 }

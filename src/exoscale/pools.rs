@@ -1,25 +1,426 @@
 //! The steps the instance pool resource's CRUD shares: reading a pool back in the user's
-//! spelling, waiting for operations and for running instances, and refusing to touch a
-//! pool another service manages.
+//! spelling, sending changes without blind repeats, waiting for operations and for the
+//! pool to settle, and refusing to touch a pool another service manages.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::Deletion;
-use super::client::ExoscaleClient;
+use super::client::{Deletion, ExoscaleClient, OperationError};
 use super::convert;
 use super::convert::{Changes, InstancePoolModel};
-use super::model::{Operation, PoolState};
+use super::model::{InstancePool, Operation, PoolState};
 use super::settings::ZONES;
+use crate::http::{ApiError, ErrorKind};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
-use crate::plugin::resource::Applied;
 use crate::plugin::validators::is_uuid;
-use crate::wait::{poll_until, Poll, Stop};
+use crate::wait::{poll_until, Poll, Stop, WaitError};
+
+/// How long an apply step may wait, and which `timeouts` entry sets that.
+#[derive(Clone, Copy, Debug)]
+pub struct Wait<'a> {
+    pub deadline: Instant,
+    pub stop: &'a Stop,
+    /// `create`, `update` or `delete`: named when time runs out.
+    pub timeout: &'static str,
+    /// What that timeout is (the deadline is this long after the apply step began).
+    pub limit: Duration,
+}
+
+impl<'a> Wait<'a> {
+    /// A wait of `limit` from now, set by `timeouts.<timeout>`.
+    pub fn new(timeout: &'static str, limit: Duration, stop: &'a Stop) -> Self {
+        Wait {
+            deadline: Instant::now() + limit,
+            stop,
+            timeout,
+            limit,
+        }
+    }
+}
 
 pub fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error(summary, e.to_string()).into()
+}
+
+/// A wait that ended without its result; a timeout says what to do next.
+pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) -> Diagnostics {
+    let mut detail = e.to_string();
+    if let WaitError::TimedOut { .. } = e {
+        detail.push_str(&format!(
+            ". The pool is left as the API holds it. If the API needs longer than `timeouts.{}` ({}), raise it; otherwise check the pool in the Exoscale console, then apply again.",
+            wait.timeout,
+            crate::wait::human(wait.limit)
+        ));
+    }
+    Diagnostic::error(summary, detail).into()
+}
+
+/// What http.rs appends to the transport error of a call it never repeats once the request
+/// may have been sent: the one sign that the answer, not the request, was lost.
+const MAY_HAVE_TAKEN_EFFECT: &str = "(the request may have reached the API and taken effect)";
+
+/// A value the looks of one poll loop share: a `Cell` that is `Sync`, as the resource's
+/// futures must be `Send`. Never held across an await.
+pub struct Slot<T>(Mutex<T>);
+
+impl<T: Clone> Slot<T> {
+    pub fn new(value: T) -> Self {
+        Slot(Mutex::new(value))
+    }
+
+    pub fn get(&self) -> T {
+        self.lock().clone()
+    }
+
+    pub fn set(&self, value: T) {
+        *self.lock() = value;
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How a failed call that is never repeated blindly may be followed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// Sent, without a usable answer: the API may have acted on it.
+    Lost,
+    /// Refused for now (429, 5xx, or the connection never opened): asking again may work.
+    Transient,
+    /// Asking again will not help.
+    Final,
+}
+
+pub fn failure(e: &ApiError) -> Failure {
+    let answered_ok = e.status.is_some_and(|s| (200..300).contains(&s));
+    match e.kind {
+        ErrorKind::Connection | ErrorKind::Timeout
+            if e.message.ends_with(MAY_HAVE_TAKEN_EFFECT) =>
+        {
+            Failure::Lost
+        }
+        ErrorKind::Decode if answered_ok => Failure::Lost,
+        _ if e.is_transient() => Failure::Transient,
+        _ => Failure::Final,
+    }
+}
+
+/// A change the API refused for good, with what to do about it.
+fn change_error(summary: &str, e: &ApiError, zone: &str, id: &str) -> Diagnostics {
+    let advice = match e.status {
+        Some(400) => " The API refused the values sent: fix them in the configuration and apply again.".to_string(),
+        Some(404) => format!(" Instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew."),
+        _ => String::new(),
+    };
+    Diagnostic::error(summary, format!("{e}.{advice}")).into()
+}
+
+/// What sending a change achieved.
+#[derive(Debug)]
+pub enum Sent<T> {
+    /// The API answered (an operation to wait for, or what a delete found).
+    Answered(T),
+    /// An answer was lost or refused, and the pool read afterwards shows the change made:
+    /// settled (or, for a delete, destroying; None: gone).
+    Landed(Option<Box<InstancePool>>),
+}
+
+/// Sends a change that is never repeated blindly (`what` as in "scale the instance pool").
+/// After an answer that was lost or refused, the pool is read first: while an operation
+/// runs on it (a transitional state) the change waits; when the pool shows the change
+/// (`landed`) there is nothing more to send; otherwise the change is sent again: once more
+/// after a lost answer or a conflict, and after a refusal (429, 5xx) until the deadline.
+pub async fn send_change<T, S, F>(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    what: &str,
+    send: S,
+    landed: impl Fn(Option<&InstancePool>) -> bool,
+    wait: &Wait<'_>,
+) -> Result<Sent<T>, Diagnostics>
+where
+    S: Fn() -> F,
+    F: Future<Output = Result<T, ApiError>>,
+{
+    let summary = format!("Could not {what}");
+    let read_first = Slot::new(false);
+    let (lost, conflicts) = (Slot::new(0u32), Slot::new(0u32));
+    let last_error: Slot<Option<ApiError>> = Slot::new(None);
+    let looking = format!("the change to {what} ({id} in {zone})");
+    let outcome = poll_until(wait.deadline, wait.stop, &looking, || {
+        let (send, landed, summary) = (&send, &landed, &summary);
+        let (read_first, lost, conflicts, last_error) = (&read_first, &lost, &conflicts, &last_error);
+        async move {
+            if read_first.get() {
+                let pool = match client.get_instance_pool(zone, id).await {
+                    Ok(pool) => pool,
+                    Err(e) => return e.into_pending().map_err(|e| api_error(summary, e)),
+                };
+                let state = pool.as_ref().and_then(|p| p.state.clone());
+                if landed(pool.as_ref()) && state.as_ref().is_none_or(|s| {
+                    !s.is_transitional() || *s == PoolState::Destroying
+                }) {
+                    return Ok(Poll::Ready(Sent::Landed(pool.map(Box::new))));
+                }
+                match state {
+                    _ if pool.is_none() => {
+                        return Err(api_error(
+                            summary,
+                            format!("instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew"),
+                        ))
+                    }
+                    Some(PoolState::Destroying) => {
+                        return Err(api_error(
+                            summary,
+                            format!("instance pool {id} is being destroyed, outside this apply; once it is gone, plan again to create it anew"),
+                        ))
+                    }
+                    Some(s) if s.is_transitional() => {
+                        return Ok(Poll::pending(format!(
+                            "state {s}: an operation runs on the pool; the change waits for it"
+                        )))
+                    }
+                    _ => {}
+                }
+                let last = last_error.get();
+                if let Some(e) = last {
+                    if lost.get() >= 2 {
+                        return Err(api_error(
+                            summary,
+                            format!("{e}. The change was sent twice, both answers were lost, and the pool does not show it: check the connection to the Exoscale API, then apply again."),
+                        ));
+                    }
+                    if conflicts.get() >= 2 {
+                        return Err(change_error(summary, &e, zone, id));
+                    }
+                }
+                read_first.set(false);
+            }
+            let e = match send().await {
+                Ok(answer) => return Ok(Poll::Ready(Sent::Answered(answer))),
+                Err(e) => e,
+            };
+            match failure(&e) {
+                Failure::Lost => lost.set(lost.get() + 1),
+                Failure::Final if e.is_conflict() => conflicts.set(conflicts.get() + 1),
+                Failure::Final => return Err(change_error(summary, &e, zone, id)),
+                Failure::Transient => {}
+            }
+            read_first.set(true);
+            let seen = format!("{e} (the pool is read before the change is sent again)");
+            let retry_after = e.retry_after;
+            last_error.set(Some(e));
+            Ok(Poll::Pending { seen, retry_after })
+        }
+    })
+    .await;
+    outcome.map_err(|e| match e {
+        WaitError::Failed(d) => d,
+        other => wait_error(&summary, other, wait),
+    })
+}
+
+/// Waits for one operation; `summary` says what did not complete.
+pub async fn wait_for(
+    client: &ExoscaleClient,
+    zone: &str,
+    op: Operation,
+    wait: &Wait<'_>,
+    summary: &str,
+) -> Result<(), Diagnostics> {
+    match client
+        .wait_operation(zone, op, wait.deadline, wait.stop)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(WaitError::Failed(e @ OperationError::Unsuccessful(_))) => Err(api_error(
+            summary,
+            format!("{e}. Check the reason the API gives, fix it if it lies in the configuration, and apply again: the next plan starts from the pool as the API holds it."),
+        )),
+        Err(e) => Err(wait_error(summary, e, wait)),
+    }
+}
+
+/// Why a pool could not be waited for, besides time and stop.
+enum Settling {
+    Gone,
+    Api(ApiError),
+}
+
+impl fmt::Display for Settling {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Settling::Gone => f.write_str("the pool no longer exists"),
+            Settling::Api(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Polls the pool until `ready` says it is what the wait is for, riding out transient
+/// errors; a vanished pool ends the wait.
+async fn poll_pool(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    what: &str,
+    ready: impl Fn(&InstancePool) -> Result<(), String>,
+    wait: &Wait<'_>,
+) -> Result<InstancePool, WaitError<Settling>> {
+    poll_until(wait.deadline, wait.stop, what, || async {
+        match client.get_instance_pool(zone, id).await {
+            Ok(Some(pool)) => Ok(match ready(&pool) {
+                Ok(()) => Poll::Ready(pool),
+                Err(seen) => Poll::pending(seen),
+            }),
+            Ok(None) => Err(Settling::Gone),
+            Err(e) => e.into_pending().map_err(Settling::Api),
+        }
+    })
+    .await
+}
+
+fn settling_error(
+    summary: &str,
+    e: WaitError<Settling>,
+    id: &str,
+    zone: &str,
+    wait: &Wait,
+) -> Diagnostics {
+    match e {
+        WaitError::Failed(Settling::Gone) => api_error(
+            "Instance pool vanished",
+            format!("instance pool {id} no longer exists in zone {zone} (deleted outside this apply?); plan again to create it anew"),
+        ),
+        other => wait_error(summary, other, wait),
+    }
+}
+
+fn state_text(pool: &InstancePool) -> String {
+    pool.state
+        .as_ref()
+        .map_or_else(|| "unknown".to_string(), ToString::to_string)
+}
+
+/// Waits until the pool has left its transitional states (the operation on it has ended,
+/// whatever the operation said) and returns it.
+pub async fn wait_settled(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    wait: &Wait<'_>,
+    summary: &str,
+) -> Result<InstancePool, Diagnostics> {
+    let what = format!("instance pool {id} to leave its transitional state");
+    let settled = |pool: &InstancePool| match &pool.state {
+        Some(state) if state.is_transitional() => Err(format!("state {state}")),
+        _ => Ok(()),
+    };
+    poll_pool(client, zone, id, &what, settled, wait)
+        .await
+        .map_err(|e| settling_error(summary, e, id, zone, wait))
+}
+
+/// Waits until the pool is `running` with `size` instances, and returns it.
+pub async fn wait_running(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    size: i64,
+    wait: &Wait<'_>,
+) -> Result<InstancePool, Diagnostics> {
+    let what = format!("instance pool {id} to be running with {size} instances");
+    let running = |pool: &InstancePool| {
+        let count = pool.instances.as_ref().map_or(0, Vec::len);
+        if pool.state == Some(PoolState::Running) && i64::try_from(count) == Ok(size) {
+            Ok(())
+        } else {
+            Err(format!("state {}, {count} instances", state_text(pool)))
+        }
+    };
+    poll_pool(client, zone, id, &what, running, wait)
+        .await
+        .map_err(|e| {
+            settling_error(
+                "The instance pool's instances did not start",
+                e,
+                id,
+                zone,
+                wait,
+            )
+        })
+}
+
+/// After a change was sent: its operation (when the API answered one), then the pool
+/// settling. Returns the settled pool.
+async fn finish_change(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    sent: Sent<Operation>,
+    wait: &Wait<'_>,
+    doing: &str,
+) -> Result<InstancePool, Diagnostics> {
+    let summary = format!("{doing} did not complete");
+    match sent {
+        Sent::Landed(Some(pool)) => return Ok(*pool),
+        Sent::Answered(op) => wait_for(client, zone, op, wait, &summary).await?,
+        Sent::Landed(None) => {}
+    }
+    wait_settled(client, zone, id, wait, &summary).await
+}
+
+/// Deletes the pool and waits until it is gone. A pool already being destroyed is waited
+/// for; one already gone is done. A delete whose answer was lost reads the pool first.
+pub async fn delete(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    wait: &Wait<'_>,
+) -> Result<(), Diagnostics> {
+    let gone_or_going =
+        |pool: Option<&InstancePool>| pool.is_none_or(|p| p.state == Some(PoolState::Destroying));
+    let send = || client.delete_instance_pool(zone, id);
+    let sent = send_change(
+        client,
+        zone,
+        id,
+        "delete the instance pool",
+        send,
+        gone_or_going,
+        wait,
+    )
+    .await?;
+    match sent {
+        Sent::Answered(Deletion::Started(op)) => {
+            wait_for(
+                client,
+                zone,
+                op,
+                wait,
+                "Deleting the instance pool did not complete",
+            )
+            .await?
+        }
+        Sent::Answered(Deletion::AlreadyGone) | Sent::Landed(None) => return Ok(()),
+        Sent::Answered(Deletion::AlreadyDestroying) | Sent::Landed(Some(_)) => {}
+    }
+    client
+        .wait_instance_pool_gone(zone, id, wait.deadline, wait.stop)
+        .await
+        .map_err(|e| wait_error("The instance pool was not deleted", e, wait))
 }
 
 /// The error for changing (or deleting) a pool that another service manages.
@@ -57,6 +458,16 @@ pub async fn read_back(
     else {
         return Ok(None);
     };
+    model_of(client, zone, &pool, current).await.map(Some)
+}
+
+/// `pool` as the resource's model, in `current`'s spelling.
+pub async fn model_of(
+    client: &ExoscaleClient,
+    zone: &str,
+    pool: &InstancePool,
+    current: &InstancePoolModel,
+) -> Result<InstancePoolModel, Diagnostics> {
     let api_type = pool.instance_type.as_ref().map(|t| t.id.clone());
     let shown = match api_type {
         None => current.instance_type.clone(),
@@ -71,86 +482,9 @@ pub async fn read_back(
             Err(e) => return Err(api_error("Could not read the pool's instance type", e)),
         },
     };
-    let mut model = convert::refreshed(current, &pool, shown);
+    let mut model = convert::refreshed(current, pool, shown);
     model.zone = Tri::Known(zone.to_string());
-    Ok(Some(model))
-}
-
-/// Waits for one operation, naming what it was for in the error.
-pub async fn wait_for(
-    client: &ExoscaleClient,
-    zone: &str,
-    op: Operation,
-    deadline: Instant,
-    stop: &Stop,
-    what: &str,
-) -> Result<(), Diagnostics> {
-    client
-        .wait_operation(zone, op, deadline, stop)
-        .await
-        .map(|_| ())
-        .map_err(|e| api_error(&format!("{what} did not complete"), e))
-}
-
-/// Waits until the pool is `running` with `size` instances.
-pub async fn wait_running(
-    client: &ExoscaleClient,
-    zone: &str,
-    id: &str,
-    size: i64,
-    deadline: Instant,
-    stop: &Stop,
-) -> Result<(), Diagnostics> {
-    let what = format!("instance pool {id} to be running with {size} instances");
-    poll_until(deadline, stop, &what, || async {
-        let pool = client
-            .get_instance_pool(zone, id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("instance pool {id} disappeared while waiting for it"))?;
-        let count = pool.instances.as_ref().map_or(0, Vec::len);
-        let state = pool.state.as_ref().map_or("unknown", PoolState::as_str);
-        if pool.state == Some(PoolState::Running) && i64::try_from(count) == Ok(size) {
-            Ok(Poll::Ready(()))
-        } else {
-            Ok(Poll::pending(format!("state {state}, {count} instances")))
-        }
-    })
-    .await
-    .map_err(|e: crate::wait::WaitError<String>| {
-        api_error("The instance pool's instances did not start", e)
-    })
-}
-
-/// Deletes the pool and waits until it is gone. A pool already being destroyed (409) is
-/// waited for; one already gone is done.
-pub async fn delete(
-    client: &ExoscaleClient,
-    zone: &str,
-    id: &str,
-    deadline: Instant,
-    stop: &Stop,
-) -> Result<(), Diagnostics> {
-    match client.delete_instance_pool(zone, id).await {
-        Ok(Deletion::Started(op)) => {
-            wait_for(
-                client,
-                zone,
-                op,
-                deadline,
-                stop,
-                "Deleting the instance pool",
-            )
-            .await?
-        }
-        Ok(Deletion::AlreadyDestroying) => {}
-        Ok(Deletion::AlreadyGone) => return Ok(()),
-        Err(e) => return Err(api_error("Could not delete the instance pool", e)),
-    }
-    client
-        .wait_instance_pool_gone(zone, id, deadline, stop)
-        .await
-        .map_err(|e| api_error("The instance pool was not deleted", e))
+    Ok(model)
 }
 
 /// The error for changing or deleting a pool that another service manages, if it is one.
@@ -199,109 +533,65 @@ pub fn no_id() -> Diagnostics {
 }
 
 /// Carries out `changes` on pool `id`: the update, each reset, then the scale, each waited
-/// for (and, after a scale, the instances too when `wait_instances`).
+/// for until the pool settles (and, after a scale, the instances too when
+/// `wait_instances`). Returns the pool as the last wait saw it (None: nothing to change).
 pub async fn apply_changes(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
     changes: &Changes,
     wait_instances: bool,
-    deadline: Instant,
-    stop: &Stop,
-) -> Result<(), Diagnostics> {
+    wait: &Wait<'_>,
+) -> Result<Option<InstancePool>, Diagnostics> {
+    let mut seen = None;
     if !changes.update.is_empty() {
-        let op = client
-            .update_instance_pool(zone, id, &changes.update)
-            .await
-            .map_err(|e| api_error("Could not update the instance pool", e))?;
-        wait_for(
+        let update = &changes.update;
+        let sent = send_change(
             client,
             zone,
-            op,
-            deadline,
-            stop,
-            "Updating the instance pool",
+            id,
+            "update the instance pool",
+            || client.update_instance_pool(zone, id, update),
+            |pool| pool.is_some_and(|p| update.is_reflected_in(p)),
+            wait,
         )
         .await?;
+        let doing = "Updating the instance pool";
+        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
     }
     for field in &changes.resets {
-        let op = client
-            .reset_instance_pool_field(zone, id, *field)
-            .await
-            .map_err(|e| {
-                api_error(
-                    &format!("Could not reset the pool's {}", field.path_name()),
-                    e,
-                )
-            })?;
-        wait_for(client, zone, op, deadline, stop, "Resetting a pool field").await?;
-    }
-    if let Some(size) = changes.scale {
-        let op = client
-            .scale_instance_pool(zone, id, size)
-            .await
-            .map_err(|e| api_error("Could not scale the instance pool", e))?;
-        wait_for(
+        let field = *field;
+        let sent = send_change(
             client,
             zone,
-            op,
-            deadline,
-            stop,
-            "Scaling the instance pool",
+            id,
+            &format!("reset the pool's {}", field.path_name()),
+            || client.reset_instance_pool_field(zone, id, field),
+            |pool| pool.is_some_and(|p| field.is_reset_in(p)),
+            wait,
         )
         .await?;
+        let doing = "Resetting a pool field";
+        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
+    }
+    if let Some(size) = changes.scale {
+        let sent = send_change(
+            client,
+            zone,
+            id,
+            "scale the instance pool",
+            || client.scale_instance_pool(zone, id, size),
+            |pool| pool.is_some_and(|p| p.size == Some(size)),
+            wait,
+        )
+        .await?;
+        let doing = "Scaling the instance pool";
+        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
         if wait_instances {
-            wait_running(client, zone, id, size, deadline, stop).await?;
+            seen = Some(wait_running(client, zone, id, size, wait).await?);
         }
     }
-    Ok(())
-}
-
-/// Everything after a create call named the new pool (`state`, planned values plus its id
-/// and zone): wait for the operation (and the instances), then read the pool back. Every
-/// outcome records the pool, so nothing the API created is lost.
-pub async fn created(
-    client: &ExoscaleClient,
-    zone: &str,
-    op: Operation,
-    state: InstancePoolModel,
-    wait_instances: bool,
-    deadline: Instant,
-    stop: &Stop,
-) -> Applied<InstancePoolModel> {
-    let Some(id) = state.id.known().cloned() else {
-        return Applied::failed(None, no_id());
-    };
-    let waited = match wait_for(
-        client,
-        zone,
-        op,
-        deadline,
-        stop,
-        "Creating the instance pool",
-    )
-    .await
-    {
-        Ok(()) if wait_instances => {
-            wait_running(client, zone, &id, state.size, deadline, stop).await
-        }
-        other => other,
-    };
-    let read = match waited {
-        Ok(()) => read_back(client, zone, &id, &state).await,
-        Err(d) => Err(d),
-    };
-    match read {
-        Ok(Some(model)) => Applied::ok(model),
-        Ok(None) => Applied::failed(
-            Some(convert::settled(state)),
-            api_error(
-                "Instance pool vanished",
-                format!("instance pool {id} was created but no longer exists in zone {zone}"),
-            ),
-        ),
-        Err(d) => Applied::failed(Some(convert::settled(state)), d),
-    }
+    Ok(seen)
 }
 
 /// [`read_back`], bounded by the resource's read timeout.

@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
 use super::convert::{self, InstancePoolModel};
 use super::instance_types::{self, InstanceTypes};
 use super::pools::{
-    api_error, apply_changes, created, import_id_of, managed_error, managed_pool_error, no_id,
-    parse_import_id, read_back, read_within,
+    api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
+    parse_import_id, read_back, read_within, Wait,
 };
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
@@ -248,7 +247,8 @@ impl Resource for InstancePoolResource {
             Ok(x) => x,
             Err(d) => return Applied::failed(None, d),
         };
-        let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
+        let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
+        let wait = Wait::new("create", limit, &ctx.stop);
         let instance_type = match self
             .instance_types
             .resolve(client, &zone, &planned.instance_type)
@@ -258,37 +258,11 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let body = convert::create_body(&planned, &instance_type.id);
-        let op = match client.create_instance_pool(&zone, &body).await {
-            Ok(op) => op,
-            Err(e) => {
-                return Applied::failed(None, api_error("Could not create the instance pool", e))
-            }
-        };
-        let Some(id) = op.reference_id().map(str::to_string) else {
-            return Applied::failed(
-                None,
-                api_error(
-                    "Could not create the instance pool",
-                    format!("the API accepted the create (operation {}) but did not name the new pool; look for it in zone {zone}", op.id),
-                ),
-            );
-        };
-        // From here on the pool exists: every outcome records its id.
         let mut state = planned.clone();
-        state.id = Tri::Known(id.clone());
         state.zone = Tri::Known(zone.clone());
         state.instance_type_id = Tri::Known(instance_type.id);
         let wait_instances = planned.wait_for_instances == Some(true);
-        created(
-            client,
-            &zone,
-            op,
-            state,
-            wait_instances,
-            deadline,
-            &ctx.stop,
-        )
-        .await
+        super::create::create(client, &zone, &body, state, wait_instances, &wait).await
     }
 
     async fn read(
@@ -317,7 +291,8 @@ impl Resource for InstancePoolResource {
         let Some(id) = prior.id.known().cloned() else {
             return Applied::failed(Some(prior), no_id());
         };
-        let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
+        let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
+        let wait = Wait::new("update", limit, &ctx.stop);
         let mut target = planned.clone();
         if target.instance_type_id.is_unknown() {
             match self
@@ -336,20 +311,19 @@ impl Resource for InstancePoolResource {
             }
         }
         let wait_instances = planned.wait_for_instances == Some(true);
-        let outcome = apply_changes(
-            client,
-            &zone,
-            &id,
-            &changes,
-            wait_instances,
-            deadline,
-            &ctx.stop,
-        )
-        .await;
-        match (read_back(client, &zone, &id, &target).await, outcome) {
+        let outcome = apply_changes(client, &zone, &id, &changes, wait_instances, &wait).await;
+        // The last wait saw the pool settled: that is the state; else read it.
+        let read = match &outcome {
+            Ok(Some(pool)) => model_of(client, &zone, pool, &target).await.map(Some),
+            _ => read_back(client, &zone, &id, &target).await,
+        };
+        let outcome = outcome.map(|_| ());
+        match (read, outcome) {
             (Ok(Some(model)), Ok(())) => Applied::ok(model),
             (Ok(Some(model)), Err(d)) => Applied::failed(Some(model), d),
-            (Ok(None), _) => Applied::failed(
+            // The change's own error says what happened, if there is one.
+            (Ok(None), Err(d)) => Applied::failed(None, d),
+            (Ok(None), Ok(())) => Applied::failed(
                 None,
                 api_error(
                     "Instance pool vanished",
@@ -367,10 +341,11 @@ impl Resource for InstancePoolResource {
         let Some(id) = prior.id.known().cloned() else {
             return Diagnostics::new();
         };
-        let deadline = Instant::now() + Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
+        let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
+        let wait = Wait::new("delete", limit, &ctx.stop);
         let result = async {
             let (client, zone) = Exoscale::client_and_zone(ctx, prior.zone.as_deref())?;
-            super::pools::delete(client, &zone, &id, deadline, &ctx.stop).await
+            super::pools::delete(client, &zone, &id, &wait).await
         }
         .await;
         result.err().unwrap_or_default()

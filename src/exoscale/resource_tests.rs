@@ -1,15 +1,20 @@
 //! The instance pool resource and data sources, driven like Terraform against the sandbox.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
+use super::client::ExoscaleClient;
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
-use super::settings::Exoscale;
+use super::settings::{Exoscale, ZONE_SETTING};
+use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::resource::{data_source, resource, AnyResource};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
@@ -640,4 +645,602 @@ async fn destroying_a_managed_pool_is_refused_at_plan() {
         text.contains("cannot be deleted") && text.contains(fx::MANAGER_NODEPOOL),
         "{text}"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults: every operation against every fault the sandbox injects. Each case runs on its
+// own sandbox; the cases of one operation run side by side to keep the suite fast.
+
+/// The attempt timeout for answers slower than it (the provider's default is 60 s).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(400);
+/// An answer this late is given up on; the request still runs at the sandbox.
+const SLOW_MS: u64 = 1500;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Create,
+    Update,
+    Scale,
+    Delete,
+}
+
+impl Op {
+    fn route(self) -> &'static str {
+        match self {
+            Op::Create => "create-instance-pool",
+            Op::Update => "update-instance-pool",
+            Op::Scale => "scale-instance-pool",
+            Op::Delete => "delete-instance-pool",
+        }
+    }
+
+    /// The state the pool shows while the operation runs.
+    fn transitional(self) -> &'static str {
+        match self {
+            Op::Create => "creating",
+            Op::Update => "updating",
+            Op::Scale => "scaling-up",
+            Op::Delete => "destroying",
+        }
+    }
+
+    fn timeout(self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update | Op::Scale => "update",
+            Op::Delete => "delete",
+        }
+    }
+
+    /// What the error says did not complete.
+    fn doing(self) -> &'static str {
+        match self {
+            Op::Create => "Creating the instance pool did not complete",
+            Op::Update => "Updating the instance pool did not complete",
+            Op::Scale => "Scaling the instance pool did not complete",
+            Op::Delete => "Deleting the instance pool did not complete",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// Three 503 answers to the mutation.
+    Burst,
+    /// A 429 with `Retry-After: 1` to the mutation.
+    Throttle,
+    /// Eight connection resets on the operation polls (more than one call's retries).
+    Reset,
+    /// The mutation runs, its answer is lost.
+    Lost,
+    /// The mutation's answer comes after the attempt timeout.
+    Slow,
+    OperationFailure,
+    OperationTimeout,
+    /// The pool stays in its transitional state past the resource's timeout.
+    Stuck,
+}
+
+impl Fault {
+    const ALL: [Fault; 8] = [
+        Fault::Burst,
+        Fault::Throttle,
+        Fault::Reset,
+        Fault::Lost,
+        Fault::Slow,
+        Fault::OperationFailure,
+        Fault::OperationTimeout,
+        Fault::Stuck,
+    ];
+
+    fn rule(self, op: Op) -> String {
+        let route = op.route();
+        match self {
+            Fault::Burst => format!("{route}=status:503*3"),
+            Fault::Throttle => format!("{route}=throttle:1*1"),
+            Fault::Reset => "get-operation=reset*8".into(),
+            Fault::Lost => format!("{route}=lost*1"),
+            Fault::Slow => format!("{route}=latency:{SLOW_MS}*1"),
+            Fault::OperationFailure => format!("{route}=operation-failure*1"),
+            Fault::OperationTimeout => format!("{route}=operation-timeout*1"),
+            Fault::Stuck => format!("{route}=stuck:{}*1", op.transitional()),
+        }
+    }
+
+    fn converges(self) -> bool {
+        !matches!(
+            self,
+            Fault::OperationFailure | Fault::OperationTimeout | Fault::Stuck
+        )
+    }
+
+    /// How many times the mutation reaches the sandbox when the fault is ridden out.
+    fn mutations(self, op: Op) -> usize {
+        match self {
+            Fault::Burst => 4,
+            Fault::Throttle => 2,
+            // The late request had not landed when the pool was read: sent again. A create
+            // is never sent again after a lost answer: its pool is found instead.
+            Fault::Slow if op != Op::Create => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A harness whose Exoscale client gives up on an attempt after `attempt`.
+async fn harness_with_attempt_timeout(attempt: Duration) -> Harness {
+    let mut h = Harness::start().await;
+    let config = pools_sandbox::Config::default();
+    let client = ExoscaleClient::new(
+        &config.exoscale_key,
+        &config.exoscale_secret,
+        &h.sandbox.exoscale_endpoint(),
+    )
+    .unwrap()
+    .with_stop(h.ctx.stop.clone())
+    .with_attempt_timeout(attempt);
+    let exoscale = Exoscale {
+        client: Ok(client),
+        default_zone: Tri::Known("ch-gva-2".into()),
+    };
+    let mut settings = Settings::default();
+    settings.set(ZONE_SETTING, s("ch-gva-2"));
+    let configured = Configured {
+        data: vec![Arc::new(exoscale)],
+        settings,
+    };
+    h.ctx = Ctx::new(Some(Arc::new(configured)), h.ctx.stop.clone());
+    h
+}
+
+fn timeouts(limit: &str) -> Value {
+    object([
+        ("create", s(limit)),
+        ("update", s(limit)),
+        ("delete", s(limit)),
+    ])
+}
+
+/// Waits until the sandbox has logged `count` requests for `route`: a request given up on
+/// is logged when the sandbox answers it, later. Counts, never times.
+async fn settle_calls(h: &Harness, route: &str, count: usize) {
+    for _ in 0..200 {
+        if h.calls(route) >= count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The pools the sandbox holds besides its fixed SKS-managed one.
+fn sandbox_pools(h: &Harness) -> Vec<(String, serde_json::Value)> {
+    let saved = h.sandbox.shared.exoscale.save();
+    let pools = saved["pools"].as_object().cloned().unwrap_or_default();
+    pools
+        .into_iter()
+        .filter(|(id, _)| id != fx::MANAGED_POOL)
+        .collect()
+}
+
+/// One operation under one fault, then: state and sandbox agree (no orphan, no duplicate,
+/// no lost pool), and the error, if any, says what failed and what to do.
+async fn fault_case(op: Op, fault: Fault) {
+    let case = format!("{op:?} under {fault:?}");
+    let h = match fault {
+        Fault::Slow => harness_with_attempt_timeout(ATTEMPT_TIMEOUT).await,
+        _ => Harness::start().await,
+    };
+    let r = pool_resource();
+    // A stuck pool is waited for until a short timeout of the operation under test; the
+    // pool it starts from is made with time to spare.
+    let limit = if fault == Fault::Stuck { "1s" } else { "30s" };
+    let timeouts = match op {
+        Op::Create => timeouts(limit),
+        _ => object([
+            ("create", s("30s")),
+            ("update", s(limit)),
+            ("delete", s(limit)),
+        ]),
+    };
+    let start = config(&[("timeouts", timeouts.clone())]);
+    let prior = match op {
+        Op::Create => Value::Null,
+        _ => h.converge(&*r, &Value::Null, &start).await,
+    };
+    let target = match op {
+        Op::Create => start.clone(),
+        Op::Update => config(&[("timeouts", timeouts), ("description", s("patched"))]),
+        Op::Scale => config(&[("timeouts", timeouts), ("size", n(3))]),
+        Op::Delete => Value::Null,
+    };
+    let planned = match op {
+        Op::Delete => Value::Null,
+        _ => {
+            let plan = h.plan(&*r, &prior, &target).await;
+            assert!(
+                !plan.diagnostics.has_errors(),
+                "{case}: {}",
+                plan.diagnostics
+            );
+            plan.planned
+        }
+    };
+    h.sandbox.requests().clear();
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse(&fault.rule(op)).unwrap());
+    let (after, diags) = h.apply(&*r, &prior, &planned).await;
+    let text = diags.to_string();
+    let pools = sandbox_pools(&h);
+
+    if fault.converges() {
+        assert!(!diags.has_errors(), "{case}: {text}");
+        let expected = fault.mutations(op);
+        settle_calls(&h, op.route(), expected).await;
+        assert_eq!(
+            h.calls(op.route()),
+            expected,
+            "{case}: {:?}",
+            h.sandbox.requests().routes()
+        );
+        if fault == Fault::Reset {
+            assert!(
+                h.calls("get-operation") > 8,
+                "{case}: the resets were ridden out"
+            );
+        }
+        let pools = sandbox_pools(&h);
+        if op == Op::Delete {
+            assert_eq!(after, Value::Null, "{case}");
+            assert!(pools.is_empty(), "{case}: {pools:?}");
+            return;
+        }
+        // Exactly one pool, the one in state, as the plan said.
+        assert_eq!(pools.len(), 1, "{case}: {pools:?}");
+        let (id, pool) = &pools[0];
+        assert_eq!(&id_of(&after), id, "{case}");
+        assert_eq!(attr(&after, "state"), &s("running"), "{case}");
+        if fault != Fault::Slow {
+            // (A late request starts an operation of its own, after the apply.)
+            assert_eq!(pool["state"], "running", "{case}");
+        }
+        match op {
+            Op::Update => assert_eq!(pool["spec"]["description"], "patched", "{case}"),
+            Op::Scale => assert_eq!(
+                pool["instances"].as_array().map(Vec::len),
+                Some(3),
+                "{case}"
+            ),
+            _ => {}
+        }
+        if op == Op::Create && matches!(fault, Fault::Lost | Fault::Slow) {
+            assert!(
+                text.contains("Adopted the instance pool the create made"),
+                "{case}: {text}"
+            );
+            assert!(h.calls("list-instances") >= 1, "{case}");
+        } else {
+            assert!(diags.is_empty(), "{case}: {text}");
+        }
+        h.assert_plan_empty(&*r, &after, &target).await;
+        return;
+    }
+
+    // The operation failed, timed out, or left the pool stuck: an error that names it and
+    // what to do, and the pool, which exists, in state.
+    assert!(diags.has_errors(), "{case}");
+    assert_eq!(h.calls(op.route()), 1, "{case}: never sent again");
+    assert_eq!(pools.len(), 1, "{case}: {pools:?}");
+    let (id, pool) = &pools[0];
+    assert_eq!(
+        &id_of(&after),
+        id,
+        "{case}: the pool the API holds is in state"
+    );
+    match fault {
+        Fault::OperationFailure | Fault::OperationTimeout => {
+            let ended = if fault == Fault::OperationFailure {
+                "ended in failure (reason: fault): injected operation failure"
+            } else {
+                "ended in timeout (reason: unavailable): injected operation timeout"
+            };
+            assert!(text.contains(op.doing()), "{case}: {text}");
+            assert!(text.contains(ended), "{case}: {text}");
+            assert!(text.contains("apply again"), "{case}: {text}");
+        }
+        _ => {
+            assert!(text.contains("timed out after"), "{case}: {text}");
+            let seen = format!("last seen: state {}", op.transitional());
+            assert!(text.contains(&seen), "{case}: {text}");
+            let raise = format!("longer than `timeouts.{}` (1s), raise it", op.timeout());
+            assert!(text.contains(&raise), "{case}: {text}");
+            assert_eq!(pool["state"], op.transitional(), "{case}");
+        }
+    }
+    match op {
+        // A failed create is recorded (Terraform taints it); a failed delete keeps it.
+        Op::Create | Op::Delete => {}
+        // The state says what the API holds: the update landed before its operation failed.
+        Op::Update => assert_eq!(attr(&after, "description"), &s("patched"), "{case}"),
+        Op::Scale => assert_eq!(attr(&after, "size"), &n(3), "{case}"),
+    }
+}
+
+/// Every fault for `op`, side by side.
+async fn fault_cases(op: Op) {
+    let mut cases = tokio::task::JoinSet::new();
+    for fault in Fault::ALL {
+        cases.spawn(fault_case(op, fault));
+    }
+    while let Some(done) = cases.join_next().await {
+        if let Err(e) = done {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+#[tokio::test]
+async fn create_under_every_fault() {
+    fault_cases(Op::Create).await;
+}
+
+#[tokio::test]
+async fn update_under_every_fault() {
+    fault_cases(Op::Update).await;
+}
+
+#[tokio::test]
+async fn scale_under_every_fault() {
+    fault_cases(Op::Scale).await;
+}
+
+#[tokio::test]
+async fn delete_under_every_fault() {
+    fault_cases(Op::Delete).await;
+}
+
+/// Plans and applies the creation of `cfg`.
+async fn create_with(h: &Harness, cfg: &Value) -> (Value, Diagnostics) {
+    let r = pool_resource();
+    let plan = h.plan(&*r, &Value::Null, cfg).await;
+    assert!(!plan.diagnostics.has_errors(), "{}", plan.diagnostics);
+    h.apply(&*r, &Value::Null, &plan.planned).await
+}
+
+/// A pool made behind the resource's back, with the request's name, template and type.
+async fn lookalike(h: &Harness) -> String {
+    let client = h.ctx.data::<Exoscale>().unwrap().client().unwrap();
+    let body = serde_json::from_value(serde_json::json!({
+        "name": "web", "size": 1, "disk-size": 10,
+        "instance-type": {"id": fx::INSTANCE_TYPE_SMALL},
+        "template": {"id": fx::TEMPLATE_UBUNTU}
+    }))
+    .unwrap();
+    let op = client
+        .create_instance_pool("ch-gva-2", &body)
+        .await
+        .unwrap();
+    h.sandbox.requests().clear();
+    op.reference_id().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_lost_create_with_two_new_lookalikes_adopts_neither_and_says_how_to_import() {
+    let h = Harness::start().await;
+    let other = lookalike(&h).await;
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=lost*1").unwrap());
+    let (state, diags) = create_with(&h, &config(&[])).await;
+    assert_eq!(state, Value::Null, "nothing recorded");
+    let text = diags.to_string();
+    let ours = sandbox_pools(&h)
+        .into_iter()
+        .map(|(id, _)| id)
+        .find(|id| *id != other)
+        .expect("the lost create made a pool");
+    for id in [&ours, &other] {
+        assert!(text.contains(&format!("{id} (")), "{text}");
+    }
+    assert!(
+        text.contains("The answer to the create request was lost"),
+        "{text}"
+    );
+    assert!(
+        text.contains("terraform import ADDRESS <id>@ch-gva-2"),
+        "{text}"
+    );
+    assert_eq!(h.calls("create-instance-pool"), 1);
+    assert_eq!(sandbox_pools(&h).len(), 2, "nothing deleted either");
+}
+
+#[tokio::test]
+async fn a_lost_create_adopts_the_new_pool_beside_an_old_lookalike() {
+    let h = Harness::start().await;
+    let old = lookalike(&h).await;
+    // Its instances were made three minutes ago: it existed before any request of ours.
+    let mut saved = h.sandbox.shared.exoscale.save();
+    for member in saved["pools"][&old]["instances"].as_array_mut().unwrap() {
+        let created = member["created_at_ms"].as_u64().unwrap();
+        member["created_at_ms"] = (created - 180_000).into();
+    }
+    h.sandbox.shared.exoscale.load(&saved).unwrap();
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=garbage:truncated*1").unwrap());
+    let (state, diags) = create_with(&h, &config(&[])).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert!(
+        diags
+            .to_string()
+            .contains("Adopted the instance pool the create made"),
+        "{diags}"
+    );
+    let id = id_of(&state);
+    assert_ne!(id, old);
+    assert_eq!(sandbox_pools(&h).len(), 2);
+    assert_eq!(attr(&state, "state"), &s("running"));
+    // One look: the pools, then the members of each lookalike.
+    assert_eq!(h.calls("create-instance-pool"), 1);
+    assert_eq!(h.calls("list-instance-pools"), 1);
+    assert_eq!(h.calls("list-instances"), 2);
+    h.assert_plan_empty(&*pool_resource(), &state, &config(&[]))
+        .await;
+}
+
+#[tokio::test]
+async fn a_lost_create_that_made_nothing_is_not_sent_again() {
+    let h = Harness::start().await;
+    // The connection breaks after the request went out, before the API acted on it.
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=reset*1").unwrap());
+    let cfg = config(&[("timeouts", timeouts("1s"))]);
+    let (state, diags) = create_with(&h, &cfg).await;
+    assert_eq!(state, Value::Null);
+    let text = diags.to_string();
+    assert!(
+        text.contains("no new instance pool named \"web\"") && text.contains("No pool matches it"),
+        "{text}"
+    );
+    assert!(text.contains("within `timeouts.create` (1s)"), "{text}");
+    assert!(text.contains("The create is not sent again"), "{text}");
+    assert_eq!(h.calls("create-instance-pool"), 1);
+    assert!(
+        h.calls("list-instance-pools") >= 2,
+        "looked until the timeout"
+    );
+    assert!(sandbox_pools(&h).is_empty());
+}
+
+#[tokio::test]
+async fn errors_that_will_not_heal_fail_a_create_at_once() {
+    let cases = [
+        (
+            "status:400*1",
+            "400 Bad Request",
+            "fix them in the configuration",
+        ),
+        (
+            "status:403*1",
+            "403 Forbidden",
+            "check the Exoscale API credentials",
+        ),
+        (
+            "status:401*1",
+            "401 Unauthorized",
+            "check the Exoscale API credentials",
+        ),
+    ];
+    for (fault, status, advice) in cases {
+        let h = Harness::start().await;
+        h.sandbox
+            .faults()
+            .add(FaultRule::parse(&format!("create-instance-pool={fault}")).unwrap());
+        let (state, diags) = create_with(&h, &config(&[])).await;
+        let text = diags.to_string();
+        assert_eq!(state, Value::Null, "{fault}");
+        assert!(
+            text.contains(status) && text.contains(advice),
+            "{fault}: {text}"
+        );
+        assert_eq!(h.calls("create-instance-pool"), 1, "{fault}");
+        assert_eq!(h.calls("list-instance-pools"), 0, "{fault}: no look needed");
+    }
+    // An id the API does not know: a 404 names what to check.
+    let h = Harness::start().await;
+    let missing = "22222222-0000-4000-8000-000000000099";
+    let (state, diags) = create_with(&h, &config(&[("template_id", s(missing))])).await;
+    let text = diags.to_string();
+    assert_eq!(state, Value::Null);
+    assert!(text.contains("404 Not Found"), "{text}");
+    assert!(
+        text.contains("does not exist in zone ch-gva-2: check its id"),
+        "{text}"
+    );
+    assert_eq!(h.calls("create-instance-pool"), 1);
+}
+
+#[tokio::test]
+async fn a_change_whose_answers_are_lost_twice_is_sent_twice_only() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let state = h.converge(&*r, &Value::Null, &config(&[])).await;
+    // Both requests break before the API acts on them.
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("scale-instance-pool=reset*2").unwrap());
+    let plan = h.plan(&*r, &state, &config(&[("size", n(3))])).await;
+    h.sandbox.requests().clear();
+    let (after, diags) = h.apply(&*r, &state, &plan.planned).await;
+    let text = diags.to_string();
+    assert!(
+        text.contains("Could not scale the instance pool")
+            && text.contains("sent twice, both answers were lost"),
+        "{text}"
+    );
+    assert_eq!(h.calls("scale-instance-pool"), 2);
+    // Each resend followed a read of the pool.
+    assert_eq!(
+        h.sandbox.requests().routes()[..4],
+        [
+            "scale-instance-pool",
+            "get-instance-pool",
+            "scale-instance-pool",
+            "get-instance-pool"
+        ]
+    );
+    assert_eq!(
+        attr(&after, "size"),
+        &n(2),
+        "the state says what the API holds"
+    );
+    assert_eq!(id_of(&after), id_of(&state));
+}
+
+#[tokio::test]
+async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
+    let h = Harness::start().await;
+    let r = pool_resource();
+    let client = h.ctx.data::<Exoscale>().unwrap().client().unwrap();
+    let scaled = config(&[("size", n(3))]);
+
+    // Being destroyed (and staying so): the API refuses (409), a read says why.
+    let going = h.converge(&*r, &Value::Null, &config(&[])).await;
+    let id = id_of(&going);
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("delete-instance-pool=stuck:destroying*1").unwrap());
+    client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
+    let plan = h.plan(&*r, &going, &scaled).await;
+    h.sandbox.requests().clear();
+    let (after, diags) = h.apply(&*r, &going, &plan.planned).await;
+    let text = diags.to_string();
+    assert!(
+        text.contains(&format!("instance pool {id} is being destroyed")),
+        "{text}"
+    );
+    assert_eq!(h.calls("scale-instance-pool"), 1);
+    assert_eq!(id_of(&after), id, "still there, so still in state");
+
+    // Gone: a 404, and what to do.
+    let gone = h.converge(&*r, &Value::Null, &config(&[])).await;
+    let id = id_of(&gone);
+    client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    client
+        .wait_instance_pool_gone("ch-gva-2", &id, deadline, &h.ctx.stop)
+        .await
+        .unwrap();
+    let plan = h.plan(&*r, &gone, &scaled).await;
+    h.sandbox.requests().clear();
+    let (after, diags) = h.apply(&*r, &gone, &plan.planned).await;
+    let text = diags.to_string();
+    assert!(
+        text.contains("404 Not Found") && text.contains("no longer exists in zone ch-gva-2"),
+        "{text}"
+    );
+    assert!(text.contains("Terraform will create it anew"), "{text}");
+    assert_eq!(h.calls("scale-instance-pool"), 1, "not sent again");
+    assert_eq!(after, Value::Null, "gone from state too");
 }

@@ -23,6 +23,8 @@ pub const SSH_KEY: &str = "sandbox";
 pub const MANAGED_POOL: &str = "88888888-0000-4000-8000-000000000001";
 pub const MANAGED_POOL_ZONE: &str = "ch-gva-2";
 pub const MANAGER_NODEPOOL: &str = "99999999-0000-4000-8000-000000000001";
+/// When the managed pool's instances were created: 2025-01-01T00:00:00Z.
+pub const MANAGED_POOL_CREATED_MS: u64 = 1_735_689_600_000;
 
 /// (id, family, size, cpus, memory in bytes)
 const INSTANCE_TYPES: [(&str, &str, &str, u64, u64); 4] = [

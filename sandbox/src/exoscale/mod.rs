@@ -54,6 +54,8 @@ const RESETTABLE: [&str; 10] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route<'a> {
     ListZones,
+    /// `GET /instance`: this sandbox's instances are all pool members.
+    ListInstances,
     ListInstancePools,
     CreateInstancePool,
     GetInstancePool(&'a str),
@@ -150,6 +152,7 @@ impl<'a> Route<'a> {
         let segments: Vec<&str> = rest.split('/').collect();
         let route = match (method.as_str(), segments.as_slice()) {
             ("GET", ["zone"]) => Route::ListZones,
+            ("GET", ["instance"]) => Route::ListInstances,
             ("GET", ["instance-pool"]) => Route::ListInstancePools,
             ("POST", ["instance-pool"]) => Route::CreateInstancePool,
             ("PUT", ["instance-pool", id]) => match id.split_once(':') {
@@ -178,6 +181,7 @@ impl<'a> Route<'a> {
         let catalogue = |segment: &str| CATALOGUES.iter().find(|c| c.0 == segment);
         match self {
             Route::ListZones => "list-zones",
+            Route::ListInstances => "list-instances",
             Route::ListInstancePools => "list-instance-pools",
             Route::CreateInstancePool => "create-instance-pool",
             Route::GetInstancePool(_) => "get-instance-pool",
@@ -334,11 +338,13 @@ impl ExoscaleApi {
         &self,
         zone: &str,
         route: Route<'_>,
+        uri: &Uri,
         headers: &HeaderMap,
         body: &Bytes,
     ) -> Result<Value, ApiError> {
         match route {
             Route::ListZones => Ok(list_zones(headers)),
+            Route::ListInstances => self.list_instances(zone, uri.query().unwrap_or_default()),
             Route::ListCatalogue(segment) => {
                 let key = CATALOGUES
                     .iter()
@@ -410,10 +416,11 @@ impl ExoscaleApi {
             last_operation: None,
         };
         pool.tie_ipv6(&written);
-        pool.resize(size);
+        pool.resize(size, now_ms());
         let mut store = self.settled();
         let id = pool.id.clone();
         store.pools.insert(id.clone(), pool);
+        store.provision(&id);
         Ok(store.start(&id, None, false, outcome, stuck, self.due_ms()))
     }
 
@@ -445,6 +452,7 @@ impl ExoscaleApi {
             ));
         }
         let transitional = change(pool)?;
+        store.provision(id);
         let removes = route == "delete-instance-pool";
         let (outcome, stuck) = self.operation_faults(route);
         Ok(store.start(id, transitional, removes, outcome, stuck, self.due_ms()))
@@ -485,7 +493,7 @@ impl ExoscaleApi {
             .ok_or_else(|| too_large(size))?;
         self.mutate(zone, id, "scale-instance-pool", |pool| {
             let current = pool.instances.len();
-            pool.resize(size);
+            pool.resize(size, now_ms());
             Ok(match size.cmp(&current) {
                 std::cmp::Ordering::Greater => Some("scaling-up"),
                 std::cmp::Ordering::Less => Some("scaling-down"),
@@ -511,13 +519,13 @@ impl ExoscaleApi {
             }
         };
         self.mutate(zone, id, "evict-instance-pool-members", |pool| {
-            if let Some(unknown) = names.iter().find(|n| !pool.instances.contains(n)) {
+            if let Some(unknown) = names.iter().find(|n| !pool.has_member(n)) {
                 return Err(ApiError::bad_request(format!(
                     "invalid value for instances: {unknown} is not a member of Instance Pool {}",
                     pool.id
                 )));
             }
-            pool.instances.retain(|i| !names.contains(i));
+            pool.instances.retain(|i| !names.contains(&i.id));
             Ok(Some("scaling-down"))
         })
     }
@@ -540,7 +548,50 @@ impl ExoscaleApi {
     }
 
     fn delete(&self, zone: &str, id: &str) -> Result<Value, ApiError> {
-        self.mutate(zone, id, "delete-instance-pool", |_| Ok(Some("destroying")))
+        self.mutate(zone, id, "delete-instance-pool", |pool| {
+            for member in &mut pool.instances {
+                member.state = "destroying".into();
+            }
+            Ok(Some("destroying"))
+        })
+    }
+
+    /// `GET /instance`, with the filters of the OpenAPI document: `manager-id` (a UUID),
+    /// `manager-type` (only `instance-pool`) and `ip-address`; `labels` is accepted and
+    /// matches nothing, as no instance here has labels.
+    fn list_instances(&self, zone: &str, query: &str) -> Result<Value, ApiError> {
+        let mut manager_id = None;
+        let mut ip_address = None;
+        let mut labelled = false;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = sign::percent_decode(value);
+            match name {
+                "manager-id" => manager_id = Some(uuid_param("manager", &value)?.to_string()),
+                "manager-type" if value != "instance-pool" => {
+                    return Err(ApiError::bad_request(format!(
+                        "invalid value for manager-type: `{value}`, must be instance-pool"
+                    )))
+                }
+                "ip-address" => ip_address = Some(value),
+                "labels" => labelled = true,
+                _ => {}
+            }
+        }
+        let store = self.settled();
+        let instances: Vec<Value> = store
+            .pools
+            .values()
+            .filter(|p| p.zone == zone && !labelled)
+            .filter(|p| manager_id.as_ref().is_none_or(|m| *m == p.id))
+            .flat_map(|p| p.instances.iter().map(|m| m.to_json(&p.id)))
+            .filter(|i| {
+                ip_address
+                    .as_ref()
+                    .is_none_or(|ip| i["public-ip"] == *ip || i["ipv6-address"] == *ip)
+            })
+            .collect();
+        Ok(json!({ "instances": instances }))
     }
 }
 
@@ -614,7 +665,7 @@ async fn handle(
     }
     let answer = api
         .authenticate(route, &method, &uri, &headers, &body)
-        .and_then(|()| api.dispatch(zone, route, &headers, &body));
+        .and_then(|()| api.dispatch(zone, route, &uri, &headers, &body));
     match answer {
         Ok(value) => Json(value).into_response(),
         Err(e) => e.into_response(),
@@ -629,6 +680,7 @@ mod tests {
     fn names_routes_like_the_openapi_operation_ids() {
         let cases = [
             ("GET", "/ch-gva-2/v2/zone", Some("list-zones")),
+            ("GET", "/ch-gva-2/v2/instance", Some("list-instances")),
             (
                 "POST",
                 "/ch-gva-2/v2/instance-pool",

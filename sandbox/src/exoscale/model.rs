@@ -88,13 +88,69 @@ impl Operation {
     }
 }
 
+/// One instance a pool manages, as `GET /instance` lists it. What it was made from (type,
+/// template, IP assignment, name prefix) is fixed when it is created, as for a real
+/// instance: a later update of the pool applies to new members only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+    pub created_at_ms: u64,
+    /// `starting` until the operation that made it ends, then `running`; `destroying`
+    /// while its pool is.
+    pub state: String,
+    pub instance_type: String,
+    pub template: String,
+    pub public_ip_assignment: String,
+    /// Index of its addresses in the store's allocation; 0 until the store assigns one.
+    pub address: u32,
+}
+
+impl Member {
+    /// The instance as the API lists it, under the pool `manager_id`.
+    pub fn to_json(&self, manager_id: &str) -> Value {
+        let catalogue = |list: Vec<Value>, id: &str| {
+            fixtures::find(list, "id", id).unwrap_or_else(|| json!({ "id": id }))
+        };
+        let mut out = json!({
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "created-at": crate::ona::timestamp(self.created_at_ms),
+            "public-ip-assignment": self.public_ip_assignment,
+            "instance-type": catalogue(fixtures::instance_types(), &self.instance_type),
+            "template": catalogue(fixtures::templates(), &self.template),
+            "manager": {"id": manager_id, "type": "instance-pool"},
+        });
+        if self.public_ip_assignment != "none" {
+            out["public-ip"] = ipv4(self.address).into();
+        }
+        if self.public_ip_assignment == "dual" {
+            out["ipv6-address"] = ipv6(self.address).into();
+        }
+        out
+    }
+}
+
+/// Public IPv4 addresses come from 198.18.0.0/15 (reserved for testing, RFC 2544): room
+/// for 131,070 distinct members.
+fn ipv4(n: u32) -> String {
+    let n = n % 0x1_FFFE + 1;
+    format!("198.{}.{}.{}", 18 + (n >> 16), (n >> 8) & 0xFF, n & 0xFF)
+}
+
+/// IPv6 addresses come from the documentation prefix 2001:db8::/32 (RFC 3849).
+fn ipv6(n: u32) -> String {
+    format!("2001:db8::{:x}:{:x}", n >> 16, n & 0xFFFF)
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Pool {
     pub id: String,
     pub zone: String,
     /// The writable fields, kebab-case, as validated.
     pub spec: Map<String, Value>,
-    pub instances: Vec<String>,
+    pub instances: Vec<Member>,
     pub state: String,
     pub manager: Option<Value>,
     /// Only the newest operation decides the state the pool settles in.
@@ -144,7 +200,11 @@ impl Pool {
         out.insert("id".into(), self.id.clone().into());
         out.insert("state".into(), self.state.clone().into());
         out.insert("size".into(), self.instances.len().into());
-        let instances: Vec<Value> = self.instances.iter().map(|i| json!({ "id": i })).collect();
+        let instances: Vec<Value> = self
+            .instances
+            .iter()
+            .map(|i| json!({ "id": i.id }))
+            .collect();
         out.insert("instances".into(), instances.into());
         if let Some(manager) = &self.manager {
             out.insert("manager".into(), manager.clone());
@@ -152,10 +212,57 @@ impl Pool {
         Value::Object(out)
     }
 
-    pub fn resize(&mut self, size: usize) {
+    /// Adds members made from the pool's current spec, or removes the newest, until there
+    /// are `size`. New members get their addresses from [`Store::provision`].
+    pub fn resize(&mut self, size: usize, now_ms: u64) {
         self.instances.truncate(size);
+        let text = |key: &str, default: &str| {
+            self.spec
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or(default)
+                .to_string()
+        };
+        let id_of = |key: &str| {
+            self.spec
+                .get(key)
+                .and_then(|r| r["id"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (prefix, assignment) = (
+            text("instance-prefix", "pool"),
+            text("public-ip-assignment", "inet4"),
+        );
+        let (instance_type, template) = (id_of("instance-type"), id_of("template"));
         while self.instances.len() < size {
-            self.instances.push(new_uuid());
+            let id = new_uuid();
+            self.instances.push(Member {
+                name: format!("{prefix}-{}", &id[..5]),
+                id,
+                created_at_ms: now_ms,
+                state: "starting".into(),
+                instance_type: instance_type.clone(),
+                template: template.clone(),
+                public_ip_assignment: assignment.clone(),
+                address: 0,
+            });
+        }
+    }
+
+    pub fn has_member(&self, id: &str) -> bool {
+        self.instances.iter().any(|m| m.id == id)
+    }
+
+    /// Members follow their pool: `destroying` with it, else `running` once an operation ends.
+    fn settle_members(&mut self) {
+        let state = if self.state == "destroying" {
+            "destroying"
+        } else {
+            "running"
+        };
+        for member in &mut self.instances {
+            member.state = state.into();
         }
     }
 }
@@ -167,6 +274,9 @@ const MAX_FINISHED_OPERATIONS: usize = 10_000;
 pub struct Store {
     pub pools: BTreeMap<String, Pool>,
     pub operations: HashMap<String, Operation>,
+    /// The last member address handed out (see [`Member::address`]).
+    #[serde(default)]
+    pub last_address: u32,
 }
 
 impl Store {
@@ -195,11 +305,27 @@ impl Store {
             manager: Some(json!({"id": fixtures::MANAGER_NODEPOOL, "type": "sks-nodepool"})),
             last_operation: None,
         };
-        pool.instances = (1..=3)
-            .map(|n| format!("aaaaaaaa-0000-4000-8000-00000000000{n}"))
-            .collect();
-        store.pools.insert(pool.id.clone(), pool);
+        pool.resize(3, fixtures::MANAGED_POOL_CREATED_MS);
+        for (n, member) in (1..).zip(&mut pool.instances) {
+            member.id = format!("aaaaaaaa-0000-4000-8000-00000000000{n}");
+            member.name = format!("pool-aaaa{n}");
+        }
+        pool.settle_members();
+        let id = pool.id.clone();
+        store.pools.insert(id.clone(), pool);
+        store.provision(&id);
         store
+    }
+
+    /// Gives each member of pool `id` without addresses the next free ones.
+    pub fn provision(&mut self, id: &str) {
+        let Some(pool) = self.pools.get_mut(id) else {
+            return;
+        };
+        for member in pool.instances.iter_mut().filter(|m| m.address == 0) {
+            self.last_address = self.last_address.wrapping_add(1).max(1);
+            member.address = self.last_address;
+        }
     }
 
     /// Finishes every operation due by `now_ms` and moves its pool on.
@@ -227,9 +353,11 @@ impl Store {
                 pool.state = state.clone();
             } else if op.removes_pool && op.outcome == Outcome::Success {
                 self.pools.remove(&op.pool_id);
+                continue;
             } else {
                 pool.state = "running".into();
             }
+            pool.settle_members();
         }
         self.forget_old_operations();
     }

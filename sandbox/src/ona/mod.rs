@@ -26,6 +26,8 @@ use crate::{Config, FaultKind, Faults};
 use connect::{Code, ConnectError};
 use messages::{CreateWarmPool, ListWarmPools, UpdateWarmPool, WarmPoolId};
 pub use pools::{Phase, DEFAULT_PAGE_SIZE};
+/// RFC 3339 timestamps, shared with the Exoscale emulation.
+pub(crate) use proto_json::timestamp;
 
 const PREFIX: &str = "/api/gitpod.v1.PrebuildService/";
 

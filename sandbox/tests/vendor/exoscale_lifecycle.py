@@ -97,6 +97,16 @@ def main():
     check(pool["labels"] == {"env": "test"}, "labels")
     check(pool["user-data"] == user_data and pool["instance-prefix"] == "web", "user-data, prefix")
 
+    step("members: list-instances filtered by manager")
+    members = c.list_instances(manager_id=pool_id, manager_type="instance-pool")["instances"]
+    check(sorted(m["id"] for m in members) == sorted(i["id"] for i in pool["instances"]),
+          f"the pool's members: {members}")
+    for m in members:
+        check(m["name"].startswith("web-") and m["state"] == "running", f"member {m}")
+        check(m["manager"] == {"id": pool_id, "type": "instance-pool"}, f"manager {m}")
+        check(m["instance-type"]["id"] == small and m["template"]["id"] == UBUNTU, f"member {m}")
+        check("public-ip" in m and "created-at" in m, f"member {m}")
+
     step("scale")
     op = c.scale_instance_pool(id=pool_id, size=4)
     check(c.get_instance_pool(id=pool_id)["state"] == "scaling-up", "scaling-up meanwhile")

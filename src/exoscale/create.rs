@@ -1,0 +1,390 @@
+//! Creating a pool without ever losing one. The create call is sent once, and once the API
+//! has named the new pool every outcome records it. When the answer is lost (the request
+//! went out, no usable answer came back) the pool may exist all the same: it is looked for
+//! instead of sent again (see [`send_or_find`]).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::time::Instant;
+
+use super::client::ExoscaleClient;
+use super::convert::{self, InstancePoolModel};
+use super::model::{CreateInstancePool, Instance, InstancePool, Operation, PoolState};
+use super::pools::{
+    api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot, Wait,
+};
+use crate::http::{ApiError, ErrorKind};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::model::Tri;
+use crate::plugin::resource::Applied;
+use crate::wait::{human, poll_until, Poll, WaitError};
+
+/// How far the API's clock may be behind ours when comparing its creation times with the
+/// moment the create was sent.
+const CLOCK_SKEW: Duration = Duration::from_secs(120);
+/// How long a pool whose create lost its answer may take to show up: the API may still be
+/// working on a request whose answer timed out.
+const LOOK_AFTER_LOST: Duration = Duration::from_secs(120);
+
+/// Creates the pool `body` describes and waits for it; `state` is the planned model with
+/// its zone and instance type id known. Every outcome after the API made the pool records
+/// it (a failure then taints it); a lost answer adopts the pool only when it is certain.
+pub async fn create(
+    client: &ExoscaleClient,
+    zone: &str,
+    body: &CreateInstancePool,
+    mut state: InstancePoolModel,
+    wait_instances: bool,
+    wait: &Wait<'_>,
+) -> Applied<InstancePoolModel> {
+    let (id, op, note) = match send_or_find(client, zone, body, wait).await {
+        Ok(Made::Answered { op, id }) => (id, Some(op), Diagnostics::new()),
+        Ok(Made::Found { id, cause }) => {
+            let note = Diagnostic::warning(
+                "Adopted the instance pool the create made",
+                format!("{cause}. Instance pool {id} in zone {zone} is the only pool named {:?} with this template and instance type that appeared since the request, so it is recorded as this resource.", body.name),
+            );
+            (id, None, note.into())
+        }
+        Err(d) => return Applied::failed(None, d),
+    };
+    // From here on the pool exists: every outcome records its id.
+    state.id = Tri::Known(id.clone());
+    let summary = "Creating the instance pool did not complete";
+    let waited = async {
+        if let Some(op) = op {
+            wait_for(client, zone, op, wait, summary).await?;
+        }
+        // Without an operation (adopted), the pool's state says when the create is done.
+        let pool = wait_settled(client, zone, &id, wait, summary).await?;
+        if wait_instances {
+            return wait_running(client, zone, &id, state.size, wait).await;
+        }
+        Ok(pool)
+    }
+    .await;
+    let read = match waited {
+        Ok(pool) => model_of(client, zone, &pool, &state).await,
+        Err(d) => Err(d),
+    };
+    let mut diagnostics = note;
+    match read {
+        Ok(model) => Applied {
+            state: Some(model),
+            diagnostics,
+        },
+        Err(d) => {
+            diagnostics.extend(d);
+            Applied::failed(Some(convert::settled(state)), diagnostics)
+        }
+    }
+}
+
+/// How the new pool became known.
+#[derive(Debug)]
+enum Made {
+    /// The API answered with the operation that makes pool `id`.
+    Answered { op: Operation, id: String },
+    /// No usable answer (`cause` says why); pool `id` is the one that appeared since.
+    Found { id: String, cause: String },
+}
+
+/// A pool that could be the one the create made.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: String,
+    state: String,
+    /// Whether it appeared since the request; None: it has no instances to tell by yet.
+    appeared: Option<bool>,
+}
+
+impl Candidate {
+    fn describe(&self) -> String {
+        let when = match self.appeared {
+            Some(true) => "appeared since the request",
+            Some(false) => "existed before the request",
+            None => "too new to tell",
+        };
+        format!("{} ({}, {when})", self.id, self.state)
+    }
+}
+
+/// Sends the create once, and after a failure that may not be final looks for the pool
+/// instead of sending it blindly again.
+///
+/// Finding the pool: the answer of a create may be lost (connection reset or timed out
+/// after the request went out, or a 2xx body that does not decode) although the API made
+/// the pool. The candidates are the zone's unmanaged pools whose name, template and
+/// instance type are the request's. API v2 gives pools no creation time, but a new pool
+/// has at least one instance (a create needs size >= 1) and instances have `created-at`:
+/// a candidate appeared since the call when its oldest instance was created at or after
+/// the moment the request was sent, less [`CLOCK_SKEW`] for the API's clock. Exactly one
+/// such candidate is adopted; two or more fail (the provider cannot tell which is its own)
+/// with the list and the import command. After a lost answer the create is never sent
+/// again: it may still land, so the pool is looked for during [`LOOK_AFTER_LOST`] (within
+/// the create timeout). After a refusal (429, 5xx, the connection never opened) the same
+/// look runs first, in case a gateway answered for an API that acted, and only when no
+/// candidate appeared is the create sent again, until the timeout.
+async fn send_or_find(
+    client: &ExoscaleClient,
+    zone: &str,
+    body: &CreateInstancePool,
+    wait: &Wait<'_>,
+) -> Result<Made, Diagnostics> {
+    let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
+    let since_ms = unix_now_ms().saturating_sub(skew);
+    let look_first = Slot::new(false);
+    // What went wrong with the last request, as a sentence for the diagnostics.
+    let cause = Slot::new(String::new());
+    // Set by a lost answer: until when the pool is looked for.
+    let look_until: Slot<Option<Instant>> = Slot::new(None);
+    let last_seen: Slot<Vec<Candidate>> = Slot::new(Vec::new());
+    let what = format!("instance pool {:?} to be created in zone {zone}", body.name);
+    let outcome = poll_until(wait.deadline, wait.stop, &what, || {
+        let (look_first, cause, look_until, last_seen) =
+            (&look_first, &cause, &look_until, &last_seen);
+        async move {
+            if look_first.get() {
+                let candidates = match candidates(client, zone, body, since_ms).await {
+                    Ok(found) => found,
+                    Err(e) => return e.into_pending().map_err(|e| looking_error(&e)),
+                };
+                last_seen.set(candidates.clone());
+                let new: Vec<&Candidate> = candidates
+                    .iter()
+                    .filter(|c| c.appeared == Some(true))
+                    .collect();
+                let unsure = candidates.iter().any(|c| c.appeared.is_none());
+                let cause = cause.get();
+                match new.as_slice() {
+                    [one] if !unsure => {
+                        let id = one.id.clone();
+                        return Ok(Poll::Ready(Made::Found { id, cause }));
+                    }
+                    [_, _, ..] => return Err(ambiguous(zone, body, &cause, &candidates)),
+                    _ => {}
+                }
+                match look_until.get() {
+                    Some(until) if Instant::now() >= until => {
+                        let when = format!("within {}", human(LOOK_AFTER_LOST));
+                        return Err(not_found(zone, body, &cause, &candidates, &when));
+                    }
+                    // A lost create is never sent again: keep looking.
+                    Some(_) => {
+                        return Ok(Poll::pending(format!(
+                            "no new pool yet, {} matching",
+                            candidates.len()
+                        )))
+                    }
+                    None if unsure => return Ok(Poll::pending("a matching pool too new to tell")),
+                    None => look_first.set(false),
+                }
+            }
+            let (kind, text, retry_after) = match client.create_instance_pool(zone, body).await {
+                Ok(op) => match op.reference_id() {
+                    Some(id) => {
+                        let id = id.to_string();
+                        return Ok(Poll::Ready(Made::Answered { op, id }));
+                    }
+                    // The API took the create without saying which pool it makes: as good
+                    // as a lost answer.
+                    None => {
+                        let text = format!(
+                            "the API took it as operation {}, without naming the new pool",
+                            op.id
+                        );
+                        (Failure::Lost, text, None)
+                    }
+                },
+                Err(e) => match failure(&e) {
+                    Failure::Final => return Err(create_error(&e, zone, body)),
+                    kind => (kind, e.to_string(), e.retry_after),
+                },
+            };
+            if kind == Failure::Lost {
+                cause.set(format!(
+                    "The answer to the create request was lost ({text})"
+                ));
+                look_until.set(Some(Instant::now() + LOOK_AFTER_LOST));
+            } else {
+                cause.set(format!(
+                    "The API answered the create request with an error ({text})"
+                ));
+            }
+            look_first.set(true);
+            Ok(Poll::Pending {
+                seen: format!("{text} (looking for the pool before anything else)"),
+                retry_after,
+            })
+        }
+    })
+    .await;
+    let (cause, candidates) = (cause.into_inner(), last_seen.into_inner());
+    match outcome {
+        Ok(made) => Ok(made),
+        Err(WaitError::Failed(d)) => Err(d),
+        // After a lost answer, running out of time or being stopped leaves the question
+        // open: say how to settle it.
+        Err(WaitError::TimedOut { .. }) if look_until.get().is_some() => {
+            let when = format!("within `timeouts.create` ({})", human(wait.limit));
+            Err(not_found(zone, body, &cause, &candidates, &when))
+        }
+        Err(WaitError::Stopped { .. }) if look_until.get().is_some() => {
+            let when = "before Terraform asked the provider to stop";
+            Err(not_found(zone, body, &cause, &candidates, when))
+        }
+        Err(e @ WaitError::TimedOut { .. }) => Err(api_error(
+            "Could not create the instance pool",
+            format!(
+                "{e}. {} Otherwise apply again later, or raise `timeouts.create` ({}) to keep trying longer.",
+                in_flight_hint(zone, body),
+                human(wait.limit)
+            ),
+        )),
+        Err(e @ WaitError::Stopped { .. }) => Err(api_error(
+            "Could not create the instance pool",
+            format!("{e}. {}", in_flight_hint(zone, body)),
+        )),
+    }
+}
+
+/// The zone's pools that could be the one `body` made, each with whether it appeared since
+/// `since_ms` (Unix milliseconds).
+async fn candidates(
+    client: &ExoscaleClient,
+    zone: &str,
+    body: &CreateInstancePool,
+    since_ms: i64,
+) -> Result<Vec<Candidate>, ApiError> {
+    let mut found = Vec::new();
+    for pool in client.list_instance_pools(zone).await? {
+        let Some(id) = pool.id.clone().filter(|_| matches_request(&pool, body)) else {
+            continue;
+        };
+        let members = client.list_pool_instances(zone, &id).await?;
+        let oldest = members
+            .iter()
+            .filter_map(Instance::created_at_unix_ms)
+            .min();
+        let appeared = match oldest {
+            Some(created) => Some(created >= since_ms),
+            // A new pool may show its instances only once it has made them.
+            None if pool.state == Some(PoolState::Creating) => None,
+            None => Some(false),
+        };
+        found.push(Candidate {
+            id,
+            state: pool
+                .state
+                .as_ref()
+                .map_or_else(|| "state unknown".into(), ToString::to_string),
+            appeared,
+        });
+    }
+    Ok(found)
+}
+
+fn matches_request(pool: &InstancePool, body: &CreateInstancePool) -> bool {
+    let same_id =
+        |held: Option<&str>, sent: &str| held.is_some_and(|h| h.eq_ignore_ascii_case(sent));
+    pool.manager.is_none()
+        && pool.name.as_deref() == Some(body.name.as_str())
+        && same_id(
+            pool.template.as_ref().map(|t| t.id.as_str()),
+            &body.template.id,
+        )
+        && same_id(
+            pool.instance_type.as_ref().map(|t| t.id.as_str()),
+            &body.instance_type.id,
+        )
+}
+
+fn import_hint(zone: &str) -> String {
+    format!("`terraform import ADDRESS <id>@{zone}` (ADDRESS being this resource's address)")
+}
+
+fn listed(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .map(Candidate::describe)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn ambiguous(
+    zone: &str,
+    body: &CreateInstancePool,
+    cause: &str,
+    candidates: &[Candidate],
+) -> Diagnostics {
+    Diagnostic::error(
+        "Could not tell which instance pool the create made",
+        format!(
+            "{cause}, and several instance pools named {:?} with this template and instance type appeared in zone {zone} since: {}. None is recorded, as the provider cannot tell which one it made. Import the one to keep with {}, and delete the others.",
+            body.name,
+            listed(candidates),
+            import_hint(zone)
+        ),
+    )
+    .into()
+}
+
+fn not_found(
+    zone: &str,
+    body: &CreateInstancePool,
+    cause: &str,
+    candidates: &[Candidate],
+    when: &str,
+) -> Diagnostics {
+    let others = if candidates.is_empty() {
+        "No pool matches it.".to_string()
+    } else {
+        format!("Matching pools: {}.", listed(candidates))
+    };
+    Diagnostic::error(
+        "Could not create the instance pool",
+        format!(
+            "{cause}, and no new instance pool named {:?} with this template and instance type appeared in zone {zone} {when}. {others} The create is not sent again, as it may still land: check the pools in zone {zone}; if the new one shows up, import it with {}; otherwise apply again.",
+            body.name,
+            import_hint(zone)
+        ),
+    )
+    .into()
+}
+
+/// What to do about a create that was stopped in flight.
+fn in_flight_hint(zone: &str, body: &CreateInstancePool) -> String {
+    format!(
+        "If the request reached the API, the pool exists: look for a pool named {:?} in zone {zone} and import it with {}.",
+        body.name,
+        import_hint(zone)
+    )
+}
+
+fn looking_error(e: &ApiError) -> Diagnostics {
+    api_error(
+        "Could not look for the instance pool a create made",
+        format!("{e}. The create may have made a pool: check the pools in the zone, and import it if so."),
+    )
+}
+
+/// A create the API refused for good, with what to fix.
+fn create_error(e: &ApiError, zone: &str, body: &CreateInstancePool) -> Diagnostics {
+    let advice = match (e.kind, e.status) {
+        (ErrorKind::Stopped, _) => format!(" {}", in_flight_hint(zone, body)),
+        (_, Some(400)) => " The API refused the pool's settings: fix them in the configuration and apply again.".into(),
+        (_, Some(404)) => format!(" Something the pool refers to (template, instance type, security group, private network, elastic IP, anti-affinity group, deploy target or SSH key) does not exist in zone {zone}: check its id in the configuration."),
+        _ => String::new(),
+    };
+    api_error(
+        "Could not create the instance pool",
+        format!("{e}.{advice}"),
+    )
+}
+
+fn unix_now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
