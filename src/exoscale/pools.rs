@@ -14,7 +14,7 @@ use super::convert;
 use super::convert::{Changes, InstancePoolModel};
 use super::model::{InstancePool, Operation, PoolState};
 use super::settings::ZONES;
-use crate::http::{ApiError, ErrorKind};
+use crate::http::ApiError;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
@@ -62,10 +62,6 @@ pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) 
     Diagnostic::error(summary, detail).into()
 }
 
-/// What http.rs appends to the transport error of a call it never repeats once the request
-/// may have been sent: the one sign that the answer, not the request, was lost.
-const MAY_HAVE_TAKEN_EFFECT: &str = "(the request may have reached the API and taken effect)";
-
 /// A value the looks of one poll loop share: a `Cell` that is `Sync`, as the resource's
 /// futures must be `Send`. Never held across an await.
 pub struct Slot<T>(Mutex<T>);
@@ -104,16 +100,12 @@ pub enum Failure {
 }
 
 pub fn failure(e: &ApiError) -> Failure {
-    let answered_ok = e.status.is_some_and(|s| (200..300).contains(&s));
-    match e.kind {
-        ErrorKind::Connection | ErrorKind::Timeout
-            if e.message.ends_with(MAY_HAVE_TAKEN_EFFECT) =>
-        {
-            Failure::Lost
-        }
-        ErrorKind::Decode if answered_ok => Failure::Lost,
-        _ if e.is_transient() => Failure::Transient,
-        _ => Failure::Final,
+    if e.is_outcome_unknown() {
+        Failure::Lost
+    } else if e.is_transient() {
+        Failure::Transient
+    } else {
+        Failure::Final
     }
 }
 
