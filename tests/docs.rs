@@ -58,8 +58,43 @@ fn pages() -> Vec<(String, String)> {
             render(&page),
         ));
     }
+    for l in provider.list_resources() {
+        let name = l.type_name();
+        let example = read(&format!("examples/list-resources/{name}/query.tfquery.hcl"));
+        let page = Page {
+            kind: Kind::ListResource,
+            name,
+            block: &l.schema().block,
+            example: example.as_deref(),
+            import: None,
+        };
+        pages.push((
+            format!("docs/list-resources/{}.md", short(name)),
+            render(&page),
+        ));
+    }
+    for a in provider.actions() {
+        let name = a.type_name();
+        let example = read(&format!("examples/actions/{name}/action.tf"));
+        let page = Page {
+            kind: Kind::Action,
+            name,
+            block: &a.schema().block,
+            example: example.as_deref(),
+            import: None,
+        };
+        pages.push((format!("docs/actions/{}.md", short(name)), render(&page)));
+    }
     pages
 }
+
+/// Folders whose every page the provider's schema generates.
+const GENERATED: [&str; 4] = [
+    "docs/resources/",
+    "docs/data-sources/",
+    "docs/list-resources/",
+    "docs/actions/",
+];
 
 fn short(type_name: &str) -> &str {
     type_name.strip_prefix("pools_").unwrap_or(type_name)
@@ -93,8 +128,7 @@ fn committed_docs_are_current() {
             std::fs::write(&path, content).unwrap();
         }
         for stale in markdown_files(&root().join("docs")) {
-            let generated =
-                stale.starts_with("docs/resources/") || stale.starts_with("docs/data-sources/");
+            let generated = GENERATED.iter().any(|g| stale.starts_with(g));
             if generated && !pages.iter().any(|(p, _)| *p == stale) {
                 std::fs::remove_file(root().join(stale)).unwrap();
             }
@@ -110,8 +144,7 @@ fn committed_docs_are_current() {
         }
     }
     for file in markdown_files(&root().join("docs")) {
-        let generated =
-            file.starts_with("docs/resources/") || file.starts_with("docs/data-sources/");
+        let generated = GENERATED.iter().any(|g| file.starts_with(g));
         if generated && !pages.iter().any(|(p, _)| *p == file) {
             problems.push(format!("{file} documents nothing the provider serves"));
         }
@@ -124,7 +157,7 @@ fn committed_docs_are_current() {
 }
 
 #[test]
-fn every_resource_and_data_source_has_a_page_and_an_example() {
+fn everything_the_provider_serves_has_a_page_and_an_example() {
     let provider = PoolsProvider;
     for r in provider.resources() {
         assert!(
@@ -144,5 +177,29 @@ fn every_resource_and_data_source_has_a_page_and_an_example() {
             d.type_name()
         );
     }
-    assert!(pages().len() == 1 + provider.resources().len() + provider.data_sources().len());
+    for l in provider.list_resources() {
+        let example = format!(
+            "examples/list-resources/{}/query.tfquery.hcl",
+            l.type_name()
+        );
+        assert!(
+            read(&example).is_some(),
+            "no example for list {}",
+            l.type_name()
+        );
+    }
+    for a in provider.actions() {
+        let example = format!("examples/actions/{}/action.tf", a.type_name());
+        assert!(
+            read(&example).is_some(),
+            "no example for action {}",
+            a.type_name()
+        );
+    }
+    let served = 1
+        + provider.resources().len()
+        + provider.data_sources().len()
+        + provider.list_resources().len()
+        + provider.actions().len();
+    assert_eq!(pages().len(), served);
 }

@@ -12,6 +12,8 @@ pub enum Kind {
     Provider,
     Resource,
     DataSource,
+    ListResource,
+    Action,
 }
 
 /// One documentation page in the Terraform Registry layout.
@@ -31,6 +33,8 @@ pub fn render(page: &Page<'_>) -> String {
         Kind::Provider => "Provider",
         Kind::Resource => "Resource",
         Kind::DataSource => "Data Source",
+        Kind::ListResource => "List Resource",
+        Kind::Action => "Action",
     };
     let description = page.block.description.trim();
     let mut out = String::new();

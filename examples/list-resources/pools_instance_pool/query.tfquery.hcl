@@ -1,0 +1,9 @@
+# terraform query -generate-config-out=generated.tf
+list "pools_instance_pool" "web" {
+  provider         = pools
+  include_resource = true
+  config {
+    zone   = "ch-gva-2"
+    labels = { team = "web" }
+  }
+}
