@@ -8,12 +8,36 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::model::{
-    CreateInstancePool, IdRef, InstancePool, NameRef, ResettableField, UpdateInstancePool,
+    CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
 use crate::plugin::cty::Value;
 use crate::plugin::model::Tri;
 use crate::plugin::timeouts::Timeouts;
 use crate::plugin::validators;
+
+crate::model! {
+    /// One instance of a pool, as `instances` shows it.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct Member {
+        pub id: String,
+        pub name: Option<String>,
+        pub state: Option<String>,
+        pub public_ip_address: Option<String>,
+        pub ipv6_address: Option<String>,
+    }
+}
+
+impl From<&Instance> for Member {
+    fn from(i: &Instance) -> Self {
+        Member {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            state: i.state.clone(),
+            public_ip_address: i.public_ip.clone(),
+            ipv6_address: i.ipv6_address.clone(),
+        }
+    }
+}
 
 crate::model! {
     /// The state of one `pools_instance_pool`. `Tri` fields are computed: a plan may leave
@@ -45,6 +69,7 @@ crate::model! {
         pub wait_for_instances: Option<bool>,
         pub state: Tri<String>,
         pub instance_ids: Tri<Vec<String>>,
+        pub instances: Tri<Vec<Member>>,
         pub manager_id: Tri<String>,
         pub manager_type: Tri<String>,
         pub timeouts: Option<Timeouts>,
@@ -232,6 +257,8 @@ pub fn refreshed(
         wait_for_instances: Some(current.wait_for_instances.unwrap_or(false)),
         state: pool.state.as_ref().map(ToString::to_string).into(),
         instance_ids: Tri::Known(ids(&pool.instances)),
+        // Filled by the caller, which lists the members (one more call).
+        instances: Tri::Null,
         manager_id: manager.and_then(|m| m.id.clone()).into(),
         manager_type: manager.and_then(|m| m.kind.clone()).into(),
         timeouts: current.timeouts.clone(),
@@ -253,6 +280,7 @@ pub fn settled(mut model: InstancePoolModel) -> InstancePoolModel {
     known(&mut model.ipv6_enabled);
     known(&mut model.state);
     known(&mut model.instance_ids);
+    known(&mut model.instances);
     known(&mut model.manager_id);
     known(&mut model.manager_type);
     model

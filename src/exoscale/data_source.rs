@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::client::ExoscaleClient;
-use super::convert::{decode_user_data, ids, ssh_key_names};
+use super::convert::{decode_user_data, ids, ssh_key_names, Member};
 use super::model::{InstancePool, InstanceType};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::ctx::Ctx;
@@ -14,7 +14,7 @@ use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::plan::attr;
 use crate::plugin::resource::DataSource;
-use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::schema::{Attribute, Block, ObjectNesting, Schema};
 use crate::plugin::validators;
 
 crate::model! {
@@ -45,6 +45,7 @@ crate::model! {
         pub deploy_target_id: Option<String>,
         pub application_consistent_snapshot_enabled: Option<bool>,
         pub instance_ids: Option<Vec<String>>,
+        pub instances: Option<Vec<Member>>,
         pub manager_id: Option<String>,
         pub manager_type: Option<String>,
     }
@@ -116,6 +117,7 @@ fn view_attributes() -> Vec<Attribute> {
             .computed()
             .describe("Whether application-consistent snapshots are enabled."),
         strings("instance_ids", Type::List).describe("The ids of the pool's instances."),
+        members_attribute(),
         s("manager_id")
             .computed()
             .describe("The id of the managing service (such as an SKS nodepool), if any."),
@@ -176,9 +178,45 @@ fn view(pool: &InstancePool, zone: &str, types: &[InstanceType]) -> PoolView {
         deploy_target_id: pool.deploy_target.as_ref().map(|d| d.id.clone()),
         application_consistent_snapshot_enabled: pool.application_consistent_snapshot_enabled,
         instance_ids: Some(ids(&pool.instances)),
+        // Filled by the caller, which lists the members (one more call).
+        instances: None,
         manager_id: manager.and_then(|m| m.id.clone()),
         manager_type: manager.and_then(|m| m.kind.clone()),
     }
+}
+
+/// `instances`: each member's id, name, state and addresses, read with one
+/// `GET /instance?manager-id=<pool>` call per pool.
+pub fn members_attribute() -> Attribute {
+    let member = |name: &str, what: &str| Attribute::string(name).computed().describe(what);
+    Attribute::nested(
+        "instances",
+        ObjectNesting::List,
+        vec![
+            member("id", "The instance's id."),
+            member("name", "The instance's name."),
+            member("state", "The instance's state (such as `running`)."),
+            member(
+                "public_ip_address",
+                "The instance's public IPv4 address, if any.",
+            ),
+            member("ipv6_address", "The instance's IPv6 address, if any."),
+        ],
+    )
+    .computed()
+    .describe("The pool's instances, ordered by name.")
+}
+
+/// The view of `pool` with its members.
+async fn view_with_members(
+    client: &ExoscaleClient,
+    pool: &InstancePool,
+    zone: &str,
+    types: &[InstanceType],
+) -> Result<PoolView, Diagnostics> {
+    let mut shown = view(pool, zone, types);
+    shown.instances = Some(super::pools::members(client, zone, pool).await?);
+    Ok(shown)
 }
 
 fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
@@ -290,7 +328,7 @@ impl DataSource for InstancePoolDataSource {
             }
         };
         let types = instance_types(client, &zone).await?;
-        Ok(view(&pool, &zone, &types))
+        view_with_members(client, &pool, &zone, &types).await
     }
 }
 
@@ -339,9 +377,13 @@ impl DataSource for InstancePoolsDataSource {
         } else {
             instance_types(client, &zone).await?
         };
+        let mut views = Vec::with_capacity(matching.len());
+        for pool in &matching {
+            views.push(view_with_members(client, pool, &zone, &types).await?);
+        }
         Ok(PoolsModel {
             ids: Some(matching.iter().filter_map(|p| p.id.clone()).collect()),
-            pools: Some(matching.iter().map(|p| view(p, &zone, &types)).collect()),
+            pools: Some(views),
             zone: Some(zone),
             ..config
         })

@@ -476,7 +476,28 @@ pub async fn model_of(
     };
     let mut model = convert::refreshed(current, pool, shown);
     model.zone = Tri::Known(zone.to_string());
+    model.instances = Tri::Known(members(client, zone, pool).await?);
     Ok(model)
+}
+
+/// The pool's instances, in one `GET /instance?manager-id=` call (none for an empty pool).
+pub async fn members(
+    client: &ExoscaleClient,
+    zone: &str,
+    pool: &InstancePool,
+) -> Result<Vec<convert::Member>, Diagnostics> {
+    let (Some(id), false) = (
+        pool.id.as_deref(),
+        pool.instances.iter().flatten().next().is_none(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut listed = client
+        .list_pool_instances(zone, id)
+        .await
+        .map_err(|e| api_error("Could not list the pool's instances", e))?;
+    listed.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    Ok(listed.iter().map(convert::Member::from).collect())
 }
 
 /// The error for changing or deleting a pool that another service manages, if it is one.

@@ -139,6 +139,7 @@ pub(super) fn resource_schema() -> Schema {
         .attribute(Attribute::bool("wait_for_instances").default(Value::Bool(false)).local().describe("After create and scale, also wait until the pool is `running` with `size` instances. Default: `false` (wait for the API operation only)."))
         .attribute(computed("state", "The pool's state: `creating`, `running`, `scaling-up`, `scaling-down`, `updating`, `destroying` or `suspended`."))
         .attribute(Attribute::list("instance_ids", Type::String).computed().describe("The ids of the pool's instances."))
+        .attribute(super::data_source::members_attribute())
         .attribute(computed("manager_id", "The id of the service managing the pool (such as an SKS nodepool), if any. A managed pool cannot be changed or deleted here.").use_state_for_unknown())
         .attribute(computed("manager_type", "The kind of service managing the pool (such as `sks-nodepool`), if any.").use_state_for_unknown())
         .block(timeouts_block(

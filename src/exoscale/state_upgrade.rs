@@ -1,6 +1,7 @@
 //! Reading `pools_instance_pool` state written by earlier schema versions.
 //!
-//! Version 1 added `read` to the `timeouts` block. Each earlier version's type is written out
+//! Version 1 added `read` to the `timeouts` block. (Attributes added since, such as the
+//! computed `instances`, need no new version: state without them reads them as null.) Each earlier version's type is written out
 //! here as it was released, not derived from the current schema (which will change again),
 //! and its upgrader maps it straight to the current version. A future version adds its own
 //! prior type and upgrader beside these, and updates the existing upgraders' output.
@@ -59,7 +60,8 @@ fn v0_type() -> Type {
 }
 
 /// Version 0 to the current version: everything carries over; `timeouts.read` is null
-/// (its default applies), and an absent `timeouts` block stays absent.
+/// (its default applies), an absent `timeouts` block stays absent, and `instances` (added
+/// later) is null until the next refresh.
 fn from_v0(value: Value) -> Result<Value, Diagnostics> {
     let Value::Object(mut attrs) = value else {
         return Err(Diagnostic::error(
@@ -71,6 +73,8 @@ fn from_v0(value: Value) -> Result<Value, Diagnostics> {
     if let Some(Value::Object(timeouts)) = attrs.get_mut("timeouts") {
         timeouts.insert("read".to_string(), Value::Null);
     }
+    // Added since, computed: the next refresh fills it.
+    attrs.insert("instances".to_string(), Value::Null);
     Ok(Value::Object(attrs))
 }
 
@@ -171,17 +175,34 @@ mod tests {
     }
 
     #[test]
-    fn version_1_is_version_0_plus_timeouts_read() {
-        // Guards the recorded version 0 type: today's schema must be exactly it plus `read`.
+    fn version_1_keeps_every_version_0_attribute_and_adds_timeouts_read() {
+        // Guards the recorded version 0 type: every version 0 attribute is still there with
+        // its type (`timeouts` gained `read`). Attributes added since (computed `instances`)
+        // need no new version: state without them reads them as null.
         let schema = resource_schema();
         assert_eq!(schema.version, 1);
-        let Type::Object(mut attrs) = v0_type() else {
+        let Type::Object(mut old) = v0_type() else {
             panic!("version 0 is an object type")
         };
-        if let Some(Type::Object(timeouts)) = attrs.get_mut("timeouts") {
+        if let Some(Type::Object(timeouts)) = old.get_mut("timeouts") {
             timeouts.insert("read".to_string(), Type::String);
         }
-        assert_eq!(Type::Object(attrs), schema.block.ty());
+        let Type::Object(now) = schema.block.ty() else {
+            panic!("the schema is an object type")
+        };
+        for (name, ty) in &old {
+            assert_eq!(
+                now.get(name),
+                Some(ty),
+                "{name} changed without a new schema version"
+            );
+        }
+        let added: Vec<&String> = now.keys().filter(|k| !old.contains_key(*k)).collect();
+        assert_eq!(
+            added,
+            ["instances"],
+            "attributes added without a new schema version"
+        );
     }
 
     #[test]
