@@ -743,6 +743,17 @@ fn identity_is_recorded_and_import_blocks_take_it() {
     };
     let instance = &read_state()["resources"][0]["instances"][0];
     assert_eq!(instance["identity"]["id"], id.as_str(), "{instance}");
+    // Member details, as the official provider's `instances` had them.
+    let members = instance["attributes"]["instances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(members.len(), 1, "{instance}");
+    assert_eq!(members[0]["state"], "running", "{instance}");
+    assert_eq!(
+        members[0]["id"], instance["attributes"]["instance_ids"][0],
+        "{instance}"
+    );
     assert_eq!(instance["identity"]["zone"], "ch-gva-2", "{instance}");
 
     let schema = bed.ws.terraform(&["providers", "schema", "-json"]);
