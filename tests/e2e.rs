@@ -5,6 +5,8 @@
 
 #[path = "e2e/examples.rs"]
 mod examples;
+#[path = "e2e/faults.rs"]
+mod faults;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/install.rs"]
