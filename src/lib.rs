@@ -3,6 +3,7 @@
 
 pub mod exoscale;
 pub mod http;
+pub mod intents;
 pub mod ona;
 pub mod plugin;
 pub mod provider;

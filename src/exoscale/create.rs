@@ -14,6 +14,7 @@ use super::pools::{
     api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot, Wait,
 };
 use crate::http::{ApiError, ErrorKind};
+use crate::intents::Intent;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::resource::Applied;
@@ -37,7 +38,21 @@ pub async fn create(
     wait_instances: bool,
     wait: &Wait<'_>,
 ) -> Applied<InstancePoolModel> {
-    let (id, op, note) = match send_or_find(client, zone, body, wait).await {
+    // Kept until this function returns: a process killed before then leaves it behind.
+    let key = format!(
+        "exoscale {zone} {} {} {}",
+        body.name, body.template.id, body.instance_type.id
+    );
+    let (_intent, earlier) = Intent::begin(&key);
+    let made = match earlier {
+        Some(started) => match left_behind(client, zone, body, started).await {
+            Ok(Some(made)) => Ok(made),
+            Ok(None) => send_or_find(client, zone, body, wait).await,
+            Err(d) => Err(d),
+        },
+        None => send_or_find(client, zone, body, wait).await,
+    };
+    let (id, op, note) = match made {
         Ok(Made::Answered { op, id }) => (id, Some(op), Diagnostics::new()),
         Ok(Made::Found { id, cause }) => {
             let note = Diagnostic::warning(
@@ -245,6 +260,32 @@ async fn send_or_find(
             "Could not create the instance pool",
             format!("{e}. {}", in_flight_hint(zone, body)),
         )),
+    }
+}
+
+/// The pool an earlier provider process made for `body` before it was killed, if one
+/// appeared since that process noted the create at `started_ms` (see [`crate::intents`]).
+/// A pool still too new to show its instances counts: the note is the evidence.
+async fn left_behind(
+    client: &ExoscaleClient,
+    zone: &str,
+    body: &CreateInstancePool,
+    started_ms: i64,
+) -> Result<Option<Made>, Diagnostics> {
+    let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
+    let found = candidates(client, zone, body, started_ms.saturating_sub(skew))
+        .await
+        .map_err(|e| looking_error(&e))?;
+    let cause =
+        "An earlier provider process started this create and stopped before recording its outcome";
+    let new: Vec<&Candidate> = found.iter().filter(|c| c.appeared != Some(false)).collect();
+    match new.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(Made::Found {
+            id: one.id.clone(),
+            cause: cause.to_string(),
+        })),
+        _ => Err(ambiguous(zone, body, cause, &found)),
     }
 }
 

@@ -316,6 +316,27 @@ async fn adopt(
     }
 }
 
+/// The pool an earlier provider process made for `planned` before it was killed (its note
+/// is the evidence, see [`crate::intents`]): the pair's pool, when it has the planned sizes.
+pub async fn left_behind(
+    client: &OnaClient,
+    planned: &WarmPoolModel,
+) -> Result<Option<WarmPool>, Diagnostics> {
+    let (min, max) = planned.sizes();
+    let (min, max) = (to_i32(min, "min_size")?, to_i32(max, "max_size")?);
+    let (project, class) = (&planned.project_id, &planned.environment_class_id);
+    match find_pool(client, project, class).await {
+        Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => {
+            Ok(Some(pool))
+        }
+        Ok(_) => Ok(None),
+        Err(e) => Err(api_error(
+            "Cannot look for the warm pool an earlier run made",
+            &e,
+        )),
+    }
+}
+
 /// Creates the pool, or adopts the one a create with a lost answer made. When the pair is
 /// taken by a pool on its way out, waits for it to go and tries once more; a live pool is
 /// reported with the import hint.

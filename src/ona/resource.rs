@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::convert::{default_max_size, default_min_size, is_going, WarmPoolModel};
-use super::pools::{api_error, create_pool, delete_pool, settle, to_i32, update_pool};
+use super::pools::{api_error, create_pool, delete_pool, left_behind, settle, to_i32, update_pool};
 use super::settings::{Ona, API_SETTINGS};
+use crate::intents::Intent;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -181,7 +182,23 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        match create_pool(client, &planned, deadline, &ctx.stop).await {
+        // Kept until the outcome is known: a process killed before then leaves it behind,
+        // and the next create of the pair adopts what that process made.
+        let key = format!(
+            "ona {} {}",
+            planned.project_id, planned.environment_class_id
+        );
+        let (_intent, earlier) = Intent::begin(&key);
+        let found = match earlier {
+            Some(_) => left_behind(client, &planned).await,
+            None => Ok(None),
+        };
+        let created = match found {
+            Ok(Some(pool)) => Ok(pool),
+            Ok(None) => create_pool(client, &planned, deadline, &ctx.stop).await,
+            Err(d) => Err(d),
+        };
+        match created {
             Ok(pool) => settle(client, planned, pool, deadline, &ctx.stop).await,
             Err(d) => Applied::failed(None, d),
         }

@@ -1,6 +1,7 @@
 //! Both resources under the sandbox's faults, end to end (issue 9): the fault matrix
-//! (`matrix.rs`, rendered into docs/reliability.md), and a hundred pools applied in
-//! parallel against a sandbox that faults one request in ten (`concurrency.rs`).
+//! (`matrix.rs`, rendered into docs/reliability.md), a provider killed in the middle of a
+//! create (`kill.rs`), and a hundred pools applied in parallel against a sandbox that
+//! faults one request in ten (`concurrency.rs`).
 //!
 //! This file holds what they share: a `Rig` (an in-process sandbox plus a Terraform 1.15.5
 //! working directory wired to it), the state file as Terraform wrote it, the pools the
@@ -16,6 +17,8 @@ use crate::harness::{terraforms, Run, Terraform, Workspace, PROVIDER_SOURCE};
 
 #[path = "faults/concurrency.rs"]
 mod concurrency;
+#[path = "faults/kill.rs"]
+mod kill;
 #[path = "faults/matrix.rs"]
 mod matrix;
 
