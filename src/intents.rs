@@ -2,12 +2,18 @@
 //! working directory, which object it is about to make and when; once the create's outcome
 //! is known (whether recorded in state or failed) the note goes. A provider process killed
 //! in between (SIGKILL, an out-of-memory kill, a CI runner torn down) leaves its note, and
-//! the next create of the same object in the same working directory reads it: it then
-//! looks for the object an earlier process made since that moment and adopts it instead of
-//! making a second one. The notes live in `.terraform/pools-intents/`, beside Terraform's
-//! own files; writing them is best effort, so a read-only directory only loses this net.
+//! the next create of the same object in the same working directory claims it: it then
+//! looks for the object the dead process made since that moment and adopts it instead of
+//! making a second one.
+//!
+//! Notes live in `.terraform/pools-intents/`, beside Terraform's own files, one per create:
+//! `<hash of the key>-<pid>-<sequence>`. Only notes of processes that are gone count, so
+//! creates of alike objects running side by side in one process never mistake each other
+//! for a dead one; a stale note is claimed by deleting it, so each is used once. Writing
+//! them is best effort: a read-only directory only loses this net.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::plugin::log;
@@ -19,25 +25,34 @@ pub struct Intent {
 
 impl Intent {
     /// Notes that a create of `key` (what identifies the object: backend, zone, name...)
-    /// starts now. Also returns when an earlier create of the same key started, in Unix
-    /// milliseconds, if its process never finished it.
+    /// starts now. Also returns when a create of the same key by a process that died
+    /// before finishing it started, in Unix milliseconds (claiming that note).
     pub fn begin(key: &str) -> (Intent, Option<i64>) {
-        let Some(path) = note_path(key) else {
+        let Ok(dir) = std::env::current_dir() else {
             return (Intent { path: None }, None);
         };
-        let earlier = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| text.lines().next()?.trim().parse::<i64>().ok());
-        let written = path
-            .parent()
-            .map(std::fs::create_dir_all)
-            .transpose()
-            .and_then(|_| std::fs::write(&path, format!("{}\n{key}\n", unix_now_ms())));
-        if let Err(e) = written {
-            log::debug("cannot note a create in flight", &[("error", &e)]);
-            return (Intent { path: None }, earlier);
+        Intent::begin_in(&dir.join(".terraform/pools-intents"), key)
+    }
+
+    fn begin_in(dir: &Path, key: &str) -> (Intent, Option<i64>) {
+        let prefix = format!("{:016x}-", fnv1a(key));
+        let earlier = claim_stale(dir, &prefix);
+        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "{prefix}{}-{}",
+            std::process::id(),
+            SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = dir.join(name);
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&path, format!("{}\n{key}\n", unix_now_ms())));
+        match written {
+            Ok(()) => (Intent { path: Some(path) }, earlier),
+            Err(e) => {
+                log::debug("cannot note a create in flight", &[("error", &e)]);
+                (Intent { path: None }, earlier)
+            }
         }
-        (Intent { path: Some(path) }, earlier)
     }
 }
 
@@ -49,16 +64,44 @@ impl Drop for Intent {
     }
 }
 
-fn note_path(key: &str) -> Option<PathBuf> {
-    let dir = std::env::current_dir().ok()?;
-    // FNV-1a: a stable file name for the key, not a secret.
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+/// The start of the oldest note with `prefix` left by a process that is gone; claimed by
+/// deleting it, so no other create uses it too.
+fn claim_stale(dir: &Path, prefix: &str) -> Option<i64> {
+    let mut stale: Vec<(i64, PathBuf)> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid: u32 = name.strip_prefix(prefix)?.split('-').next()?.parse().ok()?;
+            if alive(pid) {
+                return None;
+            }
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            Some((text.lines().next()?.trim().parse().ok()?, entry.path()))
+        })
+        .collect();
+    stale.sort();
+    stale
+        .into_iter()
+        .find(|(_, path)| std::fs::remove_file(path).is_ok())
+        .map(|(started, _)| started)
+}
+
+/// Whether `pid` is a live process running this same program.
+fn alive(pid: u32) -> bool {
+    let theirs = std::fs::read_link(format!("/proc/{pid}/exe"));
+    match (theirs, std::env::current_exe()) {
+        (Ok(theirs), Ok(ours)) => theirs == ours,
+        (Ok(_), Err(_)) => true,
+        (Err(_), _) => false,
+    }
+}
+
+/// FNV-1a: a stable file name for a key; not a secret.
+fn fnv1a(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    Some(
-        dir.join(".terraform/pools-intents")
-            .join(format!("{hash:016x}")),
-    )
+    })
 }
 
 pub fn unix_now_ms() -> i64 {
@@ -72,23 +115,41 @@ pub fn unix_now_ms() -> i64 {
 mod tests {
     use super::*;
 
+    fn scratch() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "pools-intents-{}-{}",
+            std::process::id(),
+            unix_now_ms()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
     #[test]
-    fn a_note_outlives_only_a_process_that_never_finished() {
-        let key = format!("test {} {}", std::process::id(), unix_now_ms());
-        let (first, earlier) = Intent::begin(&key);
+    fn only_a_dead_process_note_counts_and_only_once() {
+        let dir = scratch();
+        let (first, earlier) = Intent::begin_in(&dir, "k");
         assert_eq!(earlier, None);
-        let path = first
-            .path
-            .clone()
-            .expect("the working directory is writable in tests");
-        assert!(path.is_file());
-        // A process killed here never drops `first`: the note stays for the next one.
-        std::mem::forget(first);
-        let (second, earlier) = Intent::begin(&key);
-        assert!(earlier.is_some_and(|t| t <= unix_now_ms()));
-        drop(second);
-        assert!(!path.exists(), "a finished create leaves no note");
-        let (_, earlier) = Intent::begin(&key);
+        // A sibling create in this (live) process is not an earlier, dead one.
+        let (second, earlier) = Intent::begin_in(&dir, "k");
         assert_eq!(earlier, None);
+        drop((first, second));
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "finished creates leave no note"
+        );
+
+        // A note left by a process that is gone (pid 0 is never a user process).
+        let prefix = format!("{:016x}-", fnv1a("k"));
+        std::fs::write(dir.join(format!("{prefix}0-7")), "1234\nk\n").unwrap();
+        let (third, earlier) = Intent::begin_in(&dir, "k");
+        assert_eq!(earlier, Some(1234));
+        let (_fourth, earlier) = Intent::begin_in(&dir, "k");
+        assert_eq!(earlier, None, "a stale note is claimed once");
+        let (_other, earlier) = Intent::begin_in(&dir, "another key");
+        assert_eq!(earlier, None);
+        drop(third);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -269,13 +269,19 @@ fn a_hundred_instance_pools_at_parallelism_20_under_one_fault_in_ten() {
         list(&served)
     ));
     println!("{report}");
-    for (route, count) in &served {
-        if *count >= 2 * EVERY {
-            assert!(
-                by_route.get(route).copied().unwrap_or(0) > 0,
-                "no fault fired on {route}:\n{report}"
-            );
-        }
+    // The routes every pool goes through; a route whose calls all come at once (the
+    // instance type catalogue, fetched by the first creates) may see no fault in time.
+    for route in [
+        "create-instance-pool",
+        "scale-instance-pool",
+        "delete-instance-pool",
+        "get-operation",
+        "get-instance-pool",
+    ] {
+        assert!(
+            by_route.get(route).copied().unwrap_or(0) > 0,
+            "no fault fired on {route}:\n{report}"
+        );
     }
     assert!(
         total_fired * EVERY * 2 >= total_requests,
