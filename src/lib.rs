@@ -6,6 +6,7 @@ pub mod http;
 pub mod ona;
 pub mod plugin;
 pub mod provider;
+pub mod trust;
 pub mod wait;
 
 #[cfg(test)]
