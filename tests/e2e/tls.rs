@@ -52,6 +52,22 @@ fn assert_says(run: &Run, phrase: &str) {
     );
 }
 
+/// The provider's `TLS roots` line says where its roots came from.
+fn assert_roots(run: &Run, source: &str, certificates: &str, fallback: &str) {
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("provider.terraform-provider-pools: TLS roots:"))
+        .unwrap_or_else(|| panic!("no TLS roots line:\n{run}"));
+    for field in [
+        format!("source={source}"),
+        format!("certificates={certificates}"),
+        format!("built_in_fallback={fallback}"),
+    ] {
+        assert!(line.split(' ').any(|f| f == field), "{field} not in {line}");
+    }
+}
+
 #[test]
 fn private_ca_through_ca_file_or_ssl_cert_file() {
     let tf = terraforms()
@@ -128,14 +144,32 @@ fn private_ca_through_ca_file_or_ssl_cert_file() {
     );
     assert_eq!(routes(), Vec::<&str>::new(), "the handshake failed first");
 
-    // SSL_CERT_FILE stands in for the system's store: the CA named there is trusted.
+    // SSL_CERT_FILE stands in for the system's store: the CA named there is trusted, and
+    // the built-in roots are not added to a store that has certificates.
     let ca_path = ca.to_str().expect("a UTF-8 temp path");
     let trusted = ws.terraform_with_env(
         &["plan", "-detailed-exitcode", "-no-color"],
-        &[("SSL_CERT_FILE", ca_path)],
+        &[("SSL_CERT_FILE", ca_path), ("TF_LOG_PROVIDER", "DEBUG")],
     );
     assert_eq!(trusted.code, Some(0), "{trusted}");
     assert!(!routes().is_empty(), "the plan read the pools");
+    assert_roots(&trusted, "SSL_CERT_FILE/SSL_CERT_DIR", "1", "false");
+
+    // A store with no certificate at all (here SSL_CERT_DIR naming an empty directory)
+    // falls back to the built-in Mozilla roots, which do not know the sandbox's CA.
+    let empty = ws.path().join("no-certs");
+    std::fs::create_dir_all(&empty).expect("an empty directory");
+    let fallback = ws.terraform_with_env(
+        &["plan", "-no-color"],
+        &[
+            ("SSL_CERT_DIR", empty.to_str().expect("a UTF-8 temp path")),
+            ("TF_LOG_PROVIDER", "DEBUG"),
+        ],
+    );
+    fallback.assert_failure();
+    assert_says(&fallback, "invalid peer certificate: UnknownIssuer");
+    assert_roots(&fallback, "SSL_CERT_FILE/SSL_CERT_DIR", "0", "true");
+    assert_eq!(routes(), Vec::<&str>::new());
 
     // A CA file that is not PEM fails at configure, naming the attribute.
     ws.write("not-a-ca.pem", "not a certificate\n");
