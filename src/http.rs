@@ -11,6 +11,8 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use crate::plugin::log;
+use crate::trust::Trust;
 use crate::wait::{Jitter, Stop};
 
 /// Attempts per idempotent call, the first one included.
@@ -45,6 +47,9 @@ pub enum ErrorKind {
     Decode,
     /// The client could not be set up or the request could not be built.
     Config,
+    /// The server's TLS certificate was refused (untrusted, wrong name, expired): trying
+    /// again cannot help, so it is final, and nothing was sent.
+    Certificate,
 }
 
 impl ErrorKind {
@@ -266,16 +271,31 @@ impl fmt::Debug for HttpApi {
 }
 
 impl HttpApi {
-    /// `errors` reads the service's error bodies.
+    /// `errors` reads the service's error bodies. TLS trusts the system's roots.
     pub fn new(service: &'static str, errors: &'static dyn ErrorDialect) -> Result<Self, ApiError> {
-        let client = reqwest::Client::builder()
+        Self::with_trust(service, errors, &Trust::system())
+    }
+
+    /// Like [`HttpApi::new`], with TLS trusting `trust`'s authorities.
+    pub fn with_trust(
+        service: &'static str,
+        errors: &'static dyn ErrorDialect,
+        trust: &Trust,
+    ) -> Result<Self, ApiError> {
+        let setup = |e: reqwest::Error| {
+            ApiError::config(service, format!("cannot set up HTTP client: {e}"))
+        };
+        let builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!(
                 "terraform-provider-pools/",
                 env!("CARGO_PKG_VERSION")
-            ))
+            ));
+        let client = trust
+            .configure(builder)
+            .map_err(setup)?
             .build()
-            .map_err(|e| ApiError::config(service, format!("cannot set up HTTP client: {e}")))?;
+            .map_err(setup)?;
         Ok(Self {
             client,
             service,
@@ -325,24 +345,63 @@ impl HttpApi {
         let deadline = Instant::now() + RETRY_BUDGET;
         let mut jitter = Jitter::new();
         let mut attempt = 1;
+        // The pause before this attempt and why, when it is a retry.
+        let mut retry_of: Option<(Duration, String)> = None;
         loop {
-            let err = match self.attempt(call, authorize, attempt).await {
-                Ok(ok) => return Ok(ok),
+            let started = Instant::now();
+            let result = self.attempt(call, authorize, attempt).await;
+            let took = started.elapsed();
+            let err = match result {
+                Ok(ok) => {
+                    self.log_attempt(call, attempt, took, Ok(ok.0), None, retry_of.as_ref());
+                    return Ok(ok);
+                }
                 Err(err) => err,
             };
-            if !call.idempotent || !err.is_transient() || attempt >= MAX_ATTEMPTS {
+            let retryable = call.idempotent && err.is_transient() && attempt < MAX_ATTEMPTS;
+            let pause = retryable
+                .then(|| backoff(attempt, jitter.next_unit(), err.retry_after))
+                .filter(|pause| Instant::now() + *pause < deadline);
+            self.log_attempt(call, attempt, took, Err(&err), pause, retry_of.as_ref());
+            let Some(pause) = pause else {
                 return Err(err);
-            }
-            let pause = backoff(attempt, jitter.next_unit(), err.retry_after);
-            if Instant::now() + pause >= deadline {
-                return Err(err);
-            }
+            };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
                 _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
             }
+            retry_of = Some((pause, retry_reason(&err)));
             attempt += 1;
         }
+    }
+
+    /// One DEBUG line per attempt (see [`attempt_fields`]).
+    fn log_attempt(
+        &self,
+        call: &Call,
+        attempt: u32,
+        took: Duration,
+        outcome: Result<u16, &ApiError>,
+        retry_in: Option<Duration>,
+        retry_of: Option<&(Duration, String)>,
+    ) {
+        if !log::enabled(log::Level::Debug) {
+            return;
+        }
+        let fields = attempt_fields(
+            self.service,
+            call,
+            attempt,
+            took,
+            outcome,
+            retry_in,
+            retry_of,
+        );
+        let fields: Vec<(&str, &dyn fmt::Display)> = fields
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn fmt::Display))
+            .collect();
+        log::debug("HTTP attempt", &fields);
     }
 
     async fn attempt(
@@ -430,12 +489,20 @@ impl HttpApi {
     }
 
     fn transport_error(&self, call: &Call, attempts: u32, e: &reqwest::Error) -> ApiError {
-        let kind = if e.is_timeout() {
+        let mut message = error_chain(e);
+        let certificate = certificate_error(e);
+        if let Some(advice) = certificate.and_then(certificate_advice) {
+            message.push_str(" (");
+            message.push_str(advice);
+            message.push(')');
+        }
+        let kind = if certificate.is_some() {
+            ErrorKind::Certificate
+        } else if e.is_timeout() {
             ErrorKind::Timeout
         } else {
             ErrorKind::Connection
         };
-        let mut message = error_chain(e);
         // Past connecting, the request may have been acted on although no answer came back;
         // a call that is never repeated must not read as if nothing happened.
         if !call.idempotent && !e.is_connect() {
@@ -448,6 +515,101 @@ impl HttpApi {
             ..self.error(call, attempts)
         }
     }
+}
+
+/// The fields of an attempt's log line: which API, method, host and path (never the query
+/// string, never a header: the credentials travel in headers), the status or else the kind
+/// of failure, how long it took, its number, and for a retry the pause before it and why.
+/// A failed attempt that is retried also says when the retry comes.
+fn attempt_fields(
+    service: &str,
+    call: &Call,
+    attempt: u32,
+    took: Duration,
+    outcome: Result<u16, &ApiError>,
+    retry_in: Option<Duration>,
+    retry_of: Option<&(Duration, String)>,
+) -> Vec<(&'static str, String)> {
+    let host = match (call.url.host_str(), call.url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => String::new(),
+    };
+    let mut fields = vec![
+        ("api", service.to_string()),
+        ("method", call.method.to_string()),
+        ("host", host),
+        ("path", call.url.path().to_string()),
+    ];
+    match outcome {
+        Ok(status) => fields.push(("status", status.to_string())),
+        Err(err) => {
+            if let Some(status) = err.status {
+                fields.push(("status", status.to_string()));
+            }
+            fields.push(("error", kind_name(err.kind).to_string()));
+            if err.status.is_none() {
+                // Transport errors quote the URL; keep the query string out of logs.
+                let message = err
+                    .message
+                    .replace(call.url.as_str(), &url_without_query(&call.url));
+                fields.push(("detail", message));
+            }
+        }
+    }
+    fields.push(("duration_ms", took.as_millis().to_string()));
+    fields.push(("attempt", attempt.to_string()));
+    if let Some((pause, reason)) = retry_of {
+        fields.push(("pause_ms", pause.as_millis().to_string()));
+        fields.push(("retry_reason", reason.clone()));
+    }
+    if let Some(pause) = retry_in {
+        fields.push(("retry_in_ms", pause.as_millis().to_string()));
+    }
+    fields
+}
+
+fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Connection => "connection",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Stopped => "stopped",
+        ErrorKind::RateLimited => "rate-limited",
+        ErrorKind::Server => "server",
+        ErrorKind::Client => "client",
+        ErrorKind::Decode => "decode",
+        ErrorKind::Config => "config",
+        ErrorKind::Certificate => "certificate",
+    }
+}
+
+/// Why a failed attempt is tried again, in a few words: `503 Service Unavailable
+/// (unavailable), Retry-After 2 s` or `connection error`.
+fn retry_reason(err: &ApiError) -> String {
+    let mut reason = match err.status {
+        Some(status) => status_text(status),
+        None => match err.kind {
+            ErrorKind::Timeout => "no answer within the attempt timeout".to_string(),
+            _ => "connection error".to_string(),
+        },
+    };
+    if let Some(code) = &err.code {
+        reason.push_str(&format!(" ({code})"));
+    }
+    if let Some(asked) = err.retry_after {
+        reason.push_str(&format!(", Retry-After {} s", asked.as_secs()));
+    }
+    reason
+}
+
+/// Scheme, host, port and path: what a log may show of a URL.
+fn url_without_query(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").
@@ -463,6 +625,49 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     out
+}
+
+/// The certificate problem that failed a TLS handshake, if that is what failed. rustls's
+/// error sits inside I/O errors (two, as seen with reqwest 0.12), whose `source` skips
+/// what they wrap, so each I/O error is opened as well.
+fn certificate_error<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e rustls::CertificateError> {
+    let mut cause = Some(e);
+    while let Some(current) = cause {
+        let mut inner = current;
+        while let Some(wrapped) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            inner = wrapped;
+        }
+        if let Some(rustls::Error::InvalidCertificate(problem)) = inner.downcast_ref() {
+            return Some(problem);
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// What to do about a certificate the provider refused.
+fn certificate_advice(problem: &rustls::CertificateError) -> Option<&'static str> {
+    use rustls::CertificateError as C;
+    match problem {
+        C::UnknownIssuer | C::BadSignature => Some(
+            "the server's certificate is not signed by an authority the provider trusts: if the \
+             API is reached through a private CA or a TLS-intercepting proxy, give that CA's \
+             certificate (PEM) as `ca_file` in the provider's block for this API, or add it to \
+             the system's CA store or SSL_CERT_FILE",
+        ),
+        C::NotValidForName | C::NotValidForNameContext { .. } => Some(
+            "the server's certificate does not name the endpoint's host: check the endpoint",
+        ),
+        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+            Some("the server's certificate is outside its validity period, or this machine's clock is wrong")
+        }
+        _ => None,
+    }
 }
 
 /// Exponential backoff with downward jitter (half to full step), raised to a
@@ -790,6 +995,79 @@ mod tests {
     }
 
     #[test]
+    fn an_attempt_is_logged_without_query_or_credentials() {
+        let call = Call {
+            method: Method::GET,
+            url: Url::parse("https://user:pw@api-ch-gva-2.example.com/v2/instance?manager-id=m1")
+                .unwrap(),
+            label: "GET /instance?manager-id=m1".into(),
+            body: None,
+            idempotent: true,
+        };
+        let took = Duration::from_millis(12);
+        let fields = |outcome, retry_in, retry_of| {
+            attempt_fields("Exoscale API", &call, 2, took, outcome, retry_in, retry_of)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let retry_of = (
+            Duration::from_millis(187),
+            "503 Service Unavailable".to_string(),
+        );
+        assert_eq!(
+            fields(Ok(200), None, Some(&retry_of)),
+            "api=Exoscale API method=GET host=api-ch-gva-2.example.com path=/v2/instance \
+             status=200 duration_ms=12 attempt=2 pause_ms=187 retry_reason=503 Service Unavailable"
+        );
+        let unavailable = ApiError {
+            service: "Exoscale API",
+            request: call.label.clone(),
+            kind: ErrorKind::Server,
+            status: Some(503),
+            code: Some("unavailable".into()),
+            message: "try later".into(),
+            attempts: 1,
+            retry_after: Some(Duration::from_secs(2)),
+            sent: true,
+        };
+        assert_eq!(
+            fields(Err(&unavailable), Some(Duration::from_millis(2000)), None),
+            "api=Exoscale API method=GET host=api-ch-gva-2.example.com path=/v2/instance \
+             status=503 error=server duration_ms=12 attempt=2 retry_in_ms=2000"
+        );
+        assert_eq!(
+            retry_reason(&unavailable),
+            "503 Service Unavailable (unavailable), Retry-After 2 s"
+        );
+        let refused = ApiError {
+            kind: ErrorKind::Connection,
+            status: None,
+            code: None,
+            message: format!(
+                "error sending request for url ({}): connection refused",
+                call.url
+            ),
+            retry_after: None,
+            ..unavailable.clone()
+        };
+        let line = fields(Err(&refused), None, None);
+        assert!(
+            line.contains(
+                "error=connection detail=error sending request for url \
+                 (https://api-ch-gva-2.example.com/v2/instance): connection refused"
+            ),
+            "{line}"
+        );
+        assert!(
+            !line.contains("manager-id") && !line.contains("pw"),
+            "{line}"
+        );
+        assert_eq!(retry_reason(&refused), "connection error");
+    }
+
+    #[test]
     fn path_segments_are_escaped() {
         assert_eq!(path_segment("ab-12_3.x~"), "ab-12_3.x~");
         assert_eq!(path_segment("../x?y"), "..%2Fx%3Fy");
@@ -847,6 +1125,56 @@ mod tests {
             };
             let result = http.json(&call, &|_| Ok(HeaderMap::new())).await;
             (sandbox, result)
+        }
+
+        /// `GET /zone` of a sandbox serving HTTPS, by a client trusting `trust`.
+        async fn zones_over_tls(trust: impl Fn(&str) -> Trust) -> Result<Zones, ApiError> {
+            let config = Config {
+                tls: true,
+                ..Config::default()
+            };
+            let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            let ca = sandbox.ca_pem().unwrap().to_string();
+            let http = HttpApi::with_trust("Test API", &Plain, &trust(&ca)).unwrap();
+            let call = Call {
+                method: Method::GET,
+                url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
+                label: "GET /zone".into(),
+                body: None,
+                idempotent: true,
+            };
+            http.json(&call, &|_| Ok(HeaderMap::new())).await
+        }
+
+        #[tokio::test]
+        async fn a_private_ca_is_trusted_once_given() {
+            let dir = std::env::temp_dir().join(format!("pools-http-ca-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let file = dir.join("ca.pem");
+            let zones = zones_over_tls(|ca| {
+                std::fs::write(&file, ca).unwrap();
+                Trust::with_ca_file(file.to_str().unwrap()).unwrap()
+            })
+            .await;
+            let _ = std::fs::remove_dir_all(&dir);
+            assert_eq!(zones.unwrap().zones.len(), 2);
+
+            let err = zones_over_tls(|_| Trust::system()).await.unwrap_err();
+            assert_eq!((err.kind, err.sent), (ErrorKind::Certificate, false));
+            // Final: the handshake would fail the same way every time.
+            assert_eq!(err.attempts, 1);
+            assert!(!err.is_transient() && !err.is_outcome_unknown());
+            assert!(
+                err.message.contains("UnknownIssuer")
+                    && err.message.contains(
+                        "(the server's certificate is not signed by an authority the provider trusts: \
+                         if the API is reached through a private CA or a TLS-intercepting proxy, \
+                         give that CA's certificate (PEM) as `ca_file`"
+                    ),
+                "{err}"
+            );
         }
 
         fn attempts(sandbox: &Sandbox) -> usize {

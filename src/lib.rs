@@ -7,6 +7,7 @@ pub mod intents;
 pub mod ona;
 pub mod plugin;
 pub mod provider;
+pub mod trust;
 pub mod wait;
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ impl Provider for PoolsProvider {
     ) -> Option<Configured> {
         let mut settings = Settings::default();
         let exoscale = exoscale::settings::configure(config, stop, &mut settings, diags);
-        let ona = ona::settings::configure(config, stop, &mut settings);
+        let ona = ona::settings::configure(config, stop, &mut settings, diags);
         if diags.has_errors() {
             return None;
         }
@@ -246,5 +246,85 @@ mod identity_tests {
             newer.diagnostics[0].summary,
             "State written by a newer provider"
         );
+    }
+}
+
+#[cfg(test)]
+mod ca_file_tests {
+    use super::*;
+    use crate::testing::{object, s};
+
+    /// An unusable `ca_file` fails configure, on the attribute, saying what is wrong; a
+    /// good one configures a client.
+    #[tokio::test]
+    async fn ca_files_are_checked_at_configure_time() {
+        let dir = std::env::temp_dir().join(format!("pools-ca-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let not_pem = dir.join("key.pem");
+        std::fs::write(&not_pem, "just some text\n").unwrap();
+        let config = object([
+            ("exoscale", object([("ca_file", s("/nonexistent/ca.pem"))])),
+            ("ona", object([("ca_file", s(not_pem.to_str().unwrap()))])),
+        ]);
+        let mut diags = Diagnostics::new();
+        let configured = PoolsProvider
+            .configure(&config, &Stop::new(), &mut diags)
+            .await;
+        assert!(configured.is_none());
+        let found: Vec<(String, &str, &str)> = diags
+            .0
+            .iter()
+            .map(|d| {
+                let path = d.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+                (path, d.summary.as_str(), d.detail.as_str())
+            })
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(
+            (found[0].0.as_str(), found[0].1),
+            ("exoscale.ca_file", "Unusable CA file")
+        );
+        assert!(
+            found[0]
+                .2
+                .starts_with("`exoscale.ca_file`: cannot read \"/nonexistent/ca.pem\": "),
+            "{found:?}"
+        );
+        assert_eq!(
+            (found[1].0.as_str(), found[1].1),
+            ("ona.ca_file", "Unusable CA file")
+        );
+        assert!(found[1].2.contains("holds no PEM certificate"), "{found:?}");
+
+        let sandbox = pools_sandbox::Sandbox::start(
+            pools_sandbox::Config {
+                tls: true,
+                ..Default::default()
+            },
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, sandbox.ca_pem().unwrap()).unwrap();
+        let config = object([(
+            "ona",
+            object([
+                ("ca_file", s(ca.to_str().unwrap())),
+                ("token", s(pools_sandbox::DEFAULT_ONA_TOKEN)),
+                ("endpoint", s(&sandbox.ona_endpoint())),
+            ]),
+        )]);
+        let mut diags = Diagnostics::new();
+        let configured = PoolsProvider
+            .configure(&config, &Stop::new(), &mut diags)
+            .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(diags.is_empty(), "{diags:?}");
+        let configured = configured.unwrap();
+        let ctx = crate::plugin::ctx::Ctx::new(Some(Arc::new(configured)), Stop::new());
+        let client = crate::ona::settings::Ona::client(&ctx).unwrap();
+        let pools = client.list_warm_pools(&Default::default()).await;
+        assert!(pools.is_ok(), "{pools:?}");
     }
 }

@@ -13,6 +13,8 @@ mod harness;
 mod install;
 #[path = "e2e/instance_pool.rs"]
 mod instance_pool;
+#[path = "e2e/logs.rs"]
+mod logs;
 #[path = "e2e/migrate.rs"]
 mod migrate;
 #[path = "e2e/protocol.rs"]
@@ -21,5 +23,7 @@ mod protocol;
 mod query;
 #[path = "e2e/selftest.rs"]
 mod selftest;
+#[path = "e2e/tls.rs"]
+mod tls;
 #[path = "e2e/warm_pool.rs"]
 mod warm_pool;

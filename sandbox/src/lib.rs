@@ -11,6 +11,7 @@ pub mod faults;
 pub mod garbage;
 pub mod ona;
 pub mod requests;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub struct Config {
     /// Where to persist the state across restarts, if anywhere.
     pub state_file: Option<PathBuf>,
     pub faults: Vec<FaultRule>,
+    /// Serve HTTPS with a certificate from a CA made at start-up ([`Sandbox::ca_pem`]).
+    pub tls: bool,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             warm_pool_settle: Duration::from_millis(500),
             state_file: None,
             faults: Vec::new(),
+            tls: false,
         }
     }
 }
@@ -76,6 +80,7 @@ pub struct Sandbox {
     pub shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<()>,
+    ca_pem: Option<String>,
 }
 
 impl Sandbox {
@@ -105,24 +110,49 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(shared.clone());
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let stopped = async {
+            let _ = rx.await;
+        };
+        let (server, ca_pem) = if config.tls {
+            let identity = tls::identity().map_err(std::io::Error::other)?;
+            let listener = tls::TlsListener::new(listener, identity.config)?;
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            });
+            (server, Some(identity.ca_pem))
+        } else {
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await;
+            });
+            (server, None)
+        };
         Ok(Sandbox {
             addr,
             shared,
             shutdown: Some(tx),
             server,
+            ca_pem,
         })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// With [`Config::tls`], the PEM certificate of the CA that signed the server's
+    /// certificate: what a client must trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The provider's `exoscale.endpoint` for this sandbox.

@@ -13,6 +13,7 @@ use super::errors::ExoscaleErrors;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
+use crate::trust::Trust;
 use crate::wait::{poll_until, Poll, Stop, WaitError};
 
 /// The public API; `{zone}` is replaced by the zone of each call.
@@ -84,6 +85,16 @@ impl ExoscaleClient {
     /// `endpoint_template` is a base URL where `{zone}` stands for the zone, e.g.
     /// [`DEFAULT_ENDPOINT`] or `http://127.0.0.1:PORT/{zone}/v2` for the sandbox.
     pub fn new(key: &str, secret: &str, endpoint_template: &str) -> Result<Self, ApiError> {
+        Self::with_trust(key, secret, endpoint_template, &Trust::system())
+    }
+
+    /// Like [`ExoscaleClient::new`], with TLS trusting `trust`'s authorities.
+    pub fn with_trust(
+        key: &str,
+        secret: &str,
+        endpoint_template: &str,
+        trust: &Trust,
+    ) -> Result<Self, ApiError> {
         let endpoint = endpoint_template.trim().trim_end_matches('/').to_string();
         // Validate the template once with a sample zone, so calls only fail on bad zones.
         Url::parse(&endpoint.replace("{zone}", "ch-gva-2")).map_err(|e| {
@@ -96,7 +107,7 @@ impl ExoscaleClient {
             ));
         }
         Ok(Self {
-            http: HttpApi::new(SERVICE, &ExoscaleErrors)?,
+            http: HttpApi::with_trust(SERVICE, &ExoscaleErrors, trust)?,
             signer: Signer::new(key, secret),
             endpoint,
         })

@@ -9,6 +9,7 @@ use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
 use crate::plugin::validators;
+use crate::trust;
 use crate::wait::Stop;
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
@@ -18,7 +19,12 @@ pub const ZONES: &[&str] = &[
 pub const DEFAULT_ZONE: &str = "ch-gva-2";
 
 /// Settings every Exoscale API call needs (see [`crate::plugin::resource::Resource::settings`]).
-pub const API_SETTINGS: &[&str] = &["exoscale.key", "exoscale.secret", "exoscale.endpoint"];
+pub const API_SETTINGS: &[&str] = &[
+    "exoscale.key",
+    "exoscale.secret",
+    "exoscale.endpoint",
+    "exoscale.ca_file",
+];
 /// The setting a pool's zone defaults to.
 pub const ZONE_SETTING: &str = "exoscale.zone";
 
@@ -96,6 +102,7 @@ pub fn block() -> Block {
                 ))
                 .validate(validators::http_url()),
         )
+        .attribute(trust::ca_file_attribute("Exoscale API"))
 }
 
 /// Reads the `exoscale` block of the provider's configuration (null when absent).
@@ -136,24 +143,26 @@ pub fn configure(
     };
     let key = string_setting(block, "key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = string_setting(block, "secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
-    for (name, value) in [
-        ("exoscale.key", &key),
-        ("exoscale.secret", &secret),
-        ("exoscale.endpoint", &endpoint),
+    let trust = trust::ca_file_setting(block, "exoscale", diags);
+    for (name, unknown) in [
+        ("exoscale.key", key.is_unknown()),
+        ("exoscale.secret", secret.is_unknown()),
+        ("exoscale.endpoint", endpoint.is_unknown()),
+        ("exoscale.ca_file", trust.is_unknown()),
     ] {
-        if value.is_unknown() {
+        if unknown {
             settings.set_unknown(name);
         }
     }
-    let client = match (key, secret, endpoint) {
-        (Tri::Known(key), Tri::Known(secret), Tri::Known(endpoint)) => {
-            ExoscaleClient::new(&key, &secret, &endpoint)
+    let client = match (key, secret, endpoint, trust) {
+        (Tri::Known(key), Tri::Known(secret), Tri::Known(endpoint), Tri::Known(trust)) => {
+            ExoscaleClient::with_trust(&key, &secret, &endpoint, &trust)
                 .map(|c| c.with_stop(stop.clone()))
                 .map_err(|e| e.to_string())
         }
-        (Tri::Unknown, ..) | (_, Tri::Unknown, _) | (.., Tri::Unknown) => Err(
-            "The provider's `exoscale` settings are known only after apply.".to_string(),
-        ),
+        (Tri::Unknown, ..) | (_, Tri::Unknown, ..) | (_, _, Tri::Unknown, _) | (.., Tri::Unknown) => {
+            Err("The provider's `exoscale` settings are known only after apply.".to_string())
+        }
         _ => Err("Set `key` and `secret` in the provider's `exoscale` block, or the EXOSCALE_API_KEY and EXOSCALE_API_SECRET environment variables.".to_string()),
     };
     Exoscale {

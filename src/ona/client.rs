@@ -12,6 +12,7 @@ use super::convert::phase_name;
 use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
+use crate::trust::Trust;
 use crate::wait::{poll_until, Poll, Stop, WaitError};
 use tokio::time::Instant;
 
@@ -42,6 +43,11 @@ impl fmt::Debug for OnaClient {
 impl OnaClient {
     /// `base` is the API base URL, e.g. [`DEFAULT_BASE_URL`] or `http://127.0.0.1:PORT/api`.
     pub fn new(token: &str, base: &str) -> Result<Self, ApiError> {
+        Self::with_trust(token, base, &Trust::system())
+    }
+
+    /// Like [`OnaClient::new`], with TLS trusting `trust`'s authorities.
+    pub fn with_trust(token: &str, base: &str, trust: &Trust) -> Result<Self, ApiError> {
         let base = base.trim().trim_end_matches('/').to_string();
         Url::parse(&base)
             .map_err(|e| ApiError::config(SERVICE, format!("invalid endpoint {base:?}: {e}")))?;
@@ -57,7 +63,7 @@ impl OnaClient {
             })?;
         authorization.set_sensitive(true);
         Ok(Self {
-            http: HttpApi::new(SERVICE, &OnaErrors)?,
+            http: HttpApi::with_trust(SERVICE, &OnaErrors, trust)?,
             authorization,
             base,
         })

@@ -9,10 +9,11 @@ use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
 use crate::plugin::validators;
+use crate::trust;
 use crate::wait::Stop;
 
 /// Settings every Ona API call needs (see [`crate::plugin::resource::Resource::settings`]).
-pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint"];
+pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint", "ona.ca_file"];
 
 /// What Ona resources receive once the provider is configured.
 pub struct Ona {
@@ -46,10 +47,16 @@ pub fn block() -> Block {
                 ))
                 .validate(validators::http_url()),
         )
+        .attribute(trust::ca_file_attribute("Ona API"))
 }
 
 /// Reads the `ona` block of the provider's configuration (null when absent).
-pub fn configure(config: &Value, stop: &Stop, settings: &mut Settings) -> Ona {
+pub fn configure(
+    config: &Value,
+    stop: &Stop,
+    settings: &mut Settings,
+    diags: &mut Diagnostics,
+) -> Ona {
     let block = attr(config, "ona");
     let endpoint = match string_setting(block, "endpoint", &["ONA_BASE_URL"]) {
         Tri::Null => Tri::Known(
@@ -65,16 +72,23 @@ pub fn configure(config: &Value, stop: &Stop, settings: &mut Settings) -> Ona {
         "token",
         &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"],
     );
-    for (name, value) in [("ona.token", &token), ("ona.endpoint", &endpoint)] {
-        if value.is_unknown() {
+    let trust = trust::ca_file_setting(block, "ona", diags);
+    for (name, unknown) in [
+        ("ona.token", token.is_unknown()),
+        ("ona.endpoint", endpoint.is_unknown()),
+        ("ona.ca_file", trust.is_unknown()),
+    ] {
+        if unknown {
             settings.set_unknown(name);
         }
     }
-    let client = match (token, endpoint) {
-        (Tri::Known(token), Tri::Known(endpoint)) => OnaClient::new(&token, &endpoint)
-            .map(|c| c.with_stop(stop.clone()))
-            .map_err(|e| e.to_string()),
-        (Tri::Unknown, _) | (_, Tri::Unknown) => {
+    let client = match (token, endpoint, trust) {
+        (Tri::Known(token), Tri::Known(endpoint), Tri::Known(trust)) => {
+            OnaClient::with_trust(&token, &endpoint, &trust)
+                .map(|c| c.with_stop(stop.clone()))
+                .map_err(|e| e.to_string())
+        }
+        (Tri::Unknown, ..) | (_, Tri::Unknown, _) | (.., Tri::Unknown) => {
             Err("The provider's `ona` settings are known only after apply.".to_string())
         }
         _ => Err(

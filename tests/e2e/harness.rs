@@ -202,6 +202,17 @@ impl Workspace {
         cmd.args(args).envs(self.env.iter().map(|(k, v)| (k, v)));
         run(cmd, self.timeout)
     }
+
+    /// Like [`Workspace::terraform`], with `extra` environment variables for this run only
+    /// (say, a log level for one step).
+    pub fn terraform_with_env(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut cmd =
+            terraform_env::terraform_command(&self.terraform.path, self.path(), &self.cli_config);
+        cmd.args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(extra.iter().copied());
+        run(cmd, self.timeout)
+    }
 }
 
 /// What a finished (or killed) command did.

@@ -50,9 +50,13 @@ fn schema_shows_the_provider_configuration() {
                     ("secret", true),
                     ("zone", false),
                     ("endpoint", false),
+                    ("ca_file", false),
                 ][..],
             ),
-            ("ona", &[("token", true), ("endpoint", false)][..]),
+            (
+                "ona",
+                &[("token", true), ("endpoint", false), ("ca_file", false)][..],
+            ),
         ];
         for (block, attributes) in expected {
             let attrs = &provider["block_types"][block]["block"]["attributes"];
