@@ -126,7 +126,7 @@ pub fn each(inner: impl Validator + 'static) -> impl Validator {
 /// A Go-style duration such as `30s`, `10m`, `1h30m`.
 pub fn duration() -> impl Validator {
     custom(
-        "a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns)",
+        "a positive duration of at most 277777h, such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns)",
         string_check(|s| parse_duration(s).is_some()),
     )
 }
@@ -340,7 +340,7 @@ mod tests {
         let e = errors(&duration(), Value::String("5 minutes".into()));
         assert_eq!(
             e,
-            ["Invalid value for min_size | min_size must be a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns); got \"5 minutes\"."]
+            ["Invalid value for min_size | min_size must be a positive duration of at most 277777h, such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns); got \"5 minutes\"."]
         );
         assert!(errors(&duration(), Value::String("250us".into())).is_empty());
     }
