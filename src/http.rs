@@ -687,9 +687,11 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
         return Err("the body is empty, where JSON was expected".to_string());
     }
     let mut de = serde_json::Deserializer::from_slice(body);
+    // serde quotes a value of the wrong type in full, however long: clip what it says.
     let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| describe_json_error(e.inner(), &e.path().to_string(), body))?;
-    de.end().map_err(|e| describe_json_error(&e, ".", body))?;
+        .map_err(|e| clip(&describe_json_error(e.inner(), &e.path().to_string(), body)))?;
+    de.end()
+        .map_err(|e| clip(&describe_json_error(&e, ".", body)))?;
     Ok(value)
 }
 

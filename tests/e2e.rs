@@ -3,6 +3,8 @@
 //! Run them through `cargo xtask test`, which installs the CLIs and builds the release
 //! binaries first. A plain `cargo test` works too once `cargo xtask install-tools` has run.
 
+#[path = "e2e/bad_input.rs"]
+mod bad_input;
 #[path = "e2e/examples.rs"]
 mod examples;
 #[path = "e2e/faults.rs"]

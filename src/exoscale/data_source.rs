@@ -350,7 +350,7 @@ impl DataSource for InstancePoolsDataSource {
         Schema::new(
             Block::new("Lists the Exoscale Instance Pools of a zone, optionally filtered by name and labels.")
                 .attribute(zone_attribute())
-                .attribute(Attribute::string("name").optional().describe("Only pools with exactly this name."))
+                .attribute(Attribute::string("name").optional().describe("Only pools with exactly this name.").validate(validators::not_empty()))
                 .attribute(Attribute::map("labels", Type::String).optional().describe("Only pools carrying all of these labels with these values."))
                 .attribute(Attribute::list("ids", Type::String).computed().describe("The ids of the matching pools."))
                 .attribute(Attribute::list("pools", view_type()).computed().describe("The matching pools, with the attributes of the `pools_instance_pool` data source.")),

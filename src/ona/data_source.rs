@@ -168,7 +168,15 @@ impl DataSource for WarmPoolDataSource {
                 .get_warm_pool(id)
                 .await
                 .map_err(|e| api_error("Cannot read the warm pool", &e))?
-                .ok_or_else(|| not_found(format!("There is no warm pool with id {id}.")))?,
+                .ok_or_else(|| {
+                    Diagnostics::from(
+                        Diagnostic::error(
+                            "Warm pool not found",
+                            format!("There is no warm pool with id {id}."),
+                        )
+                        .at(AttrPath::attrs(&["id"])),
+                    )
+                })?,
             (None, Some(project), Some(class)) => find_pool(client, project, class)
                 .await
                 .map_err(|e| api_error("Cannot list warm pools", &e))?
@@ -359,6 +367,7 @@ mod tests {
             diags.to_string().contains("no warm pool with id"),
             "{diags}"
         );
+        assert_eq!(diags.0[0].path, Some(AttrPath::attrs(&["id"])));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::list::AnyListResource;
 use super::model::{conform, Cty};
 use super::moves::MoveSource;
 use super::plan::{attr, plan_effects, plan_values, Plan};
-use super::schema::{Block, Schema};
+use super::schema::{Block, Mode, Schema};
 use super::upgrade::StateUpgrader;
 use crate::wait::Stop;
 
@@ -448,6 +448,15 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
     for a in &block.attributes {
         let v = attr(value, &a.name);
         let at = path.attr(&a.name);
+        // Terraform leaves this to providers: a value it would silently plan over.
+        if a.mode == Mode::Computed && !v.is_null() {
+            diags.error_at(
+                at.clone(),
+                format!("Read-only attribute {at}"),
+                format!("{at} is read-only: its value comes from the API, so it cannot be set. Remove it from the configuration."),
+            );
+            continue;
+        }
         for validator in &a.validators {
             validator.validate(v, &at, diags);
         }

@@ -433,3 +433,36 @@ fn nested_attribute_validators_run_with_element_paths() {
         "rules[1].port"
     );
 }
+
+#[test]
+fn read_only_attributes_cannot_be_configured() {
+    let block = Block::new("")
+        .attribute(Attribute::string("id").computed())
+        .attribute(Attribute::string("zone").optional_computed())
+        .attribute(Attribute::string("name").optional());
+    let config = |id: Value| {
+        Value::Object(
+            [
+                ("id".to_string(), id),
+                ("zone".to_string(), Value::String("ch-gva-2".into())),
+                ("name".to_string(), Value::Null),
+            ]
+            .into(),
+        )
+    };
+    let validate = |value: Value| {
+        let mut diags = Diagnostics::new();
+        super::resource::validate_block(&block, &config(value), &AttrPath::root(), &mut diags);
+        diags
+    };
+    assert!(validate(Value::Null).is_empty());
+    for set in [
+        Value::String("x".into()),
+        Value::Unknown(Default::default()),
+    ] {
+        let diags = validate(set);
+        assert_eq!(diags.0.len(), 1, "{diags}");
+        assert_eq!(diags.0[0].path, Some(AttrPath::attrs(&["id"])));
+        assert!(diags.0[0].detail.contains("id is read-only"), "{diags}");
+    }
+}

@@ -126,7 +126,7 @@ pub fn each(inner: impl Validator + 'static) -> impl Validator {
 /// A Go-style duration such as `30s`, `10m`, `1h30m`.
 pub fn duration() -> impl Validator {
     custom(
-        "a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns)",
+        "a positive duration of at most 277777h, such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns)",
         string_check(|s| parse_duration(s).is_some()),
     )
 }
@@ -140,12 +140,21 @@ pub fn is_uuid(s: &str) -> bool {
         })
 }
 
-/// An http:// or https:// URL with a host.
+/// An http:// or https:// URL with a host, as the API clients will parse it: a URL that
+/// passes here never fails later at configure. A `{zone}` placeholder (endpoint templates)
+/// stands for a zone name.
 pub fn http_url() -> impl Validator {
     custom(
         "an http:// or https:// URL",
-        |v| matches!(v, Value::String(s) if (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8),
+        |v| matches!(v, Value::String(s) if is_http_url(s)),
     )
+}
+
+pub fn is_http_url(text: &str) -> bool {
+    let text = text.trim().replace("{zone}", "ch-gva-2");
+    reqwest::Url::parse(&text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    })
 }
 
 /// The longest duration accepted, in nanoseconds (about 31 years): keeps sums exact in u64.
@@ -302,11 +311,36 @@ mod tests {
     }
 
     #[test]
+    fn urls_are_parsed_as_the_clients_parse_them() {
+        for good in [
+            "https://api-{zone}.exoscale.com/v2",
+            "http://127.0.0.1:8080/{zone}/v2",
+            "https://app.ona.com/api",
+            " http://[::1]:9/api ",
+        ] {
+            assert!(is_http_url(good), "{good}");
+        }
+        for bad in [
+            "",
+            "https://",
+            "ftp://api.example.com/v2",
+            "api-{zone}.exoscale.com/v2",
+            "localhost:8080/api",
+            "https://api {zone}.example.com/v2",
+            "http://[::1/api",
+            "https://app.ona.com:99999/api",
+            "https://user@:8080/api",
+        ] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn the_duration_message_lists_the_units() {
         let e = errors(&duration(), Value::String("5 minutes".into()));
         assert_eq!(
             e,
-            ["Invalid value for min_size | min_size must be a duration such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns); got \"5 minutes\"."]
+            ["Invalid value for min_size | min_size must be a positive duration of at most 277777h, such as \"30s\", \"10m\" or \"1h30m\" (units: h, m, s, ms, us or \u{b5}s, ns); got \"5 minutes\"."]
         );
         assert!(errors(&duration(), Value::String("250us".into())).is_empty());
     }

@@ -553,7 +553,16 @@ fn type_json() {
 
 // ---- property tests -----------------------------------------------------------------
 
+/// `cases` per test, or `POOLS_FUZZ_CASES` when set (a longer run; docs/reliability.md,
+/// "Fuzzing").
 fn config(cases: u32) -> Config {
+    let cases =
+        match std::env::var("POOLS_FUZZ_CASES") {
+            Ok(text) => text.trim().replace('_', "").parse().unwrap_or_else(|_| {
+                panic!("POOLS_FUZZ_CASES must be a whole number, not {text:?}")
+            }),
+            Err(_) => cases,
+        };
     Config {
         cases,
         failure_persistence: None,
