@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{for_each_terraform, Workspace, PROVIDER_SOURCE};
+use crate::harness::{
+    for_each_terraform, newest_terraform, quick_sandbox, Workspace, PROVIDER_SOURCE,
+};
 
 fn example_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -52,29 +54,9 @@ fn every_example_validates() {
 /// pools-sandbox, with the provider pointed at it through the environment alone.
 #[test]
 fn the_terraform_test_example_passes_against_the_sandbox() {
-    let tf = crate::harness::terraforms()
-        .into_iter()
-        .find(|tf| tf.version == "1.15.5")
-        .unwrap_or_else(|| panic!("Terraform 1.15.5 is not among the tested versions"));
-    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
-    let config = pools_sandbox::Config {
-        operation_duration: std::time::Duration::from_millis(100),
-        warm_pool_settle: std::time::Duration::from_millis(100),
-        ..pools_sandbox::Config::default()
-    };
-    let listen = "127.0.0.1:0".parse().expect("a literal socket address");
-    let sandbox = rt
-        .block_on(pools_sandbox::Sandbox::start(config, listen))
-        .unwrap_or_else(|e| panic!("sandbox: {e}"));
-    let ws = Workspace::new(&tf)
-        .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-        .env(
-            "EXOSCALE_API_SECRET",
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        )
-        .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    let tf = newest_terraform();
+    let (sandbox, _rt) = quick_sandbox();
+    let ws = Workspace::new(&tf).against(&sandbox);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/testing");
     for name in ["main.tf", "pools.tftest.hcl"] {
         let text =

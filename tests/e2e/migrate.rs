@@ -5,14 +5,15 @@
 use std::time::Duration;
 
 use pools_sandbox::ona::fixtures::{CLASS_SMALL_ID, PROJECT_ID};
-use pools_sandbox::{Config, Sandbox};
 use serde_json::json;
 use terraform_provider_pools::exoscale::client::ExoscaleClient;
 use terraform_provider_pools::exoscale::model::CreateInstancePool;
 use terraform_provider_pools::ona::client::OnaClient;
 use terraform_provider_pools::wait::Stop;
 
-use crate::harness::{provider_bin, terraforms, TempDir, Workspace, PROVIDER_SOURCE};
+use crate::harness::{
+    newest_terraform, provider_bin, quick_sandbox, TempDir, Workspace, PROVIDER_SOURCE,
+};
 
 /// The stand-in for the official providers (`tests/e2e/stand_in_provider.rs`, an example
 /// target that `cargo test` builds beside this test), under the names Terraform looks for.
@@ -64,20 +65,8 @@ fn state_file(provider: &str, kind: &str, name: &str, attributes: serde_json::Va
 
 #[test]
 fn moved_blocks_adopt_state_from_the_official_providers() {
-    let tf = terraforms()
-        .into_iter()
-        .find(|tf| tf.version == "1.15.5")
-        .unwrap_or_else(|| panic!("Terraform 1.15.5 is not among the tested versions"));
-    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
-    let config = Config {
-        operation_duration: Duration::from_millis(100),
-        warm_pool_settle: Duration::from_millis(100),
-        ..Config::default()
-    };
-    let listen = "127.0.0.1:0".parse().expect("a literal socket address");
-    let sandbox = rt
-        .block_on(Sandbox::start(config, listen))
-        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    let tf = newest_terraform();
+    let (sandbox, rt) = quick_sandbox();
     let exoscale = ExoscaleClient::new(
         pools_sandbox::DEFAULT_EXOSCALE_KEY,
         pools_sandbox::DEFAULT_EXOSCALE_SECRET,
@@ -136,15 +125,7 @@ fn moved_blocks_adopt_state_from_the_official_providers() {
         stand_ins.path().display().to_string(),
         stand_ins.path().display().to_string(),
     );
-    let ws = Workspace::with_cli_config(&tf, &cli_config)
-        .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-        .env(
-            "EXOSCALE_API_SECRET",
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        )
-        .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    let ws = Workspace::with_cli_config(&tf, &cli_config).against(&sandbox);
     // Their layout (exoscale v0.70, SDKv2: unset strings are ""; the deprecated attributes
     // are there too).
     let exoscale_state = json!({

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
-use pools_sandbox::{Config, Sandbox};
+use pools_sandbox::Sandbox;
 use terraform_provider_pools::exoscale::client::ExoscaleClient;
 use terraform_provider_pools::exoscale::model::CreateInstancePool;
 use terraform_provider_pools::ona::client::OnaClient;
 use terraform_provider_pools::wait::Stop;
 
-use crate::harness::{terraforms, Workspace, PROVIDER_SOURCE};
+use crate::harness::{newest_terraform, quick_sandbox, Workspace, PROVIDER_SOURCE};
 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 
@@ -58,31 +58,10 @@ fn create_pools(sandbox: &Sandbox, rt: &tokio::runtime::Runtime) {
 
 #[test]
 fn terraform_query_finds_pools_and_generates_config_that_imports_them() {
-    let tf = terraforms()
-        .into_iter()
-        .find(|tf| tf.version == "1.15.5")
-        .unwrap_or_else(|| panic!("Terraform 1.15.5 is not among the tested versions"));
-    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
-    let config = Config {
-        operation_duration: Duration::from_millis(100),
-        warm_pool_settle: Duration::from_millis(100),
-        ..Config::default()
-    };
-    let listen = "127.0.0.1:0".parse().expect("a literal socket address");
-    let sandbox = rt
-        .block_on(Sandbox::start(config, listen))
-        .unwrap_or_else(|e| panic!("sandbox: {e}"));
+    let tf = newest_terraform();
+    let (sandbox, rt) = quick_sandbox();
     create_pools(&sandbox, &rt);
-
-    let ws = Workspace::new(&tf)
-        .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-        .env(
-            "EXOSCALE_API_SECRET",
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        )
-        .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    let ws = Workspace::new(&tf).against(&sandbox);
     ws.write(
         "main.tf",
         &format!("terraform {{\n  required_providers {{\n    pools = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n\nprovider \"pools\" {{}}\n"),
