@@ -28,10 +28,10 @@ impl Intent {
     /// starts now. Also returns when a create of the same key by a process that died
     /// before finishing it started, in Unix milliseconds (claiming that note).
     pub fn begin(key: &str) -> (Intent, Option<i64>) {
-        let Ok(dir) = std::env::current_dir() else {
-            return (Intent { path: None }, None);
-        };
-        Intent::begin_in(&dir.join(".terraform/pools-intents"), key)
+        match notes_dir() {
+            Some(dir) => Intent::begin_in(&dir, key),
+            None => (Intent { path: None }, None),
+        }
     }
 
     fn begin_in(dir: &Path, key: &str) -> (Intent, Option<i64>) {
@@ -62,6 +62,22 @@ impl Drop for Intent {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// Where notes go: the working directory Terraform started the provider in. Unit tests,
+/// which share the repository as their working directory across runs, get a directory of
+/// their own process instead.
+fn notes_dir() -> Option<PathBuf> {
+    if cfg!(test) {
+        return Some(
+            std::env::temp_dir().join(format!("pools-intents-test-{}", std::process::id())),
+        );
+    }
+    Some(
+        std::env::current_dir()
+            .ok()?
+            .join(".terraform/pools-intents"),
+    )
 }
 
 /// The start of the oldest note with `prefix` left by a process that is gone; claimed by
