@@ -582,15 +582,7 @@ impl Bed {
         let sandbox = rt
             .block_on(Sandbox::start(Config::default(), listen))
             .unwrap_or_else(|e| panic!("sandbox: {e}"));
-        let ws = Workspace::new(tf)
-            .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-            .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-            .env(
-                "EXOSCALE_API_SECRET",
-                pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-            )
-            .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-            .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+        let ws = Workspace::new(tf).against(&sandbox);
         Bed {
             sandbox,
             ws,

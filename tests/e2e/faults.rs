@@ -102,15 +102,7 @@ impl Rig {
         let sandbox = runtime
             .block_on(Sandbox::start(config, listen))
             .unwrap_or_else(|e| panic!("sandbox: {e}"));
-        let ws = Workspace::new(&terraform())
-            .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-            .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-            .env(
-                "EXOSCALE_API_SECRET",
-                pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-            )
-            .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-            .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+        let ws = Workspace::new(&terraform()).against(&sandbox);
         Rig {
             sandbox,
             ws,

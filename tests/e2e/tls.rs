@@ -89,15 +89,7 @@ fn private_ca_through_ca_file_or_ssl_cert_file() {
         .expect("sandbox starts");
     assert!(sandbox.url().starts_with("https://"), "{}", sandbox.url());
     let baseline = sandbox.shared.exoscale.pool_count();
-    let ws = Workspace::new(&tf)
-        .env("EXOSCALE_API_ENDPOINT", &sandbox.exoscale_endpoint())
-        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-        .env(
-            "EXOSCALE_API_SECRET",
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        )
-        .env("ONA_BASE_URL", &sandbox.ona_endpoint())
-        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    let ws = Workspace::new(&tf).against(&sandbox);
     let ca = ws.write("ca.pem", sandbox.ca_pem().expect("a TLS sandbox has a CA"));
     let routes = || {
         let routes = sandbox.requests().routes();
