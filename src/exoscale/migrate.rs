@@ -11,19 +11,10 @@ use crate::plugin::moves::{non_empty, same, text, MoveSource};
 
 pub const OFFICIAL_PROVIDER: &str = "registry.terraform.io/exoscale/exoscale";
 
-fn object(attrs: &[(&str, Type)]) -> Type {
-    Type::Object(
-        attrs
-            .iter()
-            .map(|(k, t)| (k.to_string(), t.clone()))
-            .collect(),
-    )
-}
-
 /// The part of their state this move reads.
 pub fn source_type() -> Type {
     let strings = || Type::Set(Box::new(Type::String));
-    object(&[
+    Type::object([
         ("id", Type::String),
         ("zone", Type::String),
         ("name", Type::String),
@@ -48,7 +39,7 @@ pub fn source_type() -> Type {
         ("virtual_machines", strings()),
         (
             "instances",
-            Type::Set(Box::new(object(&[
+            Type::Set(Box::new(Type::object([
                 ("id", Type::String),
                 ("name", Type::String),
                 ("ipv6_address", Type::String),
@@ -57,7 +48,7 @@ pub fn source_type() -> Type {
         ),
         (
             "timeouts",
-            object(&[
+            Type::object([
                 ("create", Type::String),
                 ("read", Type::String),
                 ("update", Type::String),

@@ -6,8 +6,6 @@
 //! and its upgrader maps it straight to the current version. A future version adds its own
 //! prior type and upgrader beside these, and updates the existing upgraders' output.
 
-use std::collections::BTreeMap;
-
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::upgrade::StateUpgrader;
@@ -49,14 +47,14 @@ fn v0_type() -> Type {
         ("manager_type", Type::String),
         (
             "timeouts",
-            Type::Object(BTreeMap::from([
-                ("create".to_string(), Type::String),
-                ("update".to_string(), Type::String),
-                ("delete".to_string(), Type::String),
-            ])),
+            Type::object([
+                ("create", Type::String),
+                ("update", Type::String),
+                ("delete", Type::String),
+            ]),
         ),
     ];
-    Type::Object(attrs.into_iter().map(|(k, t)| (k.to_string(), t)).collect())
+    Type::object(attrs)
 }
 
 /// Version 0 to the current version: everything carries over; `timeouts.read` is null

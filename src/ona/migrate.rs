@@ -10,19 +10,14 @@ use crate::plugin::moves::{same, MoveSource};
 pub const OFFICIAL_PROVIDER: &str = "registry.terraform.io/gitpod-io/ona";
 
 pub fn source_type() -> Type {
-    Type::Object(
-        [
-            ("id", Type::String),
-            ("project_id", Type::String),
-            ("environment_class_id", Type::String),
-            ("min_size", Type::Number),
-            ("max_size", Type::Number),
-            ("created_at", Type::String),
-        ]
-        .into_iter()
-        .map(|(k, t)| (k.to_string(), t))
-        .collect(),
-    )
+    Type::object([
+        ("id", Type::String),
+        ("project_id", Type::String),
+        ("environment_class_id", Type::String),
+        ("min_size", Type::Number),
+        ("max_size", Type::Number),
+        ("created_at", Type::String),
+    ])
 }
 
 fn convert(state: &Value) -> Result<Value, Diagnostics> {

@@ -47,6 +47,13 @@ pub enum Value {
     Dynamic(Box<Type>, Box<Value>),
 }
 
+impl Type {
+    /// An object type from (attribute, type) pairs, as schemas and state layouts list them.
+    pub fn object<'a>(attrs: impl IntoIterator<Item = (&'a str, Type)>) -> Type {
+        Type::Object(attrs.into_iter().map(|(k, t)| (k.to_string(), t)).collect())
+    }
+}
+
 impl Refinements {
     pub fn is_empty(&self) -> bool {
         *self == Refinements::default()
