@@ -686,6 +686,10 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the body is empty, where JSON was expected".to_string());
     }
+    // The common case first; the slower walk that names the failing field only on failure.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     // serde quotes a value of the wrong type in full, however long: clip what it says.
     let value = serde_path_to_error::deserialize(&mut de)

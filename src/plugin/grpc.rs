@@ -485,12 +485,15 @@ impl pb::provider_server::Provider for ProviderService {
         let r = request.into_inner();
         let resource = self.resource(&r.type_name)?;
         let ty = resource.value_type();
-        let empty = pb::read_resource::Response {
-            new_state: r.current_state.clone(),
-            private: r.private.clone(),
-            ..Default::default()
-        };
-        let current = try_diags!(decode(r.current_state.as_ref(), ty, "state"), empty);
+        // On a decode error the state goes back as it came (built only then: no copy).
+        let current = try_diags!(
+            decode(r.current_state.as_ref(), ty, "state"),
+            pb::read_resource::Response {
+                new_state: r.current_state.clone(),
+                private: r.private.clone(),
+                ..Default::default()
+            }
+        );
         let ctx = self.ctx(r.client_capabilities.as_ref());
         let read = resource.read(&ctx, current).await;
         let mut diags = read.diagnostics;
@@ -543,12 +546,18 @@ impl pb::provider_server::Provider for ProviderService {
         let r = request.into_inner();
         let resource = self.resource(&r.type_name)?;
         let ty = resource.value_type();
-        let empty = pb::apply_resource_change::Response {
+        let keep_prior = || pb::apply_resource_change::Response {
             new_state: r.prior_state.clone(),
             ..Default::default()
         };
-        let prior = try_diags!(decode(r.prior_state.as_ref(), ty, "prior state"), empty);
-        let planned = try_diags!(decode(r.planned_state.as_ref(), ty, "planned state"), empty);
+        let prior = try_diags!(
+            decode(r.prior_state.as_ref(), ty, "prior state"),
+            keep_prior()
+        );
+        let planned = try_diags!(
+            decode(r.planned_state.as_ref(), ty, "planned state"),
+            keep_prior()
+        );
         let (state, mut diags) = resource.apply(&self.ctx(None), prior, planned).await;
         let new_state = encode(&state, ty, &mut diags);
         Ok(Response::new(pb::apply_resource_change::Response {

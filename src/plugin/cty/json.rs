@@ -249,6 +249,20 @@ impl Parser<'_> {
     /// A string token; `self.pos` is at its opening quote.
     fn string(&mut self) -> Result<String, String> {
         self.pos += 1;
+        // Most strings hold no escape: take them in one piece.
+        let rest = &self.s[self.pos..];
+        if let Some(end) = rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0x00..=0x1f))
+        {
+            if rest[end] == b'"' {
+                self.pos += end + 1;
+                return match std::str::from_utf8(&rest[..end]) {
+                    Ok(text) => Ok(text.to_owned()),
+                    Err(_) => Err(self.error("string is not valid UTF-8")),
+                };
+            }
+        }
         let mut out: Vec<u8> = Vec::new();
         loop {
             let Some(b) = self.peek() else {
@@ -365,8 +379,12 @@ impl Decoder {
                 .map(Value::Map),
             (Type::Object(attrs), Json::Object(entries)) => {
                 let mut values = self.entries(entries, |name| attrs.get(name), PathStep::Attr)?;
-                for name in attrs.keys() {
-                    values.entry(name.clone()).or_insert(Value::Null);
+                if values.len() < attrs.len() {
+                    for name in attrs.keys() {
+                        if !values.contains_key(name) {
+                            values.insert(name.clone(), Value::Null);
+                        }
+                    }
                 }
                 Ok(Value::Object(values))
             }
@@ -422,21 +440,24 @@ impl Decoder {
     ) -> Result<BTreeMap<String, Value>, DecodeError> {
         let mut values = BTreeMap::new();
         for (key, json) in entries {
-            self.path.push(step(key.clone()));
             // Only objects name their keys: a map's element type covers every key.
-            let Some(ty) = value_type(&key) else {
+            let (ty, duplicate) = (value_type(&key), values.contains_key(&key));
+            // The key lives on the path while its value decodes, then moves into the map.
+            self.path.push(step(key));
+            let Some(ty) = ty else {
                 if self.options.ignore_unknown_attributes {
                     self.path.pop();
                     continue;
                 }
                 return Err(self.error("unsupported attribute"));
             };
-            if values.contains_key(&key) {
+            if duplicate {
                 return Err(self.error("duplicate key"));
             }
             let value = self.value(json, ty)?;
-            self.path.pop();
-            values.insert(key, value);
+            if let Some(PathStep::Attr(key) | PathStep::Key(key)) = self.path.pop() {
+                values.insert(key, value);
+            }
         }
         Ok(values)
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::path::{DecodeError, EncodeError, Path, PathStep};
+use super::path::{DecodeError, EncodeError, Path, Step};
 use super::{Number, Refinements, Type, Value};
 
 /// How deeply values may nest (dynamic values bring their own types, so the schema
@@ -184,14 +184,14 @@ fn number_from_item(item: &Item) -> Option<Number> {
 
 struct Decoder<'a> {
     reader: Reader<'a>,
-    path: Vec<PathStep>,
+    path: Vec<Step<'a>>,
     depth: usize,
 }
 
 impl<'a> Decoder<'a> {
     fn error(&self, message: impl Into<String>) -> DecodeError {
         DecodeError {
-            path: Path(self.path.clone()),
+            path: Path::of(&self.path),
             message: message.into(),
         }
     }
@@ -255,13 +255,17 @@ impl<'a> Decoder<'a> {
                 elems.len()
             ))),
             (Type::Map(elem), Item::Map(n)) => self
-                .entries(n, |_| Some(elem.as_ref()), PathStep::Key)
+                .entries(n, |_| Some(elem.as_ref()), Step::Key)
                 .map(Value::Map),
             (Type::Object(attrs), Item::Map(n)) => {
-                let mut values = self.entries(n, |name| attrs.get(name), PathStep::Attr)?;
+                let mut values = self.entries(n, |name| attrs.get(name), Step::Attr)?;
                 // Tolerate omitted attributes: they are null.
-                for name in attrs.keys() {
-                    values.entry(name.clone()).or_insert(Value::Null);
+                if values.len() < attrs.len() {
+                    for name in attrs.keys() {
+                        if !values.contains_key(name) {
+                            values.insert(name.clone(), Value::Null);
+                        }
+                    }
                 }
                 Ok(Value::Object(values))
             }
@@ -291,7 +295,7 @@ impl<'a> Decoder<'a> {
         // Each element takes at least one byte: never trust the header for the capacity.
         let mut items = Vec::with_capacity(n.min(self.reader.remaining()));
         for i in 0..n {
-            self.path.push(PathStep::Index(i as u64));
+            self.path.push(Step::Index(i as u64));
             items.push(self.value(elem_type(i))?);
             self.path.pop();
         }
@@ -302,24 +306,24 @@ impl<'a> Decoder<'a> {
         &mut self,
         n: usize,
         value_type: impl Fn(&str) -> Option<&'t Type>,
-        step: fn(String) -> PathStep,
+        step: fn(&'a str) -> Step<'a>,
     ) -> Result<BTreeMap<String, Value>, DecodeError> {
         let mut entries = BTreeMap::new();
         for _ in 0..n {
             let key = match self.item()? {
-                Item::Str(bytes) => std::str::from_utf8(bytes)
-                    .map_err(|_| self.error("key is not valid UTF-8"))?
-                    .to_owned(),
+                Item::Str(bytes) => {
+                    std::str::from_utf8(bytes).map_err(|_| self.error("key is not valid UTF-8"))?
+                }
                 other => return Err(self.expected("a string key", &other)),
             };
-            self.path.push(step(key.clone()));
-            let ty = value_type(&key).ok_or_else(|| self.error("unsupported attribute"))?;
-            if entries.contains_key(&key) {
+            self.path.push(step(key));
+            let ty = value_type(key).ok_or_else(|| self.error("unsupported attribute"))?;
+            if entries.contains_key(key) {
                 return Err(self.error("duplicate key"));
             }
             let value = self.value(ty)?;
             self.path.pop();
-            entries.insert(key, value);
+            entries.insert(key.to_owned(), value);
         }
         Ok(entries)
     }
@@ -401,20 +405,20 @@ fn decode_refinements(payload: &[u8], ty: &Type) -> Option<Refinements> {
     Some(refinements.applicable_to(ty))
 }
 
-struct Encoder {
+struct Encoder<'v> {
     out: Vec<u8>,
-    path: Vec<PathStep>,
+    path: Vec<Step<'v>>,
 }
 
-impl Encoder {
+impl<'v> Encoder<'v> {
     fn error(&self, message: impl Into<String>) -> EncodeError {
         EncodeError {
-            path: Path(self.path.clone()),
+            path: Path::of(&self.path),
             message: message.into(),
         }
     }
 
-    fn value(&mut self, v: &Value, ty: &Type) -> Result<(), EncodeError> {
+    fn value(&mut self, v: &'v Value, ty: &'v Type) -> Result<(), EncodeError> {
         match (ty, v) {
             (_, Value::Null) => self.out.push(0xc0),
             (_, Value::Unknown(refinements)) => self.unknown(&refinements.applicable_to(ty)),
@@ -439,7 +443,7 @@ impl Encoder {
             (Type::List(elem), Value::List(items)) | (Type::Set(elem), Value::Set(items)) => {
                 write_array_len(&mut self.out, items.len());
                 for (i, item) in items.iter().enumerate() {
-                    self.path.push(PathStep::Index(i as u64));
+                    self.path.push(Step::Index(i as u64));
                     self.value(item, elem)?;
                     self.path.pop();
                 }
@@ -454,7 +458,7 @@ impl Encoder {
                 }
                 write_array_len(&mut self.out, items.len());
                 for (i, (item, elem)) in items.iter().zip(elems).enumerate() {
-                    self.path.push(PathStep::Index(i as u64));
+                    self.path.push(Step::Index(i as u64));
                     self.value(item, elem)?;
                     self.path.pop();
                 }
@@ -462,7 +466,7 @@ impl Encoder {
             (Type::Map(elem), Value::Map(entries)) => {
                 write_map_len(&mut self.out, entries.len());
                 for (key, item) in entries {
-                    self.path.push(PathStep::Key(key.clone()));
+                    self.path.push(Step::Key(key));
                     write_str(&mut self.out, key);
                     self.value(item, elem)?;
                     self.path.pop();
@@ -470,13 +474,13 @@ impl Encoder {
             }
             (Type::Object(attrs), Value::Object(values)) => {
                 if let Some(extra) = values.keys().find(|k| !attrs.contains_key(*k)) {
-                    self.path.push(PathStep::Attr(extra.clone()));
+                    self.path.push(Step::Attr(extra));
                     return Err(self.error("attribute not in the type"));
                 }
                 // Every attribute is written; one missing from the value is null.
                 write_map_len(&mut self.out, attrs.len());
                 for (name, attr_ty) in attrs {
-                    self.path.push(PathStep::Attr(name.clone()));
+                    self.path.push(Step::Attr(name));
                     write_str(&mut self.out, name);
                     self.value(values.get(name).unwrap_or(&Value::Null), attr_ty)?;
                     self.path.pop();

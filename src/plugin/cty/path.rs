@@ -13,6 +13,32 @@ pub enum PathStep {
     Index(u64),
 }
 
+/// A step as the codecs track it while they walk a value: borrowed, so the walk allocates
+/// nothing for it; it becomes a [`PathStep`] only when an error is reported.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Step<'a> {
+    Attr(&'a str),
+    Key(&'a str),
+    Index(u64),
+}
+
+impl Step<'_> {
+    fn to_owned_step(self) -> PathStep {
+        match self {
+            Step::Attr(name) => PathStep::Attr(name.to_owned()),
+            Step::Key(key) => PathStep::Key(key.to_owned()),
+            Step::Index(i) => PathStep::Index(i),
+        }
+    }
+}
+
+impl Path {
+    /// The owned path of the steps a codec has walked.
+    pub(crate) fn of(steps: &[Step<'_>]) -> Path {
+        Path(steps.iter().map(|s| s.to_owned_step()).collect())
+    }
+}
+
 /// A path from the root value, displayed as Terraform users write it: `.labels["env"]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Path(pub Vec<PathStep>);
