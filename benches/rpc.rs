@@ -151,28 +151,21 @@ fn codecs(ty: &Type) {
     );
     println!("| codec | per call |\n|---|---|");
     let min = Duration::from_millis(500);
-    let rows: [(&str, Box<dyn FnMut()>); 3] = [
-        (
-            "msgpack decode",
-            Box::new(|| {
-                std::hint::black_box(msgpack::decode(&packed, ty).expect("decodes"));
-            }),
-        ),
-        (
-            "msgpack encode",
-            Box::new(|| {
-                std::hint::black_box(msgpack::encode(&value, ty).expect("encodes"));
-            }),
-        ),
-        (
-            "JSON decode (stored state)",
-            Box::new(|| {
-                std::hint::black_box(json::decode(STATE.as_bytes(), ty).expect("decodes"));
-            }),
-        ),
-    ];
-    for (name, mut f) in rows {
-        println!("| {name} | {:.1} µs |", per_call(min, &mut f) / 1000.0);
+    let decode = per_call(min, || {
+        std::hint::black_box(msgpack::decode(&packed, ty).expect("decodes"));
+    });
+    let encode = per_call(min, || {
+        std::hint::black_box(msgpack::encode(&value, ty).expect("encodes"));
+    });
+    let json_decode = per_call(min, || {
+        std::hint::black_box(json::decode(STATE.as_bytes(), ty).expect("decodes"));
+    });
+    for (name, nanos) in [
+        ("msgpack decode", decode),
+        ("msgpack encode", encode),
+        ("JSON decode (stored state)", json_decode),
+    ] {
+        println!("| {name} | {:.1} µs |", nanos / 1000.0);
     }
 }
 

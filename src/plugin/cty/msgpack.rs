@@ -254,21 +254,8 @@ impl<'a> Decoder<'a> {
                 "expected a tuple of {} elements, found {n}",
                 elems.len()
             ))),
-            (Type::Map(elem), Item::Map(n)) => self
-                .entries(n, |_| Some(elem.as_ref()), Step::Key)
-                .map(Value::Map),
-            (Type::Object(attrs), Item::Map(n)) => {
-                let mut values = self.entries(n, |name| attrs.get(name), Step::Attr)?;
-                // Tolerate omitted attributes: they are null.
-                if values.len() < attrs.len() {
-                    for name in attrs.keys() {
-                        if !values.contains_key(name) {
-                            values.insert(name.clone(), Value::Null);
-                        }
-                    }
-                }
-                Ok(Value::Object(values))
-            }
+            (Type::Map(elem), Item::Map(n)) => self.map_entries(n, elem).map(Value::Map),
+            (Type::Object(attrs), Item::Map(n)) => self.object(n, attrs).map(Value::Object),
             (ty, other) => Err(self.expected(kind_name(ty), &other)),
         }
     }
@@ -302,26 +289,68 @@ impl<'a> Decoder<'a> {
         Ok(items)
     }
 
-    fn entries<'t>(
+    /// An object's attributes. Terraform writes them in the type's (sorted) order, so the
+    /// type is walked alongside; other orders fall back to lookups. Omitted ones are null.
+    fn object(
         &mut self,
         n: usize,
-        value_type: impl Fn(&str) -> Option<&'t Type>,
-        step: fn(&'a str) -> Step<'a>,
+        attrs: &BTreeMap<String, Type>,
+    ) -> Result<BTreeMap<String, Value>, DecodeError> {
+        let mut given: Vec<(&'a str, Value)> = Vec::with_capacity(n.min(attrs.len()));
+        let mut ahead = attrs.iter().peekable();
+        for _ in 0..n {
+            let key = self.key()?;
+            self.path.push(Step::Attr(key));
+            while ahead.next_if(|(name, _)| name.as_str() < key).is_some() {}
+            let ty = match ahead.next_if(|(name, _)| name.as_str() == key) {
+                Some((_, ty)) => ty,
+                None => attrs
+                    .get(key)
+                    .ok_or_else(|| self.error("unsupported attribute"))?,
+            };
+            let value = self.value(ty)?;
+            self.path.pop();
+            given.push((key, value));
+        }
+        // Already sorted when written in order, which sorting finds in one pass.
+        given.sort_by(|a, b| a.0.cmp(b.0));
+        if let Some(pair) = given.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            self.path.push(Step::Attr(pair[0].0));
+            return Err(self.error("duplicate key"));
+        }
+        let mut given = given.into_iter().peekable();
+        Ok(attrs
+            .keys()
+            .map(|name| {
+                let value = given.next_if(|(key, _)| *key == name.as_str());
+                (name.clone(), value.map_or(Value::Null, |(_, v)| v))
+            })
+            .collect())
+    }
+
+    fn key(&mut self) -> Result<&'a str, DecodeError> {
+        match self.item()? {
+            Item::Str(bytes) => {
+                std::str::from_utf8(bytes).map_err(|_| self.error("key is not valid UTF-8"))
+            }
+            other => Err(self.expected("a string key", &other)),
+        }
+    }
+
+    /// A map's elements, all of type `elem`.
+    fn map_entries(
+        &mut self,
+        n: usize,
+        elem: &Type,
     ) -> Result<BTreeMap<String, Value>, DecodeError> {
         let mut entries = BTreeMap::new();
         for _ in 0..n {
-            let key = match self.item()? {
-                Item::Str(bytes) => {
-                    std::str::from_utf8(bytes).map_err(|_| self.error("key is not valid UTF-8"))?
-                }
-                other => return Err(self.expected("a string key", &other)),
-            };
-            self.path.push(step(key));
-            let ty = value_type(key).ok_or_else(|| self.error("unsupported attribute"))?;
+            let key = self.key()?;
+            self.path.push(Step::Key(key));
             if entries.contains_key(key) {
                 return Err(self.error("duplicate key"));
             }
-            let value = self.value(ty)?;
+            let value = self.value(elem)?;
             self.path.pop();
             entries.insert(key.to_owned(), value);
         }

@@ -353,6 +353,41 @@ fn msgpack_dynamic() {
 }
 
 #[test]
+fn msgpack_objects_in_any_order() {
+    let ty = obj(&[("a", Type::Bool), ("b", Type::Bool), ("c", Type::Bool)]);
+    let expect = |a: Value, b: Value, c: Value| {
+        Value::Object(BTreeMap::from([
+            ("a".to_string(), a),
+            ("b".to_string(), b),
+            ("c".to_string(), c),
+        ]))
+    };
+    let (t, f) = (Value::Bool(true), Value::Bool(false));
+    // In the type's order (as Terraform writes), out of order, and with omissions (null).
+    let in_order = [0x83, 0xa1, b'a', 0xc3, 0xa1, b'b', 0xc2, 0xa1, b'c', 0xc3];
+    let reversed = [0x83, 0xa1, b'c', 0xc3, 0xa1, b'b', 0xc2, 0xa1, b'a', 0xc3];
+    let (c_then_a, only_b) = (
+        [0x82, 0xa1, b'c', 0xc2, 0xa1, b'a', 0xc3],
+        [0x81, 0xa1, b'b', 0xc3],
+    );
+    let all = expect(t.clone(), f.clone(), t.clone());
+    assert_eq!(msgpack::decode(&in_order, &ty).unwrap(), all);
+    assert_eq!(msgpack::decode(&reversed, &ty).unwrap(), all);
+    let partial = expect(t.clone(), Value::Null, f.clone());
+    assert_eq!(msgpack::decode(&c_then_a, &ty).unwrap(), partial);
+    let single = expect(Value::Null, t.clone(), Value::Null);
+    assert_eq!(msgpack::decode(&only_b, &ty).unwrap(), single);
+    // A key given twice, in order or not, is refused and named.
+    for twice in [
+        [0x83, 0xa1, b'a', 0xc3, 0xa1, b'b', 0xc2, 0xa1, b'b', 0xc3],
+        [0x83, 0xa1, b'b', 0xc3, 0xa1, b'a', 0xc2, 0xa1, b'b', 0xc3],
+    ] {
+        let err = msgpack::decode(&twice, &ty).unwrap_err();
+        assert_eq!(err.to_string(), "at .b: duplicate key");
+    }
+}
+
+#[test]
 fn msgpack_errors_name_the_path() {
     let ty = obj(&[("labels", Type::Map(Box::new(Type::String)))]);
     let bytes = [
