@@ -77,7 +77,8 @@ pub fn block() -> Block {
             Attribute::string("key")
                 .optional()
                 .describe("Exoscale API key. Default: the `EXOSCALE_API_KEY` (or `EXOSCALE_KEY`) environment variable.")
-                .validate(validators::not_empty()),
+                .validate(validators::not_empty())
+                .validate(validators::header_safe()),
         )
         .attribute(
             Attribute::string("secret")
@@ -143,6 +144,16 @@ pub fn configure(
     };
     let key = string_setting(block, "key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = string_setting(block, "secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
+    if let Tri::Known(key) = &key {
+        // The attribute is validated earlier; this catches the environment variables.
+        if !validators::is_header_safe(key) {
+            diags.error_at(
+                AttrPath::attrs(&["exoscale", "key"]),
+                "Invalid Exoscale API key",
+                "The API key (from `key` or EXOSCALE_API_KEY / EXOSCALE_KEY) must be printable ASCII only: it has a space, a line break or a control character.",
+            );
+        }
+    }
     let trust = trust::ca_file_setting(block, "exoscale", diags);
     for (name, unknown) in [
         ("exoscale.key", key.is_unknown()),

@@ -4,7 +4,7 @@
 use crate::ona::client::{OnaClient, DEFAULT_BASE_URL};
 use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
-use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
@@ -37,7 +37,8 @@ pub fn block() -> Block {
                 .optional()
                 .sensitive()
                 .describe("Ona personal access token. Default: the `ONA_API_KEY` environment variable, else `GITPOD_API_KEY` or `ONA_TOKEN` (the official Ona provider's).")
-                .validate(validators::not_empty()),
+                .validate(validators::not_empty())
+                .validate(validators::header_safe()),
         )
         .attribute(
             Attribute::string("endpoint")
@@ -72,6 +73,16 @@ pub fn configure(
         "token",
         &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"],
     );
+    if let Tri::Known(token) = &token {
+        // The attribute is validated earlier; this catches the environment variables.
+        if !validators::is_header_safe(token) {
+            diags.error_at(
+                AttrPath::attrs(&["ona", "token"]),
+                "Invalid Ona token",
+                "The token (from `token` or ONA_API_KEY / GITPOD_API_KEY / ONA_TOKEN) must be printable ASCII only: it has a space, a line break or a control character.",
+            );
+        }
+    }
     let trust = trust::ca_file_setting(block, "ona", diags);
     for (name, unknown) in [
         ("ona.token", token.is_unknown()),

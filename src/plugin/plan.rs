@@ -111,7 +111,7 @@ pub fn plan_values(
         if creating {
             let value = planned.get(&a.name).unwrap_or(&Value::Null);
             for validator in &a.create_validators {
-                validator.validate(value, &AttrPath::attrs(&[&a.name]), diags);
+                validator.validate(value, &AttrPath::attrs(&[&a.name]), a.sensitive, diags);
             }
         }
     }

@@ -458,7 +458,7 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
             continue;
         }
         for validator in &a.validators {
-            validator.validate(v, &at, diags);
+            validator.validate(v, &at, a.sensitive, diags);
         }
         if let Some((_, inner)) = &a.nested {
             let inner = Block {

@@ -11,14 +11,19 @@ pub trait Validator: Send + Sync {
     /// Whether the (known, non-null) value is allowed.
     fn check(&self, value: &Value) -> bool;
 
-    fn validate(&self, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    /// Reports a value that fails the check; a sensitive one is never quoted.
+    fn validate(&self, value: &Value, path: &AttrPath, sensitive: bool, diags: &mut Diagnostics) {
         if !value.is_known() || matches!(value, Value::Null) || self.check(value) {
             return;
         }
+        let got = match sensitive {
+            true => "the value is not shown: it is sensitive".to_string(),
+            false => format!("got {}", show(value)),
+        };
         diags.error_at(
             path.clone(),
             format!("Invalid value for {path}"),
-            format!("{path} must be {}; got {}.", self.allowed(), show(value)),
+            format!("{path} must be {}; {got}.", self.allowed()),
         );
     }
 }
@@ -102,6 +107,18 @@ pub fn string_length(min: usize, max: usize) -> impl Validator {
 
 pub fn not_empty() -> impl Validator {
     custom("a non-empty string", string_check(|s| !s.trim().is_empty()))
+}
+
+/// Credentials travel in HTTP headers, which hold only printable ASCII.
+pub fn header_safe() -> impl Validator {
+    custom(
+        "printable ASCII characters only (no spaces, line breaks or control characters)",
+        string_check(is_header_safe),
+    )
+}
+
+pub fn is_header_safe(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_graphic())
 }
 
 pub fn uuid() -> impl Validator {
@@ -225,8 +242,12 @@ mod tests {
     use crate::plugin::cty::Number;
 
     fn errors(v: &dyn Validator, value: Value) -> Vec<String> {
+        errors_of(v, value, false)
+    }
+
+    fn errors_of(v: &dyn Validator, value: Value, sensitive: bool) -> Vec<String> {
         let mut d = Diagnostics::new();
-        v.validate(&value, &AttrPath::attrs(&["min_size"]), &mut d);
+        v.validate(&value, &AttrPath::attrs(&["min_size"]), sensitive, &mut d);
         d.0.iter()
             .map(|d| format!("{} | {}", d.summary, d.detail))
             .collect()
@@ -240,6 +261,19 @@ mod tests {
         assert_eq!(e, ["Invalid value for min_size | min_size must be a whole number from 0 to 20; got 21."]);
         assert!(errors(&v, Value::Null).is_empty());
         assert!(errors(&v, Value::Unknown(Default::default())).is_empty());
+    }
+
+    #[test]
+    fn credentials_are_header_safe_and_never_quoted() {
+        let v = header_safe();
+        assert!(errors(&v, Value::String("EXO1a2b-c_d.e/f+g=".into())).is_empty());
+        for bad in ["EXO key", "tok\nen", "tok\u{7}en", "cl\u{e9}"] {
+            let e = errors_of(&v, Value::String(bad.into()), true);
+            assert_eq!(e.len(), 1, "{bad:?}");
+            assert!(e[0].contains("printable ASCII"), "{e:?}");
+            assert!(e[0].contains("not shown: it is sensitive"), "{e:?}");
+            assert!(!e[0].contains(bad), "a sensitive value is quoted: {e:?}");
+        }
     }
 
     #[test]

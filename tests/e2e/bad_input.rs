@@ -135,6 +135,7 @@ const DURATION: &str = "units: h, m, s, ms, us";
 const URL: &str = "an http:// or https:// URL";
 const TYPE: &str = "an instance type as `family.size`";
 const NOT_EMPTY: &str = "a non-empty string";
+const PRINTABLE: &str = "printable ASCII characters only";
 const READ_ONLY: &str = "is read-only: its value comes from the API, so it cannot be set";
 const KNOWN_TYPES: &str =
     "Known types: standard.large, standard.medium, standard.micro, standard.small";
@@ -278,6 +279,8 @@ const CORPUS: &[Case] = &[
     case("prov_exoscale_endpoint_host_only", PROVIDER, Validate, r#"exoscale { endpoint = "https://" }"#, "exoscale.endpoint", URL),
     case("prov_exoscale_endpoint_space", PROVIDER, Validate, r#"exoscale { endpoint = "https://api {zone}.example.com/v2" }"#, "exoscale.endpoint", URL),
     case("prov_ona_token_empty",       PROVIDER, Validate, r#"ona { token = "" }"#,               "ona.token", NOT_EMPTY),
+    case("prov_key_line_break",        PROVIDER, Validate, r#"exoscale { key = "EXOabc\ndef" }"#, "exoscale.key", PRINTABLE),
+    case("prov_ona_token_space",       PROVIDER, Validate, r#"ona { token = "secret token" }"#,   "ona.token", PRINTABLE),
     case("prov_ona_endpoint_bare",     PROVIDER, Validate, r#"ona { endpoint = "localhost:8080/api" }"#, "ona.endpoint", URL),
     case("prov_ona_endpoint_bracket",  PROVIDER, Validate, r#"ona { endpoint = "http://[::1/api" }"#, "ona.endpoint", URL),
     case("prov_ona_endpoint_port",     PROVIDER, Validate, r#"ona { endpoint = "https://app.ona.com:99999/api" }"#, "ona.endpoint", URL),
