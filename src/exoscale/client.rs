@@ -1,6 +1,7 @@
 //! Exoscale API v2 client for instance pools: signed JSON calls, operations and waiting.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -10,6 +11,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::errors::ExoscaleErrors;
+use super::instance_types::Catalogue;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
@@ -70,6 +72,7 @@ pub struct ExoscaleClient {
     http: HttpApi,
     signer: Signer,
     endpoint: String,
+    catalogue: Catalogue,
 }
 
 impl fmt::Debug for ExoscaleClient {
@@ -110,6 +113,7 @@ impl ExoscaleClient {
             http: HttpApi::with_trust(SERVICE, &ExoscaleErrors, trust)?,
             signer: Signer::new(key, secret),
             endpoint,
+            catalogue: Catalogue::default(),
         })
     }
 
@@ -348,6 +352,27 @@ impl ExoscaleClient {
         Ok(list.instance_types)
     }
 
+    /// `zone`'s instance types, fetched once per process (see [`Catalogue`]).
+    pub async fn instance_types(&self, zone: &str) -> Result<Arc<Vec<InstanceType>>, ApiError> {
+        self.catalogue
+            .get(zone, || self.list_instance_types(zone))
+            .await
+    }
+
+    /// The instance type with this id: from the catalogue, else asked for (a type the
+    /// catalogue does not list); None when there is none.
+    pub async fn instance_type_by_id(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<Option<InstanceType>, ApiError> {
+        let types = self.instance_types(zone).await?;
+        match types.iter().find(|t| t.id == id) {
+            Some(found) => Ok(Some(found.clone())),
+            None => self.get_instance_type(zone, id).await,
+        }
+    }
+
     /// None when no instance type has this id.
     pub async fn get_instance_type(
         &self,
@@ -364,7 +389,7 @@ impl ExoscaleClient {
         zone: &str,
         name: &str,
     ) -> Result<Option<InstanceType>, ApiError> {
-        let types = self.list_instance_types(zone).await?;
+        let types = self.instance_types(zone).await?;
         Ok(find_instance_type(&types, name).cloned())
     }
 

@@ -465,7 +465,7 @@ pub async fn model_of(
         None => current.instance_type.clone(),
         Some(t) if current.instance_type_id.known() == Some(&t) => current.instance_type.clone(),
         Some(t) if is_uuid(&current.instance_type) => t,
-        Some(t) => match client.get_instance_type(zone, &t).await {
+        Some(t) => match client.instance_type_by_id(zone, &t).await {
             Ok(Some(found)) if found.name().eq_ignore_ascii_case(&current.instance_type) => {
                 current.instance_type.clone()
             }
