@@ -62,7 +62,8 @@ pub(super) fn resource_schema() -> Schema {
         .map(|z| format!("`{z}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let block = Block::new("An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool.")
+    let description = format!("An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool. {}", crate::wait::POLLING_RULE);
+    let block = Block::new(&description)
         .attribute(computed("id", "The pool's id (a UUID).").use_state_for_unknown())
         .attribute(
             Attribute::string("zone")
