@@ -281,6 +281,13 @@ where
                     expected = None;
                 }
             }
+            if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
+                let held = until.saturating_duration_since(Instant::now());
+                crate::plugin::log::debug(
+                    "waiting for the endpoint's poll budget",
+                    &[("for", &what), ("held_ms", &held.as_millis())],
+                );
+            }
             tokio::select! {
                 _ = tokio::time::sleep_until(until) => {}
                 _ = stop.triggered() => return Err(stopped()),
