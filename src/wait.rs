@@ -1,10 +1,12 @@
 //! Shared waiting machinery: a cancellation signal, a poll loop with a schedule that keeps
-//! the wait close to the backend's own time, and a tiny jitter source. Knows no backend.
+//! the wait close to the backend's own time, a poll budget shared by every wait of the
+//! process against one API endpoint, and a tiny jitter source. Knows no backend.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -18,6 +20,17 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(3);
 const INTERVAL_SHARE: f64 = 0.05;
 /// Pauses are shortened by up to this share, never lengthened, to spread concurrent pollers.
 const JITTER_SHARE: f64 = 0.1;
+
+/// How waits poll, in a sentence for the resources' documentation.
+pub const POLLING_RULE: &str = "Changes are waited for within `timeouts`: the provider looks at the API at once, then 100 ms apart, the pauses growing to 5% of the time waited (at most 3 s, or longer when the API asks for it). All waits of one provider process share a budget per API endpoint: beyond each wait's first look, and one look when changes of the same kind ended lately, at most 10 looks a second once a burst of 200 is spent, so many parallel changes stretch their pauses instead of flooding the API.";
+
+/// The poll budget of one endpoint: polls a second it refills, once spent.
+pub const BUDGET_RATE: f64 = 10.0;
+/// The poll budget of one endpoint when the process has not polled it for a while: the
+/// first two seconds of ten waits (Terraform's default `-parallelism`) at the 100 ms pace.
+pub const BUDGET_BURST: f64 = 200.0;
+/// How many recent completions of one kind of wait the expected end is learned from.
+const LEARNED_WINDOW: usize = 8;
 
 /// A cloneable cancellation signal; the protocol layer triggers it on StopProvider.
 #[derive(Clone, Debug)]
@@ -148,8 +161,29 @@ pub fn next_interval(elapsed: Duration, jitter: f64, retry_after: Option<Duratio
 }
 
 /// Calls `check` until it is ready, the deadline passes, or `stop` is triggered.
-/// The first check happens at once; the last one happens at the deadline.
+/// The first check happens at once; the last one happens at the deadline. No budget: for
+/// loops that do not poll an API (see [`poll_paced`]).
 pub async fn poll_until<T, E, F, Fut>(
+    deadline: Instant,
+    stop: &Stop,
+    what: &str,
+    check: F,
+) -> Result<T, WaitError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>, E>>,
+{
+    poll_paced(&Pacing::unbounded(), deadline, stop, what, check).await
+}
+
+/// [`poll_until`] against an API endpoint: the wait's first request is at once and free,
+/// and so is one check at the time waits of the same kind ended lately (see [`Pacing`]);
+/// every other check first takes a token from the endpoint's [`Budget`], shared by all the
+/// waits of the process, so many parallel waits stretch their pauses instead of flooding
+/// the API. The last check, at the deadline, is free too. Free checks are a few per wait,
+/// so they follow the pace at which Terraform starts changes.
+pub async fn poll_paced<T, E, F, Fut>(
+    pacing: &Pacing,
     deadline: Instant,
     stop: &Stop,
     what: &str,
@@ -162,6 +196,10 @@ where
     let start = Instant::now();
     let mut jitter = Jitter::new();
     let mut last_seen = None;
+    // The learned end of this kind of wait, until a check has been made at it.
+    let mut expected = pacing.expected_end();
+    // Checks made so far, after the first.
+    let mut checks = 0u32;
     let timed_out = |last_seen: Option<String>| WaitError::TimedOut {
         what: what.to_string(),
         after: Instant::now().saturating_duration_since(start),
@@ -174,13 +212,20 @@ where
         if stop.is_triggered() {
             return Err(stopped());
         }
+        let checked_at = Instant::now();
         let outcome = tokio::select! {
             outcome = check() => outcome,
             _ = stop.triggered() => return Err(stopped()),
             _ = tokio::time::sleep_until(deadline) => return Err(timed_out(last_seen)),
         };
         let retry_after = match outcome.map_err(WaitError::Failed)? {
-            Poll::Ready(value) => return Ok(value),
+            Poll::Ready(value) => {
+                // A wait done at its first look teaches nothing about when to look again.
+                if checked_at > start {
+                    pacing.ended_after(checked_at - start);
+                }
+                return Ok(value);
+            }
             Poll::Pending { seen, retry_after } => {
                 last_seen = Some(seen);
                 retry_after
@@ -190,7 +235,20 @@ where
         if now >= deadline {
             return Err(timed_out(last_seen));
         }
-        let pause = next_interval(now - start, jitter.next_unit(), retry_after).min(deadline - now);
+        let elapsed = now - start;
+        let mut pause = next_interval(elapsed, jitter.next_unit(), retry_after).min(deadline - now);
+        // A check at the expected end is worth making on time, and free; not when the
+        // server asked for a pause.
+        let mut free = false;
+        match (expected, retry_after) {
+            (Some(end), None) if end > elapsed && end <= elapsed + pause => {
+                expected = None;
+                pause = end - elapsed;
+                free = true;
+            }
+            (Some(end), _) if end <= elapsed => expected = None,
+            _ => {}
+        }
         if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
             let seen = last_seen.as_deref().unwrap_or("");
             crate::plugin::log::debug(
@@ -198,7 +256,7 @@ where
                 &[
                     ("for", &what),
                     ("seen", &seen),
-                    ("elapsed_ms", &(now - start).as_millis()),
+                    ("elapsed_ms", &elapsed.as_millis()),
                     ("next_poll_ms", &pause.as_millis()),
                     ("deadline_in_ms", &(deadline - now).as_millis()),
                 ],
@@ -208,6 +266,171 @@ where
             _ = tokio::time::sleep(pause) => {}
             _ = stop.triggered() => return Err(stopped()),
         }
+        checks += 1;
+        let first_request = checks == 1 && pacing.first_look_given;
+        if free || first_request || Instant::now() >= deadline {
+            continue;
+        }
+        // The budget may hold the check back, never past the deadline (checked then, free)
+        // nor past the learned end (checked then, free; the booked token goes unused).
+        if let Some(ready_at) = pacing.reserve() {
+            let mut until = ready_at.min(deadline);
+            if let Some(end) = expected.map(|end| start + end) {
+                if end < until {
+                    until = end;
+                    expected = None;
+                }
+            }
+            if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
+                let held = until.saturating_duration_since(Instant::now());
+                crate::plugin::log::debug(
+                    "waiting for the endpoint's poll budget",
+                    &[("for", &what), ("held_ms", &held.as_millis())],
+                );
+            }
+            tokio::select! {
+                _ = tokio::time::sleep_until(until) => {}
+                _ = stop.triggered() => return Err(stopped()),
+            }
+        }
+    }
+}
+
+/// A token bucket: `rate` tokens a second, at most `burst` saved up. Taking a token books
+/// the next free one, so waiting pollers are served in turn and never above the rate.
+#[derive(Debug)]
+pub struct Budget {
+    rate: f64,
+    burst: f64,
+    bucket: Mutex<Bucket>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    /// Tokens at `at`; below zero, tokens already booked by pollers still waiting.
+    tokens: f64,
+    at: Instant,
+}
+
+impl Budget {
+    pub fn new(rate: f64, burst: f64) -> Self {
+        Budget {
+            rate: rate.max(f64::MIN_POSITIVE),
+            burst: burst.max(1.0),
+            bucket: Mutex::new(Bucket {
+                tokens: burst.max(1.0),
+                at: Instant::now(),
+            }),
+        }
+    }
+
+    /// Takes a token; None when one is there now, else the moment the booked one comes.
+    pub fn reserve(&self) -> Option<Instant> {
+        let mut bucket = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let refilled = (now - bucket.at).as_secs_f64() * self.rate;
+        bucket.tokens = (bucket.tokens + refilled).min(self.burst) - 1.0;
+        bucket.at = now;
+        if bucket.tokens >= 0.0 {
+            return None;
+        }
+        Some(now + Duration::from_secs_f64(-bucket.tokens / self.rate))
+    }
+}
+
+/// What the waits of one process share about one API endpoint: the poll budget, and when
+/// each kind of wait ended lately.
+#[derive(Debug)]
+pub struct Endpoint {
+    budget: Budget,
+    /// Per kind of wait: how long the last few took (from the start of the wait to the
+    /// check that found it done).
+    ended: Mutex<HashMap<&'static str, VecDeque<Duration>>>,
+}
+
+impl Endpoint {
+    pub fn new(budget: Budget) -> Self {
+        Endpoint {
+            budget,
+            ended: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The process's endpoint for `origin` (scheme, host and port of the API), made on first use
+    /// with the standard budget ([`BUDGET_RATE`], [`BUDGET_BURST`]).
+    pub fn shared(origin: &str) -> Arc<Endpoint> {
+        static ENDPOINTS: OnceLock<Mutex<HashMap<String, Arc<Endpoint>>>> = OnceLock::new();
+        let mut all = ENDPOINTS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        all.entry(origin.to_string())
+            .or_insert_with(|| Arc::new(Endpoint::new(Budget::new(BUDGET_RATE, BUDGET_BURST))))
+            .clone()
+    }
+
+    fn ended(&self) -> MutexGuard<'_, HashMap<&'static str, VecDeque<Duration>>> {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How one wait polls: against which endpoint's budget, and as which kind of wait (`create`,
+/// `scale`, ...). Waits of one kind on one endpoint tend to take alike (an operation of the
+/// same kind, on pools alike): the quickest of the last few is where the next one gets a
+/// free, extra check, so it ends on time even when the budget is spent.
+#[derive(Clone, Debug, Default)]
+pub struct Pacing {
+    endpoint: Option<Arc<Endpoint>>,
+    kind: Option<&'static str>,
+    /// The first check looks at a state already in hand (no request).
+    first_look_given: bool,
+}
+
+impl Pacing {
+    /// No budget and nothing learned: the schedule alone.
+    pub fn unbounded() -> Self {
+        Pacing::default()
+    }
+
+    pub fn new(endpoint: Arc<Endpoint>) -> Self {
+        Pacing {
+            endpoint: Some(endpoint),
+            ..Pacing::default()
+        }
+    }
+
+    /// The first check looks at a state already in hand (the operation a change answered):
+    /// then the second check is the wait's first request, and free.
+    pub fn first_look_given(mut self) -> Self {
+        self.first_look_given = true;
+        self
+    }
+
+    /// Learns and uses the end of waits of this kind.
+    pub fn kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    fn reserve(&self) -> Option<Instant> {
+        self.endpoint.as_ref()?.budget.reserve()
+    }
+
+    fn expected_end(&self) -> Option<Duration> {
+        let (endpoint, kind) = (self.endpoint.as_ref()?, self.kind?);
+        endpoint.ended().get(kind)?.iter().min().copied()
+    }
+
+    fn ended_after(&self, took: Duration) {
+        let (Some(endpoint), Some(kind)) = (self.endpoint.as_ref(), self.kind) else {
+            return;
+        };
+        let mut ended = endpoint.ended();
+        let recent = ended.entry(kind).or_default();
+        if recent.len() == LEARNED_WINDOW {
+            recent.pop_front();
+        }
+        recent.push_back(took);
     }
 }
 
@@ -470,5 +693,154 @@ mod tests {
             got.err().map(|e| e.to_string()).unwrap_or_default(),
             "stopped by Terraform while waiting for pool p1"
         );
+    }
+
+    /// Polls made by `waits` parallel waits on `endpoint`, each pending until `done_after`
+    /// (never, if None) within `limit`: the instants of all checks, from the start.
+    async fn parallel_waits(
+        pacing: Pacing,
+        waits: usize,
+        done_after: Option<Duration>,
+        limit: Duration,
+    ) -> Vec<Duration> {
+        let start = Instant::now();
+        let polls = Arc::new(Mutex::new(Vec::new()));
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..waits {
+            let (pacing, polls) = (pacing.clone(), polls.clone());
+            set.spawn(async move {
+                let stop = Stop::new();
+                let began = Instant::now();
+                let _: Result<(), WaitError<String>> =
+                    poll_paced(&pacing, start + limit, &stop, "x", || {
+                        let now = Instant::now();
+                        polls.lock().unwrap().push(now - start);
+                        let done = done_after.is_some_and(|d| now - began >= d);
+                        async move {
+                            Ok(match done {
+                                true => Poll::Ready(()),
+                                false => Poll::pending("working"),
+                            })
+                        }
+                    })
+                    .await;
+            });
+        }
+        while set.join_next().await.is_some() {}
+        let mut polls = Arc::try_unwrap(polls).unwrap().into_inner().unwrap();
+        polls.sort();
+        polls
+    }
+
+    fn between(polls: &[Duration], from: f64, to: f64) -> usize {
+        let (from, to) = (Duration::from_secs_f64(from), Duration::from_secs_f64(to));
+        polls.iter().filter(|t| **t >= from && **t < to).count()
+    }
+
+    /// Fifty waits on one endpoint, with the standard budget: counted, not timed, on tokio's
+    /// paused clock. Unbounded, they would poll every 100 ms each for their first 2 s (500 a
+    /// second); with the budget, the process stays within the first look of each, the burst,
+    /// then the rate, whatever the number of waits.
+    #[tokio::test(start_paused = true)]
+    async fn a_shared_budget_bounds_the_polls_of_many_waits() {
+        let endpoint = Arc::new(Endpoint::new(Budget::new(BUDGET_RATE, BUDGET_BURST)));
+        let limit = Duration::from_secs(30);
+        let polls = parallel_waits(Pacing::new(endpoint), 50, None, limit).await;
+        // Each wait: one look at once, then at most the burst and the rate between them all,
+        // and one last look at the deadline.
+        let bound = 50 + BUDGET_BURST as usize + (30.0 * BUDGET_RATE) as usize + 50;
+        assert!(polls.len() <= bound, "{} polls > {bound}", polls.len());
+        // Once the burst is spent, the rate holds second by second (whole-ms timer slack).
+        for second in 5..29 {
+            let n = between(&polls, second as f64, second as f64 + 1.0);
+            assert!(
+                n <= BUDGET_RATE as usize + 1,
+                "{n} polls in second {second}"
+            );
+        }
+        // The same waits without a budget.
+        let unbounded = parallel_waits(Pacing::unbounded(), 50, None, limit).await;
+        assert!(unbounded.len() > 4 * polls.len(), "{}", unbounded.len());
+        assert!(between(&unbounded, 1.0, 2.0) >= 450);
+    }
+
+    /// The fast start is kept: Terraform's default ten waits on an idle endpoint poll as
+    /// they would without a budget for their first two seconds.
+    #[tokio::test(start_paused = true)]
+    async fn ten_waits_keep_the_fast_start() {
+        let endpoint = Arc::new(Endpoint::new(Budget::new(BUDGET_RATE, BUDGET_BURST)));
+        let limit = Duration::from_secs(2);
+        let paced = parallel_waits(Pacing::new(endpoint), 10, None, limit).await;
+        let unbounded = parallel_waits(Pacing::unbounded(), 10, None, limit).await;
+        // Jitter differs between runs: compare counts, 21 to 23 checks per wait (the last
+        // one at the deadline).
+        assert!((210..=230).contains(&paced.len()), "{}", paced.len());
+        assert!(paced.len().abs_diff(unbounded.len()) <= 10);
+    }
+
+    /// A wait whose kind ended after about 2 s lately gets a free check then, so it ends on
+    /// time even when the budget is spent; without that history it would wait for tokens.
+    #[tokio::test(start_paused = true)]
+    async fn the_learned_end_is_checked_on_time_with_the_budget_spent() {
+        let done = Duration::from_secs(2);
+        let limit = Duration::from_secs(60);
+        // A budget that is always spent: one token per 10 s.
+        let starved = || Arc::new(Endpoint::new(Budget::new(0.1, 1.0)));
+        let noticed = |polls: &[Duration]| polls.last().copied().unwrap_or_default();
+
+        let endpoint = starved();
+        let learn = Pacing::new(endpoint.clone()).kind("create");
+        // The first wait has the budget alone: it notices the end late.
+        let first = parallel_waits(learn.clone(), 1, Some(done), limit).await;
+        assert!(noticed(&first) > Duration::from_secs(5), "{first:?}");
+        // Pretend an earlier wait of this kind ended at 2.05 s.
+        learn.ended_after(Duration::from_millis(2050));
+        let second = parallel_waits(learn, 1, Some(done), limit).await;
+        // At once, then at the learned end, while the token booked for the schedule's next
+        // check would come seconds later.
+        assert_eq!(second.len(), 2, "{second:?}");
+        let ms = Duration::from_millis(1);
+        let at = noticed(&second);
+        assert!(at >= Duration::from_millis(2050) && at <= Duration::from_millis(2050) + ms);
+
+        // Another kind learns nothing from it.
+        let other =
+            parallel_waits(Pacing::new(endpoint).kind("delete"), 1, Some(done), limit).await;
+        assert!(noticed(&other) > Duration::from_secs(5), "{other:?}");
+    }
+
+    /// With the state in hand as the first look (an operation a change answered), the wait's
+    /// first request is free, and at the schedule's 100 ms.
+    #[tokio::test(start_paused = true)]
+    async fn the_first_request_is_free() {
+        let endpoint = Arc::new(Endpoint::new(Budget::new(0.1, 1.0)));
+        // Spend the one token.
+        assert_eq!(endpoint.budget.reserve(), None);
+        let pacing = Pacing::new(endpoint).first_look_given();
+        let polls = parallel_waits(
+            pacing,
+            1,
+            Some(Duration::from_millis(50)),
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(polls.len(), 2, "{polls:?}");
+        assert!(polls[1] <= MIN_INTERVAL, "{polls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_budget_books_tokens_in_turn() {
+        let budget = Budget::new(10.0, 2.0);
+        let start = Instant::now();
+        assert_eq!(budget.reserve(), None);
+        assert_eq!(budget.reserve(), None);
+        // Spent: the next tokens come 100 ms apart, each booked by the one who asked.
+        assert_eq!(budget.reserve(), Some(start + Duration::from_millis(100)));
+        assert_eq!(budget.reserve(), Some(start + Duration::from_millis(200)));
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        // Refilled, never above the burst.
+        assert_eq!(budget.reserve(), None);
+        assert_eq!(budget.reserve(), None);
+        assert!(budget.reserve().is_some());
     }
 }

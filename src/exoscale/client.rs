@@ -1,6 +1,7 @@
 //! Exoscale API v2 client for instance pools: signed JSON calls, operations and waiting.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -10,11 +11,12 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::errors::ExoscaleErrors;
+use super::instance_types::Catalogue;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
 use crate::trust::Trust;
-use crate::wait::{poll_until, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Stop, WaitError};
 
 /// The public API; `{zone}` is replaced by the zone of each call.
 pub const DEFAULT_ENDPOINT: &str = "https://api-{zone}.exoscale.com/v2";
@@ -70,6 +72,7 @@ pub struct ExoscaleClient {
     http: HttpApi,
     signer: Signer,
     endpoint: String,
+    catalogue: Catalogue,
 }
 
 impl fmt::Debug for ExoscaleClient {
@@ -110,6 +113,7 @@ impl ExoscaleClient {
             http: HttpApi::with_trust(SERVICE, &ExoscaleErrors, trust)?,
             signer: Signer::new(key, secret),
             endpoint,
+            catalogue: Catalogue::default(),
         })
     }
 
@@ -267,12 +271,36 @@ impl ExoscaleClient {
         self.call(zone, Method::GET, path, None::<&()>, true).await
     }
 
+    /// How waits poll `zone`'s endpoint: against the budget of its origin (each zone has its
+    /// own host), shared by every wait of the process (see [`crate::wait::poll_paced`]).
+    pub fn pacing(&self, zone: &str) -> Pacing {
+        match self.url(zone, "") {
+            Ok(url) => Pacing::new(Endpoint::shared(&url.origin().ascii_serialization())),
+            // The checks fail on the zone themselves.
+            Err(_) => Pacing::unbounded(),
+        }
+    }
+
     /// Polls `op` until it leaves `pending`. Success returns the final operation; failure,
     /// timeout (of the operation or of our deadline) and stop return an error.
     pub async fn wait_operation(
         &self,
         zone: &str,
         op: Operation,
+        deadline: Instant,
+        stop: &Stop,
+    ) -> Result<Operation, WaitError<OperationError>> {
+        self.wait_operation_of(zone, op, "operation", deadline, stop)
+            .await
+    }
+
+    /// [`ExoscaleClient::wait_operation`] for an operation of a change of `kind` (`create`,
+    /// `scale`, ...): operations of one kind tend to take alike (see [`Pacing`]).
+    pub async fn wait_operation_of(
+        &self,
+        zone: &str,
+        op: Operation,
+        kind: &'static str,
         deadline: Instant,
         stop: &Stop,
     ) -> Result<Operation, WaitError<OperationError>> {
@@ -283,7 +311,8 @@ impl ExoscaleClient {
         let id = op.id.clone();
         let id = id.as_str();
         let mut first = Some(op);
-        poll_until(deadline, stop, &what, || {
+        let pacing = self.pacing(zone).kind(kind).first_look_given();
+        poll_paced(&pacing, deadline, stop, &what, || {
             // The operation we were given counts as the first look.
             let known = first.take();
             async move {
@@ -319,7 +348,8 @@ impl ExoscaleClient {
         stop: &Stop,
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("instance pool {id} in {zone} to be deleted");
-        poll_until(deadline, stop, &what, || async {
+        let pacing = self.pacing(zone).kind("gone");
+        poll_paced(&pacing, deadline, stop, &what, || async {
             let found = match self.get_instance_pool(zone, id).await {
                 Ok(found) => found,
                 Err(e) => return e.into_pending(),
@@ -348,6 +378,27 @@ impl ExoscaleClient {
         Ok(list.instance_types)
     }
 
+    /// `zone`'s instance types, fetched once per process (see [`Catalogue`]).
+    pub async fn instance_types(&self, zone: &str) -> Result<Arc<Vec<InstanceType>>, ApiError> {
+        self.catalogue
+            .get(zone, || self.list_instance_types(zone))
+            .await
+    }
+
+    /// The instance type with this id: from the catalogue, else asked for (a type the
+    /// catalogue does not list); None when there is none.
+    pub async fn instance_type_by_id(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<Option<InstanceType>, ApiError> {
+        let types = self.instance_types(zone).await?;
+        match types.iter().find(|t| t.id == id) {
+            Some(found) => Ok(Some(found.clone())),
+            None => self.get_instance_type(zone, id).await,
+        }
+    }
+
     /// None when no instance type has this id.
     pub async fn get_instance_type(
         &self,
@@ -364,7 +415,7 @@ impl ExoscaleClient {
         zone: &str,
         name: &str,
     ) -> Result<Option<InstanceType>, ApiError> {
-        let types = self.list_instance_types(zone).await?;
+        let types = self.instance_types(zone).await?;
         Ok(find_instance_type(&types, name).cloned())
     }
 

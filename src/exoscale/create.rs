@@ -18,7 +18,7 @@ use crate::intents::Intent;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::resource::Applied;
-use crate::wait::{human, poll_until, Poll, WaitError};
+use crate::wait::{human, poll_paced, Poll, WaitError};
 
 /// How far the API's clock may be behind ours when comparing its creation times with the
 /// moment the create was sent.
@@ -68,7 +68,7 @@ pub async fn create(
     let summary = "Creating the instance pool did not complete";
     let waited = async {
         if let Some(op) = op {
-            wait_for(client, zone, op, wait, summary).await?;
+            wait_for(client, zone, op, "create", wait, summary).await?;
         }
         // Without an operation (adopted), the pool's state says when the create is done.
         let pool = wait_settled(client, zone, &id, wait, summary).await?;
@@ -155,7 +155,8 @@ async fn send_or_find(
     let look_until: Slot<Option<Instant>> = Slot::new(None);
     let last_seen: Slot<Vec<Candidate>> = Slot::new(Vec::new());
     let what = format!("instance pool {:?} to be created in zone {zone}", body.name);
-    let outcome = poll_until(wait.deadline, wait.stop, &what, || {
+    let pacing = client.pacing(zone);
+    let outcome = poll_paced(&pacing, wait.deadline, wait.stop, &what, || {
         let (look_first, cause, look_until, last_seen) =
             (&look_first, &cause, &look_until, &last_seen);
         async move {

@@ -2,6 +2,7 @@
 //! (the pools of a zone, filtered by exact name and labels).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -226,9 +227,9 @@ fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
 async fn instance_types(
     client: &ExoscaleClient,
     zone: &str,
-) -> Result<Vec<InstanceType>, Diagnostics> {
+) -> Result<Arc<Vec<InstanceType>>, Diagnostics> {
     client
-        .list_instance_types(zone)
+        .instance_types(zone)
         .await
         .map_err(|e| api_error("Could not list instance types", e))
 }
@@ -373,7 +374,7 @@ impl DataSource for InstancePoolsDataSource {
             })
             .collect();
         let types = if matching.is_empty() {
-            Vec::new()
+            Arc::default()
         } else {
             instance_types(client, &zone).await?
         };

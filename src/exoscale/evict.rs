@@ -114,7 +114,7 @@ impl Action for EvictAction {
             .say(format!("Waiting for operation {}", op.id))
             .await;
         let wait = Wait::new("timeout", limit, &ctx.stop);
-        match wait_for(client, &zone, op, &wait, "Evicting instances").await {
+        match wait_for(client, &zone, op, "evict", &wait, "Evicting instances").await {
             Ok(()) => {
                 progress
                     .say(format!(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 
 use super::convert::{self, InstancePoolModel};
-use super::instance_types::InstanceTypes;
+use super::instance_types;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Type;
@@ -27,9 +27,7 @@ crate::model! {
 }
 
 #[derive(Default)]
-pub struct InstancePoolList {
-    instance_types: InstanceTypes,
-}
+pub struct InstancePoolList {}
 
 #[async_trait]
 impl ListResource for InstancePoolList {
@@ -97,11 +95,7 @@ impl ListResource for InstancePoolList {
             }
             // As an import would show it: the instance type by name, defaults as planned.
             let shown = match pool.instance_type.as_ref() {
-                Some(t) => self
-                    .instance_types
-                    .resolve(client, &zone, &t.id)
-                    .await?
-                    .name(),
+                Some(t) => instance_types::resolve(client, &zone, &t.id).await?.name(),
                 None => String::new(),
             };
             let seed = InstancePoolModel {

@@ -20,7 +20,7 @@ use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::validators::is_uuid;
-use crate::wait::{poll_until, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, Poll, Stop, WaitError};
 
 /// How long an apply step may wait, and which `timeouts` entry sets that.
 #[derive(Clone, Copy, Debug)]
@@ -152,7 +152,8 @@ where
     let (lost, conflicts) = (Slot::new(0u32), Slot::new(0u32));
     let last_error: Slot<Option<ApiError>> = Slot::new(None);
     let looking = format!("the change to {what} ({id} in {zone})");
-    let outcome = poll_until(wait.deadline, wait.stop, &looking, || {
+    let pacing = client.pacing(zone);
+    let outcome = poll_paced(&pacing, wait.deadline, wait.stop, &looking, || {
         let (send, landed, summary) = (&send, &landed, &summary);
         let (read_first, lost, conflicts, last_error) = (&read_first, &lost, &conflicts, &last_error);
         async move {
@@ -225,16 +226,18 @@ where
     })
 }
 
-/// Waits for one operation; `summary` says what did not complete.
+/// Waits for one operation of a change of `kind` (`create`, `scale`, ...); `summary` says
+/// what did not complete.
 pub async fn wait_for(
     client: &ExoscaleClient,
     zone: &str,
     op: Operation,
+    kind: &'static str,
     wait: &Wait<'_>,
     summary: &str,
 ) -> Result<(), Diagnostics> {
     match client
-        .wait_operation(zone, op, wait.deadline, wait.stop)
+        .wait_operation_of(zone, op, kind, wait.deadline, wait.stop)
         .await
     {
         Ok(_) => Ok(()),
@@ -268,10 +271,12 @@ async fn poll_pool(
     zone: &str,
     id: &str,
     what: &str,
+    kind: &'static str,
     ready: impl Fn(&InstancePool) -> Result<(), String>,
     wait: &Wait<'_>,
 ) -> Result<InstancePool, WaitError<Settling>> {
-    poll_until(wait.deadline, wait.stop, what, || async {
+    let pacing = client.pacing(zone).kind(kind);
+    poll_paced(&pacing, wait.deadline, wait.stop, what, || async {
         match client.get_instance_pool(zone, id).await {
             Ok(Some(pool)) => Ok(match ready(&pool) {
                 Ok(()) => Poll::Ready(pool),
@@ -320,7 +325,7 @@ pub async fn wait_settled(
         Some(state) if state.is_transitional() => Err(format!("state {state}")),
         _ => Ok(()),
     };
-    poll_pool(client, zone, id, &what, settled, wait)
+    poll_pool(client, zone, id, &what, "settle", settled, wait)
         .await
         .map_err(|e| settling_error(summary, e, id, zone, wait))
 }
@@ -342,7 +347,7 @@ pub async fn wait_running(
             Err(format!("state {}, {count} instances", state_text(pool)))
         }
     };
-    poll_pool(client, zone, id, &what, running, wait)
+    poll_pool(client, zone, id, &what, "instances", running, wait)
         .await
         .map_err(|e| {
             settling_error(
@@ -363,12 +368,12 @@ async fn finish_change(
     id: &str,
     sent: Sent<Operation>,
     wait: &Wait<'_>,
-    doing: &str,
+    (kind, doing): (&'static str, &str),
 ) -> Result<InstancePool, Diagnostics> {
     let summary = format!("{doing} did not complete");
     match sent {
         Sent::Landed(Some(pool)) => return Ok(*pool),
-        Sent::Answered(op) => wait_for(client, zone, op, wait, &summary).await?,
+        Sent::Answered(op) => wait_for(client, zone, op, kind, wait, &summary).await?,
         Sent::Landed(None) => {}
     }
     wait_settled(client, zone, id, wait, &summary).await
@@ -401,6 +406,7 @@ pub async fn delete(
                 client,
                 zone,
                 op,
+                "delete",
                 wait,
                 "Deleting the instance pool did not complete",
             )
@@ -465,7 +471,7 @@ pub async fn model_of(
         None => current.instance_type.clone(),
         Some(t) if current.instance_type_id.known() == Some(&t) => current.instance_type.clone(),
         Some(t) if is_uuid(&current.instance_type) => t,
-        Some(t) => match client.get_instance_type(zone, &t).await {
+        Some(t) => match client.instance_type_by_id(zone, &t).await {
             Ok(Some(found)) if found.name().eq_ignore_ascii_case(&current.instance_type) => {
                 current.instance_type.clone()
             }
@@ -569,7 +575,7 @@ pub async fn apply_changes(
             wait,
         )
         .await?;
-        let doing = "Updating the instance pool";
+        let doing = ("update", "Updating the instance pool");
         seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
     }
     for field in &changes.resets {
@@ -584,7 +590,7 @@ pub async fn apply_changes(
             wait,
         )
         .await?;
-        let doing = "Resetting a pool field";
+        let doing = ("reset", "Resetting a pool field");
         seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
     }
     if let Some(size) = changes.scale {
@@ -598,7 +604,7 @@ pub async fn apply_changes(
             wait,
         )
         .await?;
-        let doing = "Scaling the instance pool";
+        let doing = ("scale", "Scaling the instance pool");
         seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
         if wait_instances {
             seen = Some(wait_running(client, zone, id, size, wait).await?);

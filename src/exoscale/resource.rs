@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::convert::{self, InstancePoolModel};
-use super::instance_types::{self, InstanceTypes};
+use super::instance_types;
 use super::pools::{
     api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
     parse_import_id, read_back, read_within, Wait,
@@ -31,11 +31,10 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// The resource; it remembers each zone's instance types.
+/// The resource (each zone's instance types are held by the client: see
+/// [`instance_types::Catalogue`]).
 #[derive(Default)]
-pub struct InstancePoolResource {
-    instance_types: InstanceTypes,
-}
+pub struct InstancePoolResource {}
 
 const PUBLIC_IP_ASSIGNMENTS: &[&str] = &["inet4", "dual", "none"];
 
@@ -63,7 +62,8 @@ pub(super) fn resource_schema() -> Schema {
         .map(|z| format!("`{z}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let block = Block::new("An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool.")
+    let description = format!("An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool. {}", crate::wait::POLLING_RULE);
+    let block = Block::new(&description)
         .attribute(computed("id", "The pool's id (a UUID).").use_state_for_unknown())
         .attribute(
             Attribute::string("zone")
@@ -209,7 +209,7 @@ impl Resource for InstancePoolResource {
         match (wanted, zone, client) {
             _ if unchanged => {}
             (Some(wanted), Some(zone), Some(client)) if plan.api_reachable() => {
-                match self.instance_types.resolve(client, &zone, &wanted).await {
+                match instance_types::resolve(client, &zone, &wanted).await {
                     Ok(found) => {
                         if plan.prior("instance_type_id").as_str() == Some(found.id.as_str()) {
                             let prior = plan.prior("instance_type").clone();
@@ -250,14 +250,11 @@ impl Resource for InstancePoolResource {
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
         let wait = Wait::new("create", limit, &ctx.stop);
-        let instance_type = match self
-            .instance_types
-            .resolve(client, &zone, &planned.instance_type)
-            .await
-        {
-            Ok(t) => t,
-            Err(d) => return Applied::failed(None, d),
-        };
+        let instance_type =
+            match instance_types::resolve(client, &zone, &planned.instance_type).await {
+                Ok(t) => t,
+                Err(d) => return Applied::failed(None, d),
+            };
         let body = convert::create_body(&planned, &instance_type.id);
         let mut state = planned.clone();
         state.zone = Tri::Known(zone.clone());
@@ -296,11 +293,7 @@ impl Resource for InstancePoolResource {
         let wait = Wait::new("update", limit, &ctx.stop);
         let mut target = planned.clone();
         if target.instance_type_id.is_unknown() {
-            match self
-                .instance_types
-                .resolve(client, &zone, &planned.instance_type)
-                .await
-            {
+            match instance_types::resolve(client, &zone, &planned.instance_type).await {
                 Ok(t) => target.instance_type_id = Tri::Known(t.id),
                 Err(d) => return Applied::failed(Some(prior), d),
             }

@@ -13,7 +13,7 @@ use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
 use crate::trust::Trust;
-use crate::wait::{poll_until, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Stop, WaitError};
 use tokio::time::Instant;
 
 /// The public API base, as the official SDK uses it.
@@ -147,6 +147,15 @@ impl OnaClient {
         }
     }
 
+    /// How waits poll the API: against the budget of its origin, shared by every wait of
+    /// the process (see [`crate::wait::poll_paced`]).
+    pub fn pacing(&self) -> Pacing {
+        match Url::parse(&self.base) {
+            Ok(url) => Pacing::new(Endpoint::shared(&url.origin().ascii_serialization())),
+            Err(_) => Pacing::unbounded(),
+        }
+    }
+
     /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED),
     /// riding out transient errors until the deadline.
     pub async fn wait_warm_pool_gone(
@@ -156,17 +165,25 @@ impl OnaClient {
         stop: &Stop,
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("warm pool {id} to be deleted");
-        poll_until(deadline, stop, &what, || async {
-            let found = match self.get_warm_pool(id).await {
-                Ok(found) => found,
-                Err(e) => return e.into_pending(),
-            };
-            Ok(match found {
-                None => Poll::Ready(()),
-                Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
-                Some(pool) => Poll::pending(format!("phase {}", phase_name(&pool.status.phase))),
-            })
-        })
+        poll_paced(
+            &self.pacing().kind("gone"),
+            deadline,
+            stop,
+            &what,
+            || async {
+                let found = match self.get_warm_pool(id).await {
+                    Ok(found) => found,
+                    Err(e) => return e.into_pending(),
+                };
+                Ok(match found {
+                    None => Poll::Ready(()),
+                    Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
+                    Some(pool) => {
+                        Poll::pending(format!("phase {}", phase_name(&pool.status.phase)))
+                    }
+                })
+            },
+        )
         .await
     }
 

@@ -14,7 +14,7 @@ use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
 use crate::http::{ApiError, ErrorKind};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::Applied;
-use crate::wait::{poll_until, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, Poll, Stop, WaitError};
 
 pub fn api_error(summary: &str, error: &impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error(summary, error.to_string()).into()
@@ -99,7 +99,8 @@ async fn wait_until_ready(
     let last = Mutex::new(None::<WarmPool>);
     let seen = &last;
     let what = format!("warm pool {id} to be READY");
-    let outcome = poll_until(deadline, stop, &what, move || async move {
+    let pacing = client.pacing().kind("ready");
+    let outcome = poll_paced(&pacing, deadline, stop, &what, move || async move {
         let found = match client.get_warm_pool(id).await {
             Ok(found) => found,
             Err(e) => return e.into_pending(),
@@ -239,25 +240,31 @@ async fn send_create(
     let what = format!(
         "the API to accept the warm pool of project {project} and environment class {class}"
     );
-    let sent = poll_until(deadline, stop, &what, move || async move {
-        match client.create_warm_pool(project, class, min, max).await {
-            Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
-            Err(e) if e.code.as_deref() == Some("already_exists") => {
-                Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
-                    Sent::Unknown(e)
-                } else {
-                    Sent::Taken(e)
-                }))
-            }
-            Err(e) if e.is_outcome_unknown() => Ok(Poll::Ready(Sent::Unknown(e))),
-            Err(e) => {
-                if e.kind == ErrorKind::Server {
-                    maybe_made.store(true, Ordering::Relaxed);
+    let sent = poll_paced(
+        &client.pacing(),
+        deadline,
+        stop,
+        &what,
+        move || async move {
+            match client.create_warm_pool(project, class, min, max).await {
+                Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
+                Err(e) if e.code.as_deref() == Some("already_exists") => {
+                    Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
+                        Sent::Unknown(e)
+                    } else {
+                        Sent::Taken(e)
+                    }))
                 }
-                e.into_pending()
+                Err(e) if e.is_outcome_unknown() => Ok(Poll::Ready(Sent::Unknown(e))),
+                Err(e) => {
+                    if e.kind == ErrorKind::Server {
+                        maybe_made.store(true, Ordering::Relaxed);
+                    }
+                    e.into_pending()
+                }
             }
-        }
-    })
+        },
+    )
     .await;
     sent.map_err(|e| match e {
         WaitError::Failed(e) => refused("Cannot create the warm pool", Change::Create, &e),
@@ -291,7 +298,7 @@ async fn adopt(
         max,
     } = *request;
     let what = format!("the warm pool of project {project} and environment class {class}");
-    let found = poll_until(deadline, stop, &what, || async {
+    let found = poll_paced(&client.pacing(), deadline, stop, &what, || async {
         match find_pool(client, project, class).await {
             Ok(found) => Ok(Poll::Ready(found)),
             Err(e) => e.into_pending(),
@@ -394,7 +401,7 @@ pub async fn update_pool(
     let resent = AtomicBool::new(false);
     let (read_first, resent) = (&read_first, &resent);
     let what = format!("the API to accept the new sizes of warm pool {id}");
-    let outcome = poll_until(deadline, stop, &what, move || async move {
+    let outcome = poll_paced(&client.pacing(), deadline, stop, &what, move || async move {
         if read_first.load(Ordering::Relaxed) {
             let pool = match client.get_warm_pool(id).await {
                 Ok(Some(pool)) => pool,
@@ -450,26 +457,32 @@ pub async fn delete_pool(
     let read_first = AtomicBool::new(false);
     let read_first = &read_first;
     let what = format!("the API to accept the deletion of warm pool {id}");
-    let started = poll_until(deadline, stop, &what, move || async move {
-        if read_first.load(Ordering::Relaxed) {
-            match client.get_warm_pool(id).await {
-                Ok(None) => return Ok(Poll::Ready(())),
-                Ok(Some(pool)) if is_going(&pool.status.phase) => return Ok(Poll::Ready(())),
-                Ok(Some(_)) => read_first.store(false, Ordering::Relaxed),
-                Err(e) => return e.into_pending(),
+    let started = poll_paced(
+        &client.pacing(),
+        deadline,
+        stop,
+        &what,
+        move || async move {
+            if read_first.load(Ordering::Relaxed) {
+                match client.get_warm_pool(id).await {
+                    Ok(None) => return Ok(Poll::Ready(())),
+                    Ok(Some(pool)) if is_going(&pool.status.phase) => return Ok(Poll::Ready(())),
+                    Ok(Some(_)) => read_first.store(false, Ordering::Relaxed),
+                    Err(e) => return e.into_pending(),
+                }
             }
-        }
-        match client.delete_warm_pool(id).await {
-            Ok(()) => Ok(Poll::Ready(())),
-            Err(e) if e.is_outcome_unknown() => {
-                read_first.store(true, Ordering::Relaxed);
-                Ok(Poll::pending(format!(
-                    "{e}; reading the pool before sending again"
-                )))
+            match client.delete_warm_pool(id).await {
+                Ok(()) => Ok(Poll::Ready(())),
+                Err(e) if e.is_outcome_unknown() => {
+                    read_first.store(true, Ordering::Relaxed);
+                    Ok(Poll::pending(format!(
+                        "{e}; reading the pool before sending again"
+                    )))
+                }
+                Err(e) => e.into_pending(),
             }
-            Err(e) => e.into_pending(),
-        }
-    })
+        },
+    )
     .await;
     match started {
         Ok(()) => {}

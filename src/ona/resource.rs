@@ -80,9 +80,8 @@ impl Resource for WarmPoolResource {
     fn schema(&self) -> Schema {
         let (min_lo, min_hi) = MIN_SIZE_RANGE;
         let (max_lo, max_hi) = MAX_SIZE_RANGE;
-        let block = Block::new(
-            "An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class.",
-        )
+        let description = format!("An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class. {}", crate::wait::POLLING_RULE);
+        let block = Block::new(&description)
         .attribute(
             Attribute::string("id")
                 .computed()
