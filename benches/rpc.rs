@@ -382,6 +382,16 @@ fn wire(ty: &Type, provider: &Path) {
         })
         .await;
         println!("| GetMetadata (the transport's floor) | {metadata:.1} µs |");
+        let alone = wire_cost(&pid, n / 4, 1, || {
+            let mut c = client.clone();
+            async move {
+                c.get_metadata(pb::get_metadata::Request {})
+                    .await
+                    .expect("metadata");
+            }
+        })
+        .await;
+        println!("| GetMetadata, one call at a time (each wakes the provider) | {alone:.1} µs |");
         let validate = wire_cost(&pid, n, 20, || {
             let (mut c, r) = (client.clone(), requests.validate.clone());
             async move {
