@@ -50,7 +50,8 @@ impl ListResource for InstancePoolList {
                 .attribute(
                     Attribute::string("name")
                         .optional()
-                        .describe("Only pools with exactly this name."),
+                        .describe("Only pools with exactly this name.")
+                        .validate(validators::not_empty()),
                 )
                 .attribute(
                     Attribute::map("labels", Type::String)
@@ -111,5 +112,31 @@ impl ListResource for InstancePoolList {
             });
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::cty::json;
+    use crate::plugin::list::list_resource;
+
+    #[test]
+    fn an_empty_name_filter_is_refused_with_its_path() {
+        let list = list_resource(InstancePoolList::default());
+        let config = |name: &str| {
+            let text = format!(r#"{{"zone": "ch-gva-2", "name": {name}, "labels": null}}"#);
+            json::decode(text.as_bytes(), list.config_type()).unwrap()
+        };
+        assert!(list.validate(&config(r#""web""#)).0.is_empty());
+        assert!(list.validate(&config("null")).0.is_empty());
+        let diags = list.validate(&config(r#""""#));
+        assert_eq!(diags.0.len(), 1, "{diags:?}");
+        let path = diags.0[0].path.as_ref().map(|p| p.to_string());
+        assert_eq!(path.as_deref(), Some("name"));
+        assert!(
+            diags.0[0].detail.contains("a non-empty string"),
+            "{diags:?}"
+        );
     }
 }
