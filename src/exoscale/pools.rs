@@ -51,8 +51,21 @@ pub fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
 
 /// A wait that ended without its result; a timeout says what to do next.
 pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) -> Diagnostics {
-    let mut detail = e.to_string();
-    if let WaitError::TimedOut { .. } = e {
+    let timed_out = matches!(e, WaitError::TimedOut { .. });
+    let mut detail = match e {
+        // A change waits in steps (the operation, then the pool); the time that ran out is
+        // the whole timeout, not the last step's share of it.
+        WaitError::TimedOut {
+            what, last_seen, ..
+        } => WaitError::<E>::TimedOut {
+            what,
+            after: wait.limit,
+            last_seen,
+        }
+        .to_string(),
+        other => other.to_string(),
+    };
+    if timed_out {
         detail.push_str(&format!(
             ". The pool is left as the API holds it. If the API needs longer than `timeouts.{}` ({}), raise it; otherwise check the pool in the Exoscale console, then apply again.",
             wait.timeout,
