@@ -34,8 +34,9 @@ async fn vendor_client_runs_a_whole_lifecycle() {
         pythonpath.display()
     );
 
+    let operation = Duration::from_millis(200);
     let config = Config {
-        operation_duration: Duration::from_millis(200),
+        operation_duration: operation,
         ..Config::default()
     };
     let sandbox = Sandbox::start(config, "127.0.0.1:0".parse().unwrap())
@@ -48,6 +49,7 @@ async fn vendor_client_runs_a_whole_lifecycle() {
         python(&pythonpath)
             .arg(script)
             .args([&endpoint, DEFAULT_EXOSCALE_KEY, DEFAULT_EXOSCALE_SECRET])
+            .arg(operation.as_millis().to_string())
             .output()
     })
     .await

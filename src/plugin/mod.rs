@@ -4,17 +4,17 @@
 pub mod action;
 pub mod cty;
 
-/// Code generated from `proto/` by build.rs.
+/// Code generated from `proto/` by `cargo xtask codegen` (tools/codegen), committed.
 pub mod proto {
     #![allow(clippy::all, clippy::pedantic, missing_docs)]
     pub mod tfplugin6 {
-        tonic::include_proto!("tfplugin6");
+        include!("proto/tfplugin6.rs");
     }
     pub mod go_plugin {
-        tonic::include_proto!("plugin");
+        include!("proto/plugin.rs");
     }
     pub mod health {
-        tonic::include_proto!("grpc.health.v1");
+        include!("proto/grpc.health.v1.rs");
     }
 }
 pub mod consistency;

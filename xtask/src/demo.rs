@@ -67,9 +67,7 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     let start = Instant::now();
     let tools = run::step("install-tools", || tools::install(repo))?;
     // The same build as `cargo xtask test`, so the two share every artifact.
-    run::step("cargo build --release --workspace --bins", || {
-        run::status(run::cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
-    })?;
+    crate::release::build(repo)?;
     let release = repo.target_dir.join("release");
     let scratch = ScratchDir::new()?;
     let sandbox = run::step("start pools-sandbox", || {

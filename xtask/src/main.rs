@@ -4,6 +4,7 @@
 //! cargo, python3/pip and tar for the real work.
 
 mod bench;
+mod codegen;
 mod demo;
 mod release;
 mod run;
@@ -45,6 +46,12 @@ const TASKS: &[Task] = &[
                 run::status(&mut cargo)
             })
         },
+    },
+    Task {
+        name: "codegen",
+        about: "regenerate the committed protobuf/gRPC code in src/plugin/proto/ from proto/",
+        flags: &[],
+        run: |repo, _| codegen::run(repo),
     },
     Task {
         name: "bench",

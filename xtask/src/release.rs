@@ -26,10 +26,27 @@ pub struct Dist {
     pub version: String,
 }
 
+/// The release build of the two binaries a release ships (`cargo xtask test`, `demo` and
+/// `release` share it). Not `--workspace`: xtask's own release build is never used.
+pub const BUILD: [&str; 7] = [
+    "build",
+    "--release",
+    "--bins",
+    "-p",
+    "terraform-provider-pools",
+    "-p",
+    "pools-sandbox",
+];
+
+/// Builds [`BUILD`] as one named step.
+pub fn build(repo: &Repo) -> Result<(), String> {
+    run::step(&format!("cargo {}", BUILD.join(" ")), || {
+        run::status(run::cargo(repo).args(BUILD))
+    })
+}
+
 pub fn run(repo: &Repo) -> Result<(), String> {
-    run::step("cargo build --release --workspace --bins", || {
-        run::status(run::cargo(repo).args(["build", "--release", "--workspace", "--bins"]))
-    })?;
+    build(repo)?;
     let key = std::env::var("GPG_FINGERPRINT")
         .ok()
         .filter(|k| !k.is_empty());

@@ -6,11 +6,31 @@ use std::time::Instant;
 
 /// The cargo that runs this task (as cargo sets $CARGO), in the repository root, building
 /// into the one target dir every task and test shares, so no step rebuilds another's work.
+///
+/// Without the variables `cargo run` set for xtask itself (CARGO_PKG_NAME=xtask and so
+/// on): build scripts that watch them (ring's does) would otherwise see another value than
+/// in a plain `cargo build`, and ring with everything above it (rustls, reqwest, the
+/// provider) would be rebuilt whenever xtask and plain cargo take turns.
 pub fn cargo(repo: &Repo) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(&repo.root)
         .env("CARGO_TARGET_DIR", &repo.target_dir);
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(set_by_cargo_run) {
+            cmd.env_remove(key);
+        }
+    }
     cmd
+}
+
+/// Whether `cargo run` sets `key` for the program it runs (the package's own metadata).
+fn set_by_cargo_run(key: &str) -> bool {
+    key.starts_with("CARGO_PKG_")
+        || key.starts_with("CARGO_MANIFEST_")
+        || matches!(
+            key,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
+        )
 }
 
 /// Renders a command as a person would type it, for messages.
@@ -64,4 +84,35 @@ pub fn step<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, S
         Err(_) => println!("<== {name}: FAILED after {seconds:.1} s"),
     }
     result.map_err(|e| format!("step `{name}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// cargo sets CARGO_PKG_NAME and CARGO_MANIFEST_DIR for this test as `cargo run` does
+    /// for xtask: the cargo that xtask starts must not inherit them.
+    #[test]
+    fn cargo_runs_without_the_variables_cargo_run_set_for_xtask() {
+        assert!(std::env::var_os("CARGO_PKG_NAME").is_some());
+        let repo = Repo::locate().unwrap_or_else(|e| panic!("{e}"));
+        let cmd = cargo(&repo);
+        let removed: Vec<String> = cmd
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(key, _)| key.to_string_lossy().into_owned())
+            .collect();
+        for key in ["CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_MANIFEST_DIR"] {
+            assert!(
+                removed.iter().any(|k| k == key),
+                "{key} not removed: {removed:?}"
+            );
+        }
+        assert!(!removed
+            .iter()
+            .any(|k| k == "CARGO_TARGET_DIR" || k == "CARGO_HOME"));
+        assert!(set_by_cargo_run("CARGO_PKG_VERSION_MAJOR"));
+        assert!(!set_by_cargo_run("CARGO_TARGET_DIR"));
+        assert!(!set_by_cargo_run("CARGO_HOME"));
+    }
 }

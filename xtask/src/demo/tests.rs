@@ -16,7 +16,7 @@ fn release_bin(var: &str, name: &str) -> PathBuf {
     };
     assert!(
         path.is_file(),
-        "{name} is missing at {}: run `cargo build --release --workspace --bins` (or `cargo xtask test`)",
+        "{name} is missing at {}: run `cargo xtask release` (or `cargo xtask test`)",
         path.display()
     );
     path
