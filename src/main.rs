@@ -29,6 +29,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // One thread: each RPC is microseconds of CPU between waits on Terraform or an API, so
+    // more workers only add wake-ups and hand-offs (docs/performance.md).
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
