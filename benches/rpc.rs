@@ -15,10 +15,13 @@
 //!
 //! Nothing here is asserted against a time: the figures go to docs/performance.md by hand.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[path = "support/debug_provider.rs"]
+mod debug_provider;
+use debug_provider::{cpu_seconds, DebugProvider};
 
 use terraform_provider_pools::plugin::cty::{json, msgpack, Type, Value};
 use terraform_provider_pools::plugin::grpc::ProviderService;
@@ -61,16 +64,6 @@ const CONFIG: &str = r#"{
   "state": null, "template_id": "22222222-0000-4000-8000-000000000001", "timeouts": null,
   "user_data": null, "wait_for_instances": null, "zone": null
 }"#;
-
-/// utime + stime of a process (`self` or a pid), in seconds; Linux ticks are 1/100 s.
-fn cpu_seconds(pid: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 =
-        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-    ticks / 100.0
-}
 
 /// Runs `f` in batches until at least `min` has passed; returns nanoseconds per call (wall,
 /// which for this single-threaded process is also its CPU).
@@ -187,16 +180,20 @@ fn handler_cost<F: std::future::Future<Output = ()>>(
     })
 }
 
-/// Configures the provider as Terraform would for the scale benchmark's config: no
-/// provider block, credentials from the environment (never used: no call reaches an API).
-async fn configure(service: &ProviderService) {
+/// The provider configuration of the scale benchmark's config: no provider block,
+/// credentials from the environment (never used: no call reaches an API).
+fn configure_request() -> pb::configure_provider::Request {
     let ty = PoolsProvider.schema().block.ty();
     let config = json::decode(br#"{"exoscale": null, "ona": null}"#, &ty).expect("decodes");
+    pb::configure_provider::Request {
+        config: dynamic(&config, &ty),
+        ..Default::default()
+    }
+}
+
+async fn configure(service: &ProviderService) {
     let r = service
-        .configure_provider(Request::new(pb::configure_provider::Request {
-            config: dynamic(&config, &ty),
-            ..Default::default()
-        }))
+        .configure_provider(Request::new(configure_request()))
         .await
         .expect("configure")
         .into_inner();
@@ -252,60 +249,20 @@ fn handlers(ty: &Type) {
     println!("| PlanResourceChange (no change) | {plan:.1} µs |");
 }
 
-/// The release provider in `--debug` mode; its Unix socket from the reattach line.
-struct Attached {
-    child: Child,
-    socket: PathBuf,
-}
-
-impl Attached {
-    fn start(provider: &Path) -> Attached {
-        let mut child = Command::new(provider)
-            .arg("--debug")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("provider starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let reattach = loop {
-            let line = lines.next().expect("a reattach line").expect("stdout");
-            if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
-                break rest.trim_end_matches('\'').to_string();
+/// A gRPC channel to a provider started in `--debug` mode: h2 over its Unix socket, as
+/// Terraform attaches with `TF_REATTACH_PROVIDERS`.
+async fn channel(provider: &DebugProvider) -> Channel {
+    let socket = provider.socket();
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
             }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        let json: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
-        let addr = json
-            .as_object()
-            .and_then(|o| o.values().next())
-            .map(|p| &p["Addr"])
-            .expect("an address");
-        assert_eq!(addr["Network"], "unix", "reattach: {reattach}");
-        let socket = PathBuf::from(addr["String"].as_str().expect("a socket path"));
-        Attached { child, socket }
-    }
-
-    async fn channel(&self) -> Channel {
-        let socket = self.socket.clone();
-        Endpoint::from_static("http://localhost")
-            .connect_with_connector(tower::service_fn(move |_| {
-                let socket = socket.clone();
-                async move {
-                    let stream = tokio::net::UnixStream::connect(socket).await?;
-                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
-                }
-            }))
-            .await
-            .expect("connects")
-    }
-}
-
-impl Drop for Attached {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+        }))
+        .await
+        .expect("connects")
 }
 
 /// `n` calls, `parallel` in flight; the provider's CPU µs per call.
@@ -346,23 +303,17 @@ fn wire(ty: &Type, provider: &Path) {
         .enable_all()
         .build()
         .expect("runtime");
-    let attached = Attached::start(provider);
-    let pid = attached.child.id().to_string();
+    let attached = DebugProvider::start(Command::new(provider));
+    let pid = attached.pid();
     let requests = Requests::new(ty);
     println!("\n## Per-RPC path through the transport (provider --debug, h2 over its Unix socket, 20 in flight; provider CPU per call)\n");
     println!("| RPC | per call |\n|---|---|");
     rt.block_on(async {
-        let client = pb::provider_client::ProviderClient::new(attached.channel().await)
+        let client = pb::provider_client::ProviderClient::new(channel(&attached).await)
             .max_decoding_message_size(64 << 20);
-        let provider_ty = PoolsProvider.schema().block.ty();
-        let config =
-            json::decode(br#"{"exoscale": null, "ona": null}"#, &provider_ty).expect("decodes");
         let configured = client
             .clone()
-            .configure_provider(pb::configure_provider::Request {
-                config: dynamic(&config, &provider_ty),
-                ..Default::default()
-            })
+            .configure_provider(configure_request())
             .await
             .expect("configure")
             .into_inner();
@@ -395,7 +346,8 @@ fn wire(ty: &Type, provider: &Path) {
         let validate = wire_cost(&pid, n, 20, || {
             let (mut c, r) = (client.clone(), requests.validate.clone());
             async move {
-                c.validate_resource_config(r).await.expect("validate");
+                let r = c.validate_resource_config(r).await.expect("validate");
+                assert!(r.get_ref().diagnostics.is_empty(), "{:?}", r.get_ref());
             }
         })
         .await;
@@ -403,7 +355,8 @@ fn wire(ty: &Type, provider: &Path) {
         let upgrade = wire_cost(&pid, n, 20, || {
             let (mut c, r) = (client.clone(), requests.upgrade.clone());
             async move {
-                c.upgrade_resource_state(r).await.expect("upgrade");
+                let r = c.upgrade_resource_state(r).await.expect("upgrade");
+                assert!(r.get_ref().diagnostics.is_empty(), "{:?}", r.get_ref());
             }
         })
         .await;
@@ -411,7 +364,8 @@ fn wire(ty: &Type, provider: &Path) {
         let plan = wire_cost(&pid, n, 20, || {
             let (mut c, r) = (client.clone(), requests.plan.clone());
             async move {
-                c.plan_resource_change(r).await.expect("plan");
+                let r = c.plan_resource_change(r).await.expect("plan");
+                assert!(r.get_ref().diagnostics.is_empty(), "{:?}", r.get_ref());
             }
         })
         .await;

@@ -13,12 +13,15 @@
 //!
 //! `POOLS_BENCH_POOLS` changes the 1,000 (for a quick look).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pools_sandbox::{Config, Sandbox};
+
+#[path = "support/debug_provider.rs"]
+mod debug_provider;
+use debug_provider::{cpu_seconds, DebugProvider};
 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 
@@ -30,17 +33,6 @@ fn env_path(name: &str, default: &str) -> PathBuf {
     path
 }
 
-/// utime + stime of a process, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 =
-        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
-    ticks / clock_ticks()
-}
-
 /// Waited children's CPU (cutime + cstime) of this process, in seconds.
 fn children_cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc stat");
@@ -48,16 +40,11 @@ fn children_cpu_seconds() -> f64 {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks: f64 =
         fields[13].parse::<f64>().expect("cutime") + fields[14].parse::<f64>().expect("cstime");
-    ticks / clock_ticks()
-}
-
-fn clock_ticks() -> f64 {
-    // sysconf(_SC_CLK_TCK) is 100 on Linux for every architecture this project builds for.
-    100.0
+    ticks / 100.0
 }
 
 /// Peak resident memory (VmHWM) in MiB.
-fn peak_rss_mib(pid: u32) -> f64 {
+fn peak_rss_mib(pid: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
     let kib: f64 = status
         .lines()
@@ -69,50 +56,18 @@ fn peak_rss_mib(pid: u32) -> f64 {
 }
 
 /// The provider in `--debug` mode, talking to `sandbox`; Terraform attaches to it.
-struct Attached {
-    child: Child,
-    reattach: String,
-}
-
-impl Attached {
-    fn start(provider: &Path, sandbox: &Sandbox) -> Attached {
-        let mut child = Command::new(provider)
-            .arg("--debug")
-            .env("EXOSCALE_API_ENDPOINT", sandbox.exoscale_endpoint())
-            .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
-            .env(
-                "EXOSCALE_API_SECRET",
-                pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-            )
-            .env("ONA_BASE_URL", sandbox.ona_endpoint())
-            .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("provider starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let reattach = loop {
-            let line = lines.next().expect("a reattach line").expect("stdout");
-            if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
-                break rest.trim_end_matches('\'').to_string();
-            }
-        };
-        // Keep draining stdout so the provider never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Attached { child, reattach }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Attached {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn attach(provider: &Path, sandbox: &Sandbox) -> DebugProvider {
+    let mut command = Command::new(provider);
+    command
+        .env("EXOSCALE_API_ENDPOINT", sandbox.exoscale_endpoint())
+        .env("EXOSCALE_API_KEY", pools_sandbox::DEFAULT_EXOSCALE_KEY)
+        .env(
+            "EXOSCALE_API_SECRET",
+            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
+        )
+        .env("ONA_BASE_URL", sandbox.ona_endpoint())
+        .env("ONA_API_KEY", pools_sandbox::DEFAULT_ONA_TOKEN);
+    DebugProvider::start(command)
 }
 
 struct Step {
@@ -121,9 +76,9 @@ struct Step {
     terraform_cpu: f64,
 }
 
-fn terraform(tf: &Path, dir: &Path, attached: &Attached, args: &[&str]) -> Step {
+fn terraform(tf: &Path, dir: &Path, attached: &DebugProvider, args: &[&str]) -> Step {
     let (cpu_before, tf_before, start) = (
-        cpu_seconds(attached.pid()),
+        cpu_seconds(&attached.pid()),
         children_cpu_seconds(),
         Instant::now(),
     );
@@ -149,7 +104,7 @@ fn terraform(tf: &Path, dir: &Path, attached: &Attached, args: &[&str]) -> Step 
     );
     Step {
         wall,
-        provider_cpu: cpu_seconds(attached.pid()) - cpu_before,
+        provider_cpu: cpu_seconds(&attached.pid()) - cpu_before,
         terraform_cpu: children_cpu_seconds() - tf_before,
     }
 }
@@ -214,7 +169,7 @@ fn main() {
     println!("## {n} instance pools (20 ms operations, -parallelism=20)\n");
     println!("| step | wall | provider CPU | Terraform CPU |\n|---|---|---|---|");
     let sb = sandbox(&rt, Duration::from_millis(20));
-    let attached = Attached::start(&provider, &sb);
+    let attached = attach(&provider, &sb);
     let dir = scratch("scale");
     config(&dir, n);
     let rows: [(&str, &[&str]); 5] = [
@@ -281,7 +236,7 @@ fn main() {
     }
     println!(
         "\nPeak provider RSS: {:.1} MiB",
-        peak_rss_mib(attached.pid())
+        peak_rss_mib(&attached.pid())
     );
     drop(attached);
     drop(sb);
@@ -289,7 +244,7 @@ fn main() {
 
     let operation = Duration::from_secs(2);
     let sb = sandbox(&rt, operation);
-    let attached = Attached::start(&provider, &sb);
+    let attached = attach(&provider, &sb);
     let dir = scratch("fifty");
     config(&dir, 50);
     let step = terraform(
@@ -332,7 +287,7 @@ fn main() {
     for seconds in [0.0, 0.5, 5.0, 30.0] {
         let operation = Duration::from_secs_f64(seconds);
         let sb = sandbox(&rt, operation);
-        let attached = Attached::start(&provider, &sb);
+        let attached = attach(&provider, &sb);
         let dir = scratch("overhead");
         config(&dir, 1);
         terraform(
