@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use terraform_provider_pools::intents;
 use terraform_provider_pools::plugin::server::{serve, Mode};
 use terraform_provider_pools::provider::PoolsProvider;
 
@@ -41,7 +42,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(PoolsProvider, mode)) {
+    let served = runtime.block_on(serve(PoolsProvider, mode));
+    // Before the runtime drops what is still in flight: those creates keep their notes.
+    intents::close();
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("terraform-provider-pools: {message}");
