@@ -287,6 +287,10 @@ impl HttpApi {
         };
         let builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            // Every retry is ours, so it is paced, bounded and logged (see `send`), and no
+            // signed or authorised request is ever sent on to where a redirect points.
+            .retry(reqwest::retry::never())
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
                 "terraform-provider-pools/",
                 env!("CARGO_PKG_VERSION")
@@ -1073,6 +1077,58 @@ mod tests {
         assert_eq!(retry_reason(&refused), "connection error");
     }
 
+    /// Quotes bodies as text: enough for a transport test.
+    struct Plain;
+    impl ErrorDialect for Plain {
+        fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
+            ErrorBody::text(status, body)
+        }
+    }
+
+    /// A redirect is an answer like any other non-2xx: the request is not sent on, with
+    /// its signature or token, to where the answer points.
+    #[tokio::test]
+    async fn a_redirect_is_not_followed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = tokio::spawn(async move {
+            let mut requests = Vec::new();
+            // At most two connections, each answered once; ends when the client is done.
+            for _ in 0..2 {
+                let accepted =
+                    tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+                let Ok(Ok((mut conn, _))) = accepted else {
+                    break;
+                };
+                let mut buf = vec![0; 4096];
+                let n = conn.read(&mut buf).await.unwrap();
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                requests.push(head.lines().next().unwrap_or_default().to_string());
+                let answer = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://{addr}/elsewhere\r\n\
+                     content-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                conn.write_all(answer.as_bytes()).await.unwrap();
+            }
+            requests
+        });
+        let http = HttpApi::new("Test API", &Plain).unwrap();
+        let call = Call {
+            method: Method::GET,
+            url: Url::parse(&format!("http://{addr}/v2/zone")).unwrap(),
+            label: "GET /zone".into(),
+            body: None,
+            idempotent: true,
+        };
+        let err = http
+            .send(&call, &|_| Ok(HeaderMap::new()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status, Some(307), "{err}");
+        assert_eq!(served.await.unwrap(), ["GET /v2/zone HTTP/1.1"]);
+    }
+
     #[test]
     fn path_segments_are_escaped() {
         assert_eq!(path_segment("ab-12_3.x~"), "ab-12_3.x~");
@@ -1086,14 +1142,6 @@ mod tests {
     mod against_the_sandbox {
         use super::*;
         use pools_sandbox::{Config, FaultRule, Sandbox};
-
-        /// Quotes bodies as text: enough for a transport test.
-        struct Plain;
-        impl ErrorDialect for Plain {
-            fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
-                ErrorBody::text(status, body)
-            }
-        }
 
         #[derive(Debug, serde::Deserialize)]
         struct Zones {
