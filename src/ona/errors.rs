@@ -39,6 +39,10 @@ const CODES: [&str; 16] = [
 /// A Connect error object sent with a 2xx status: only `code` (a Connect code), `message`
 /// and `details`, which no PrebuildService answer looks like.
 pub fn error_in_success(body: &[u8]) -> Option<ErrorBody> {
+    // Every success body passes here: only one naming a `code` is worth parsing twice.
+    if !body.windows(6).any(|w| w == b"\"code\"") {
+        return None;
+    }
     let serde_json::Value::Object(obj) = serde_json::from_slice(body).ok()? else {
         return None;
     };
