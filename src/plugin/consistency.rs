@@ -281,7 +281,7 @@ mod tests {
     }
 
     fn unknown() -> Value {
-        Value::Unknown(Refinements::default())
+        Value::Unknown(Box::default())
     }
 
     #[test]
@@ -359,10 +359,10 @@ mod tests {
         let errors = apply_violations(&b, &planned, &still_unknown);
         assert!(errors.iter().any(|e| e.contains("unknown")), "{errors:?}");
 
-        let not_null = Value::Unknown(Refinements {
+        let not_null = Value::Unknown(Box::new(Refinements {
             not_null: true,
             ..Default::default()
-        });
+        }));
         let planned = obj(&[("id", not_null), ("name", s("web"))]);
         let errors = apply_violations(&b, &planned, &obj(&[("name", s("web"))]));
         assert!(errors[0].contains("not null"), "{errors:?}");

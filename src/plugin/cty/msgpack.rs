@@ -220,10 +220,10 @@ impl<'a> Decoder<'a> {
         let item = self.item()?;
         match (ty, item) {
             // Any extension is an unknown; only type 12 carries refinements.
-            (_, Item::Ext(code, payload)) => Ok(Value::Unknown(match code {
+            (_, Item::Ext(code, payload)) => Ok(Value::Unknown(Box::new(match code {
                 EXT_REFINED_UNKNOWN => decode_refinements(payload, ty).unwrap_or_default(),
                 _ => Refinements::default(),
-            })),
+            }))),
             (_, Item::Nil) => Ok(Value::Null),
             (Type::Dynamic, Item::Array(2)) => self.dynamic(),
             (Type::Dynamic, other) => Err(self.expected("a [type, value] pair", &other)),

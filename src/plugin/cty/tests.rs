@@ -92,7 +92,7 @@ fn numbers_convert() {
 
 #[test]
 fn value_helpers() {
-    let unknown = Value::Unknown(Refinements::default());
+    let unknown = Value::Unknown(Box::default());
     let s = |x: &str| Value::String(x.into());
     let set_a = Value::Set(vec![
         Value::Set(vec![s("a"), s("b")]),
@@ -204,14 +204,14 @@ fn msgpack_unknown_as_terraform_sends_it() {
         0x82, 0xa2, b'i', b'd', 0xd4, 0x00, 0x00, 0xa4, b's', b'i', b'z', b'e', 0x03,
     ];
     let expected = Value::Object(BTreeMap::from([
-        ("id".to_string(), Value::Unknown(Refinements::default())),
+        ("id".to_string(), Value::Unknown(Box::default())),
         ("size".to_string(), Value::Number(Number::from_i64(3))),
     ]));
     mp_roundtrip(&bytes, &ty, expected.clone());
     assert!(!expected.is_known() && expected.get_attr("id").unwrap().is_unknown());
     // Any other extension type or payload is an unknown too.
     let v = msgpack::decode(&[0xc7, 0x00, 0x05], &Type::Bool).unwrap();
-    assert_eq!(v, Value::Unknown(Refinements::default()));
+    assert_eq!(v, Value::Unknown(Box::default()));
 }
 
 #[test]
@@ -223,29 +223,33 @@ fn msgpack_refined_unknown_string() {
         string_prefix: Some("ab".into()),
         ..Default::default()
     };
-    mp_roundtrip(&bytes, &Type::String, Value::Unknown(refinements.clone()));
+    mp_roundtrip(
+        &bytes,
+        &Type::String,
+        Value::Unknown(Box::new(refinements.clone())),
+    );
     // The same refinements against a number keep only what applies to numbers.
     let v = msgpack::decode(&bytes, &Type::Number).unwrap();
     assert_eq!(
         v,
-        Value::Unknown(Refinements {
+        Value::Unknown(Box::new(Refinements {
             not_null: true,
             ..Default::default()
-        })
+        }))
     );
     // Unknown keys are skipped, whatever their value.
     let bytes = [0xc7, 0x07, 0x0c, 0x82, 0x63, 0x92, 0x01, 0x80, 0x01, 0xc2];
     let v = msgpack::decode(&bytes, &Type::String).unwrap();
     assert_eq!(
         v,
-        Value::Unknown(Refinements {
+        Value::Unknown(Box::new(Refinements {
             not_null: true,
             ..Default::default()
-        })
+        }))
     );
     // A malformed refinement map leaves a plain unknown.
     let v = msgpack::decode(&[0xd5, 0x0c, 0x81, 0x02], &Type::String).unwrap();
-    assert_eq!(v, Value::Unknown(Refinements::default()));
+    assert_eq!(v, Value::Unknown(Box::default()));
 }
 
 #[test]
@@ -256,7 +260,7 @@ fn msgpack_refined_unknown_bounds() {
         number_upper: Some((num("1e400"), false)),
         ..Default::default()
     };
-    let v = Value::Unknown(refinements);
+    let v = Value::Unknown(Box::new(refinements));
     let bytes = msgpack::encode(&v, &Type::Number).unwrap();
     assert_eq!(&bytes[..3], &[0xc8, 0x01, 0x9c]);
     assert_eq!(&bytes[3..9], &[0x0c, 0x82, 0x03, 0x92, 0x00, 0xc3]);
@@ -268,12 +272,16 @@ fn msgpack_refined_unknown_bounds() {
         length_upper: Some(10),
         ..Default::default()
     };
-    mp_roundtrip(&bytes, &list(Type::String), Value::Unknown(refinements));
+    mp_roundtrip(
+        &bytes,
+        &list(Type::String),
+        Value::Unknown(Box::new(refinements)),
+    );
     // Refinements that do not apply to the type are dropped when encoding.
-    let v = Value::Unknown(Refinements {
+    let v = Value::Unknown(Box::new(Refinements {
         string_prefix: Some("x".into()),
         ..Default::default()
-    });
+    }));
     assert_eq!(msgpack::encode(&v, &Type::Number).unwrap(), [0xd4, 0, 0]);
 }
 
@@ -345,7 +353,7 @@ fn msgpack_dynamic() {
     mp_roundtrip(
         &[0xd4, 0, 0],
         &Type::Dynamic,
-        Value::Unknown(Refinements::default()),
+        Value::Unknown(Box::default()),
     );
     mp_roundtrip(&[0xc0], &Type::Dynamic, Value::Null);
     // A bare value in a dynamic position cannot be written: its type would be lost.
@@ -501,7 +509,7 @@ fn json_errors() {
         err.to_string(),
         "at .labels[\"env\"]: not a finite decimal number within ±1e10000"
     );
-    let err = json::encode(&Value::Unknown(Refinements::default()), &Type::String).unwrap_err();
+    let err = json::encode(&Value::Unknown(Box::default()), &Type::String).unwrap_err();
     assert!(err.message.contains("unknown"));
     for bad in [
         &b"[1,]"[..],
@@ -715,7 +723,7 @@ fn arb_value(ty: &Type, unknowns: bool, nesting: u32) -> BoxedStrategy<Value> {
     match unknowns {
         true => prop_oneof![
             1 => Just(Value::Null),
-            1 => arb_refinements(ty).prop_map(Value::Unknown),
+            1 => arb_refinements(ty).prop_map(|r| Value::Unknown(Box::new(r))),
             6 => known,
         ]
         .boxed(),
@@ -854,4 +862,15 @@ proptest! {
             prop_assert!(json::encode(&value, &ty).is_ok());
         }
     }
+}
+
+/// Values are moved and stored by the thousand per plan: an unknown's refinements are
+/// boxed so that they do not make every other value as large.
+#[test]
+fn a_value_is_small() {
+    assert!(
+        std::mem::size_of::<Value>() <= 48,
+        "{}",
+        std::mem::size_of::<Value>()
+    );
 }

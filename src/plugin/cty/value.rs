@@ -34,7 +34,8 @@ pub struct Refinements {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
-    Unknown(Refinements),
+    /// Boxed: unknowns are rare, and every other value would otherwise be as large.
+    Unknown(Box<Refinements>),
     Bool(bool),
     Number(Number),
     String(String),
