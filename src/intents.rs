@@ -72,7 +72,7 @@ fn process_journal() -> &'static Mutex<Journal> {
         // A journal named with our pid is a dead process's: ours is not written yet.
         let gone = |pid: u32| pid == std::process::id() || !alive(pid);
         Mutex::new(match notes_dir() {
-            Some(dir) => Journal::open(dir, name, gone),
+            Some(dir) => Journal::new(dir, name, gone),
             None => Journal::disabled(),
         })
     })
@@ -116,14 +116,16 @@ struct Journal {
     /// Open notes of taken-over journals, by key: (started, sheet, seq), oldest last.
     stale: HashMap<String, Vec<(i64, usize, u64)>>,
     next_seq: u64,
-    /// Serving is over: notes still open stay open.
+    /// No more writes: serving is over (notes still open stay open), or the directory
+    /// cannot be written.
     closed: bool,
-    opened: bool,
+    /// Whether `start` has run (at the first create).
+    started: bool,
     gone: Box<dyn Fn(u32) -> bool + Send>,
 }
 
 impl Journal {
-    fn open(dir: PathBuf, name: String, gone: impl Fn(u32) -> bool + Send + 'static) -> Journal {
+    fn new(dir: PathBuf, name: String, gone: impl Fn(u32) -> bool + Send + 'static) -> Journal {
         Journal {
             dir,
             name,
@@ -131,14 +133,14 @@ impl Journal {
             stale: HashMap::new(),
             next_seq: 0,
             closed: false,
-            opened: false,
+            started: false,
             gone: Box::new(gone),
         }
     }
 
     fn disabled() -> Journal {
-        let mut journal = Journal::open(PathBuf::new(), String::new(), |_| false);
-        journal.opened = true;
+        let mut journal = Journal::new(PathBuf::new(), String::new(), |_| false);
+        journal.started = true;
         journal.closed = true;
         journal
     }
@@ -147,8 +149,8 @@ impl Journal {
         if self.closed {
             return (None, None);
         }
-        if !self.opened {
-            self.opened = true;
+        if !self.started {
+            self.started = true;
             if let Err(e) = self.start() {
                 log::debug("cannot note creates in flight", &[("error", &e)]);
                 self.closed = true;
@@ -323,7 +325,7 @@ mod tests {
     /// A journal for process `pid` in `dir`, where pids 1 and 2 are alive and others gone.
     fn journal(dir: &Path, pid: u32) -> &'static Mutex<Journal> {
         let gone = |pid: u32| !matches!(pid, 1 | 2);
-        let journal = Journal::open(dir.to_path_buf(), format!("{pid}-100"), gone);
+        let journal = Journal::new(dir.to_path_buf(), format!("{pid}-100"), gone);
         Box::leak(Box::new(Mutex::new(journal)))
     }
 
