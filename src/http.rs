@@ -1077,6 +1077,17 @@ mod tests {
         assert_eq!(retry_reason(&refused), "connection error");
     }
 
+    /// `GET /zone` at `url`; `idempotent: false` stands for a create (one attempt).
+    fn get_zone(url: &str, idempotent: bool) -> Call {
+        Call {
+            method: Method::GET,
+            url: Url::parse(url).unwrap(),
+            label: "GET /zone".into(),
+            body: None,
+            idempotent,
+        }
+    }
+
     /// Quotes bodies as text: enough for a transport test.
     struct Plain;
     impl ErrorDialect for Plain {
@@ -1114,13 +1125,7 @@ mod tests {
             requests
         });
         let http = HttpApi::new("Test API", &Plain).unwrap();
-        let call = Call {
-            method: Method::GET,
-            url: Url::parse(&format!("http://{addr}/v2/zone")).unwrap(),
-            label: "GET /zone".into(),
-            body: None,
-            idempotent: true,
-        };
+        let call = get_zone(&format!("http://{addr}/v2/zone"), true);
         let err = http
             .send(&call, &|_| Ok(HeaderMap::new()))
             .await
@@ -1170,13 +1175,7 @@ mod tests {
             let http = HttpApi::new("Test API", &Plain)
                 .unwrap()
                 .with_attempt_timeout(attempt_timeout);
-            let call = Call {
-                method: Method::GET,
-                url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
-                label: "GET /zone".into(),
-                body: None,
-                idempotent,
-            };
+            let call = get_zone(&format!("{}/ch-gva-2/v2/zone", sandbox.url()), idempotent);
             let result = http.json(&call, &|_| Ok(HeaderMap::new())).await;
             (sandbox, result)
         }
@@ -1192,13 +1191,7 @@ mod tests {
                 .unwrap();
             let ca = sandbox.ca_pem().unwrap().to_string();
             let http = HttpApi::with_trust("Test API", &Plain, &trust(&ca)).unwrap();
-            let call = Call {
-                method: Method::GET,
-                url: Url::parse(&format!("{}/ch-gva-2/v2/zone", sandbox.url())).unwrap(),
-                label: "GET /zone".into(),
-                body: None,
-                idempotent: true,
-            };
+            let call = get_zone(&format!("{}/ch-gva-2/v2/zone", sandbox.url()), true);
             http.json(&call, &|_| Ok(HeaderMap::new())).await
         }
 
@@ -1349,13 +1342,7 @@ mod tests {
                 .local_addr()
                 .unwrap()
                 .port();
-            let call = Call {
-                method: Method::GET,
-                url: Url::parse(&format!("http://127.0.0.1:{port}/zone")).unwrap(),
-                label: "GET /zone".into(),
-                body: None,
-                idempotent: false,
-            };
+            let call = get_zone(&format!("http://127.0.0.1:{port}/zone"), false);
             let http = HttpApi::new("Test API", &Plain).unwrap();
             let err = http
                 .json::<Zones>(&call, &|_| Ok(HeaderMap::new()))
