@@ -140,7 +140,6 @@ impl Journal {
 
     fn disabled() -> Journal {
         let mut journal = Journal::new(PathBuf::new(), String::new(), |_| false);
-        journal.started = true;
         journal.closed = true;
         journal
     }
@@ -222,6 +221,10 @@ impl Journal {
                 self.take_over(&name);
             }
         }
+        for notes in self.stale.values_mut() {
+            // Oldest last, for `pop`.
+            notes.sort_by_key(|note| std::cmp::Reverse(note.0));
+        }
         Ok(())
     }
 
@@ -237,9 +240,10 @@ impl Journal {
         let open = std::fs::read_to_string(&path)
             .map(|text| open_notes(&text))
             .unwrap_or_default();
-        let file = match open.is_empty() {
-            true => None,
-            false => appending(&path).ok(),
+        let file = if open.is_empty() {
+            None
+        } else {
+            appending(&path).ok()
         };
         let Some(file) = file else {
             let _ = std::fs::remove_file(&path);
@@ -256,10 +260,6 @@ impl Journal {
                 .entry(key)
                 .or_default()
                 .push((started, sheet, seq));
-        }
-        for notes in self.stale.values_mut() {
-            // Oldest last, for `pop`.
-            notes.sort_by_key(|note| std::cmp::Reverse(note.0));
         }
     }
 }
