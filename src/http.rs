@@ -372,7 +372,7 @@ impl HttpApi {
             };
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
-                _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
+                _ = self.stop.triggered() => return Err(self.stopped(call, attempt, false)),
             }
             retry_of = Some((pause, retry_reason(&err)));
             attempt += 1;
@@ -415,7 +415,7 @@ impl HttpApi {
         attempt: u32,
     ) -> Result<(u16, Vec<u8>), ApiError> {
         if self.stop.is_triggered() {
-            return Err(self.stopped(call, attempt));
+            return Err(self.stopped(call, attempt, false));
         }
         let headers = authorize(call)?;
         let mut request = self
@@ -435,7 +435,7 @@ impl HttpApi {
         };
         let (status, headers, body) = tokio::select! {
             result = exchange => result.map_err(|e| self.transport_error(call, attempt, &e))?,
-            _ = self.stop.triggered() => return Err(self.stopped(call, attempt)),
+            _ = self.stop.triggered() => return Err(self.stopped(call, attempt, true)),
         };
         let code = status.as_u16();
         // No API answers HTML: such a page comes from something in front of the API.
@@ -485,9 +485,11 @@ impl HttpApi {
         }
     }
 
-    fn stopped(&self, call: &Call, attempts: u32) -> ApiError {
+    /// Stopped: `sent` when the request may have gone out (stopped while awaiting its answer).
+    fn stopped(&self, call: &Call, attempts: u32, sent: bool) -> ApiError {
         ApiError {
             kind: ErrorKind::Stopped,
+            sent,
             ..self.error(call, attempts)
         }
     }

@@ -4,7 +4,8 @@
 //! between (SIGKILL, an out-of-memory kill, a CI runner torn down) leaves its note open, and
 //! the next create of the same object in the same working directory claims it: it then
 //! looks for the object the dead process made since that moment and adopts it instead of
-//! making a second one.
+//! making a second one. A create that ends without knowing whether the object was made
+//! (stopped in flight, its answer lost and the object not found) leaves its note open too.
 //!
 //! Each process that creates something keeps one journal in `.terraform/pools-intents/`,
 //! named `<pid>-<start ms>`, and appends a `begin` line before a create and an `end` line
@@ -45,6 +46,13 @@ impl Intent {
         let (note, earlier) = lock(journal).begin(key);
         (Intent { journal, note }, earlier)
     }
+
+    /// The create ends without knowing whether the object was made (its answer was lost,
+    /// or it was stopped in flight): the note stays open, as if this process had been
+    /// killed, so the next create of the same key in a later process looks for it first.
+    pub fn keep_open(mut self) {
+        self.note = None;
+    }
 }
 
 impl Drop for Intent {
@@ -62,6 +70,20 @@ pub fn close() {
     if let Some(journal) = JOURNAL.get() {
         lock(journal).close();
     }
+}
+
+/// How many notes whose key contains `part` this process's own journal holds open.
+#[cfg(test)]
+pub fn open_in_this_process(part: &str) -> usize {
+    let journal = lock(process_journal());
+    let Some(own) = journal.sheets.first() else {
+        return 0;
+    };
+    let text = std::fs::read_to_string(&own.path).unwrap_or_default();
+    open_notes(&text)
+        .values()
+        .filter(|(_, key)| key.contains(part))
+        .count()
 }
 
 static JOURNAL: OnceLock<Mutex<Journal>> = OnceLock::new();

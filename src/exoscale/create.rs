@@ -3,7 +3,7 @@
 //! went out, no usable answer came back) the pool may exist all the same: it is looked for
 //! instead of sent again (see [`send_or_find`]).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -14,7 +14,7 @@ use super::pools::{
     api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot, Wait,
 };
 use crate::http::{ApiError, ErrorKind};
-use crate::intents::Intent;
+use crate::intents::{unix_now_ms, Intent};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::resource::Applied;
@@ -43,12 +43,15 @@ pub async fn create(
         "exoscale {zone} {} {} {}",
         body.name, body.template.id, body.instance_type.id
     );
-    let (_intent, earlier) = Intent::begin(&key);
+    let (intent, earlier) = Intent::begin(&key);
     let made = match earlier {
         Some(started) => match left_behind(client, zone, body, started).await {
             Ok(Some(made)) => Ok(made),
             Ok(None) => send_or_find(client, zone, body, wait).await,
-            Err(d) => Err(d),
+            Err(diagnostics) => Err(Unmade {
+                diagnostics,
+                unsettled: true,
+            }),
         },
         None => send_or_find(client, zone, body, wait).await,
     };
@@ -61,7 +64,12 @@ pub async fn create(
             );
             (id, None, note.into())
         }
-        Err(d) => return Applied::failed(None, d),
+        Err(unmade) => {
+            if unmade.unsettled {
+                intent.keep_open();
+            }
+            return Applied::failed(None, unmade.diagnostics);
+        }
     };
     // From here on the pool exists: every outcome records its id.
     state.id = Tri::Known(id.clone());
@@ -102,6 +110,15 @@ enum Made {
     Answered { op: Operation, id: String },
     /// No usable answer (`cause` says why); pool `id` is the one that appeared since.
     Found { id: String, cause: String },
+}
+
+/// A create that ended without a pool to record.
+struct Unmade {
+    diagnostics: Diagnostics,
+    /// Whether the API may have made the pool all the same (the create was stopped in
+    /// flight, or its answer was lost and the pool not found): its note then stays open,
+    /// and the next create of the same pool from this working directory looks for it first.
+    unsettled: bool,
 }
 
 /// A pool that could be the one the create made.
@@ -145,7 +162,7 @@ async fn send_or_find(
     zone: &str,
     body: &CreateInstancePool,
     wait: &Wait<'_>,
-) -> Result<Made, Diagnostics> {
+) -> Result<Made, Unmade> {
     let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
     let since_ms = unix_now_ms().saturating_sub(skew);
     let look_first = Slot::new(false);
@@ -154,11 +171,13 @@ async fn send_or_find(
     // Set by a lost answer: until when the pool is looked for.
     let look_until: Slot<Option<Instant>> = Slot::new(None);
     let last_seen: Slot<Vec<Candidate>> = Slot::new(Vec::new());
+    // Whether a create request may be on its way, its answer not yet in.
+    let in_flight = Slot::new(false);
     let what = format!("instance pool {:?} to be created in zone {zone}", body.name);
     let pacing = client.pacing(zone);
     let outcome = poll_paced(&pacing, wait.deadline, wait.stop, &what, || {
-        let (look_first, cause, look_until, last_seen) =
-            (&look_first, &cause, &look_until, &last_seen);
+        let (look_first, cause, look_until, last_seen, in_flight) =
+            (&look_first, &cause, &look_until, &last_seen, &in_flight);
         async move {
             if look_first.get() {
                 let candidates = match candidates(client, zone, body, since_ms).await {
@@ -196,7 +215,10 @@ async fn send_or_find(
                     None => look_first.set(false),
                 }
             }
-            let (kind, text, retry_after) = match client.create_instance_pool(zone, body).await {
+            in_flight.set(true);
+            let sent = client.create_instance_pool(zone, body).await;
+            in_flight.set(matches!(&sent, Err(e) if e.kind == ErrorKind::Stopped && e.sent));
+            let (kind, text, retry_after) = match sent {
                 Ok(op) => match op.reference_id() {
                     Some(id) => {
                         let id = id.to_string();
@@ -236,31 +258,38 @@ async fn send_or_find(
     })
     .await;
     let (cause, candidates) = (cause.into_inner(), last_seen.into_inner());
+    // A pending look (after a refusal a gateway may have given for an API that acted)
+    // leaves the question open too.
+    let unsettled = look_until.get().is_some() || in_flight.get() || look_first.get();
+    let unmade = |diagnostics| Unmade {
+        diagnostics,
+        unsettled,
+    };
     match outcome {
         Ok(made) => Ok(made),
-        Err(WaitError::Failed(d)) => Err(d),
+        Err(WaitError::Failed(d)) => Err(unmade(d)),
         // After a lost answer, running out of time or being stopped leaves the question
         // open: say how to settle it.
         Err(WaitError::TimedOut { .. }) if look_until.get().is_some() => {
             let when = format!("within `timeouts.create` ({})", human(wait.limit));
-            Err(not_found(zone, body, &cause, &candidates, &when))
+            Err(unmade(not_found(zone, body, &cause, &candidates, &when)))
         }
         Err(WaitError::Stopped { .. }) if look_until.get().is_some() => {
             let when = "before Terraform asked the provider to stop";
-            Err(not_found(zone, body, &cause, &candidates, when))
+            Err(unmade(not_found(zone, body, &cause, &candidates, when)))
         }
-        Err(e @ WaitError::TimedOut { .. }) => Err(api_error(
+        Err(e @ WaitError::TimedOut { .. }) => Err(unmade(api_error(
             "Could not create the instance pool",
             format!(
                 "{e}. {} Otherwise apply again later, or raise `timeouts.create` ({}) to keep trying longer.",
                 in_flight_hint(zone, body),
                 human(wait.limit)
             ),
-        )),
-        Err(e @ WaitError::Stopped { .. }) => Err(api_error(
+        ))),
+        Err(e @ WaitError::Stopped { .. }) => Err(unmade(api_error(
             "Could not create the instance pool",
             format!("{e}. {}", in_flight_hint(zone, body)),
-        )),
+        ))),
     }
 }
 
@@ -386,9 +415,9 @@ fn not_found(
     Diagnostic::error(
         "Could not create the instance pool",
         format!(
-            "{cause}, and no new instance pool named {:?} with this template and instance type appeared in zone {zone} {when}. {others} The create is not sent again, as it may still land: check the pools in zone {zone}; if the new one shows up, import it with {}; otherwise apply again.",
+            "{cause}, and no new instance pool named {:?} with this template and instance type appeared in zone {zone} {when}. {others} The create is not sent again, as it may still land: {}",
             body.name,
-            import_hint(zone)
+            look_next_time(zone)
         ),
     )
     .into()
@@ -397,8 +426,16 @@ fn not_found(
 /// What to do about a create that was stopped in flight.
 fn in_flight_hint(zone: &str, body: &CreateInstancePool) -> String {
     format!(
-        "If the request reached the API, the pool exists: look for a pool named {:?} in zone {zone} and import it with {}.",
+        "If the request reached the API, a pool named {:?} exists: {}",
         body.name,
+        look_next_time(zone)
+    )
+}
+
+/// What happens to a pool a create may have made (see [`Unmade::unsettled`]).
+fn look_next_time(zone: &str) -> String {
+    format!(
+        "the next apply from this working directory looks for it before creating another, and records it if it has appeared (from elsewhere, check the pools in zone {zone} and import the new one with {}).",
         import_hint(zone)
     )
 }
@@ -422,11 +459,4 @@ fn create_error(e: &ApiError, zone: &str, body: &CreateInstancePool) -> Diagnost
         "Could not create the instance pool",
         format!("{e}.{advice}"),
     )
-}
-
-fn unix_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -11,6 +11,7 @@ use super::client::ExoscaleClient;
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
+use crate::intents;
 use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -1116,6 +1117,64 @@ async fn a_lost_create_that_made_nothing_is_not_sent_again() {
         "looked until the timeout"
     );
     assert!(sandbox_pools(&h).is_empty());
+}
+
+#[tokio::test]
+async fn a_create_that_may_have_made_a_pool_leaves_its_note_open() {
+    let h = Harness::start().await;
+    // Sent, the connection broken before any answer: the look finds nothing in time.
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=reset*1").unwrap());
+    let cfg = config(&[("name", s("unsettled-lost")), ("timeouts", timeouts("1s"))]);
+    let (state, diags) = create_with(&h, &cfg).await;
+    assert_eq!(state, Value::Null);
+    assert!(
+        diags.to_string().contains(
+            "the next apply from this working directory looks for it before creating another"
+        ),
+        "{diags}"
+    );
+    assert_eq!(intents::open_in_this_process(" unsettled-lost "), 1);
+    // Refused for good: nothing was made, and the note is closed.
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=status:400*1").unwrap());
+    let (state, diags) = create_with(&h, &config(&[("name", s("settled-refused"))])).await;
+    assert_eq!(state, Value::Null);
+    assert!(diags.has_errors());
+    assert_eq!(intents::open_in_this_process(" settled-refused "), 0);
+}
+
+#[tokio::test]
+async fn a_create_stopped_in_flight_leaves_its_note_open() {
+    let h = Harness::start().await;
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("create-instance-pool=latency:10000*1").unwrap());
+    let cfg = config(&[("name", s("unsettled-stopped"))]);
+    let stop = async {
+        // The sandbox has taken the fault: the create reached it and waits for its answer.
+        for _ in 0..500 {
+            if h.sandbox.faults().list().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            h.sandbox.faults().list().is_empty(),
+            "the create never came"
+        );
+        h.ctx.stop.trigger();
+    };
+    let ((state, diags), ()) = tokio::join!(create_with(&h, &cfg), stop);
+    assert_eq!(state, Value::Null);
+    let text = diags.to_string();
+    assert!(
+        text.contains("If the request reached the API, a pool named \"unsettled-stopped\" exists: the next apply from this working directory looks for it"),
+        "{text}"
+    );
+    assert_eq!(intents::open_in_this_process(" unsettled-stopped "), 1);
 }
 
 #[tokio::test]
