@@ -1,6 +1,6 @@
 //! Both resources under the sandbox's faults, end to end (issue 9): the fault matrix
 //! (`matrix.rs`, rendered into docs/reliability.md), a provider killed in the middle of a
-//! create (`kill.rs`), and a hundred pools applied in parallel against a sandbox that
+//! create or giving up on one in flight (`kill.rs`), and a hundred pools applied in parallel against a sandbox that
 //! faults one request in ten (`concurrency.rs`).
 //!
 //! This file holds what they share: a `Rig` (an in-process sandbox plus a Terraform 1.15.5

@@ -8,6 +8,10 @@
 //! found under /proc (its executable and working directory) and killed. Terraform never
 //! hears back from the create, so it records nothing. The second apply is a new provider
 //! process with no memory of the first call.
+//!
+//! A create the provider gives up on while its request is in flight (here: the create's
+//! timeout runs out before the API answers, and the API makes the pool afterwards) is the
+//! same question without a kill: the next apply must adopt that pool, not make another.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -174,4 +178,77 @@ fn an_instance_pool_create_whose_provider_is_killed_ends_with_one_pool_in_state(
 #[test]
 fn a_warm_pool_create_whose_provider_is_killed_ends_with_one_pool_in_state() {
     killed_mid_create_then_applied_again(Kind::WarmPool);
+}
+
+/// The first apply gives up on its create at `timeouts.create` (2 s) while the request is
+/// in flight; the sandbox, answering 4 s late, makes the pool all the same. The second
+/// apply must find that pool and record it instead of creating a second one.
+#[test]
+fn an_instance_pool_create_given_up_in_flight_is_adopted_by_the_next_apply() {
+    let rig = Rig::start(fast_config());
+    let body = resource(Kind::InstancePool).replace(
+        "  disk_size     = 10\n",
+        "  disk_size     = 10\n  timeouts {\n    create = \"2s\"\n  }\n",
+    );
+    rig.config(&body);
+    rig.sandbox
+        .faults()
+        .add(pools_sandbox::FaultRule::parse("create-instance-pool=latency:4000*1").unwrap());
+    let first = rig.terraform(APPLY);
+    assert!(!first.success(), "the create must time out:\n{first}");
+    // Terraform wraps diagnostics: compare words.
+    let flat = |text: &str| {
+        text.replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        flat(&first.stderr).contains("the next apply from this working directory looks for it"),
+        "the error must say the next apply looks for the pool:\n{first}"
+    );
+    // The late request lands in the sandbox once its 4 s are up.
+    for _ in 0..LOOKS {
+        if !rig.held(Kind::InstancePool).is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        rig.held(Kind::InstancePool).len(),
+        1,
+        "the late create must have made its pool"
+    );
+    assert!(
+        rig.recorded().is_empty(),
+        "the first apply recorded nothing"
+    );
+
+    rig.sandbox.requests().clear();
+    let second = rig.terraform(APPLY);
+    let creates = rig
+        .sandbox
+        .requests()
+        .routes()
+        .iter()
+        .filter(|r| **r == "create-instance-pool")
+        .count();
+    let held: Vec<String> = rig
+        .held(Kind::InstancePool)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let recorded: Vec<String> = rig.recorded().into_iter().map(|r| r.id).collect();
+    let report = format!(
+        "the second apply sent {creates} create(s); the sandbox holds {held:?}, the state records {recorded:?}\n{second}"
+    );
+    assert!(second.success(), "{report}");
+    assert_eq!(creates, 0, "no second create: {report}");
+    assert_eq!(held.len(), 1, "exactly one pool: {report}");
+    assert_eq!(recorded, held, "the pool is in the state: {report}");
+    assert!(
+        flat(&format!("{} {}", second.stdout, second.stderr))
+            .contains("Adopted the instance pool the create made"),
+        "the adoption is said: {report}"
+    );
 }
