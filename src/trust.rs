@@ -15,11 +15,11 @@ use std::sync::OnceLock;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-use crate::plugin::ctx::string_setting;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::log;
 use crate::plugin::model::Tri;
+use crate::plugin::plan::attr;
 use crate::plugin::schema::Attribute;
 use crate::plugin::validators;
 
@@ -37,8 +37,8 @@ pub fn ca_file_attribute(api: &str) -> Attribute {
 /// gets, or unknown while the path is. An unusable file is an error on the attribute now,
 /// at configure time, rather than a TLS failure at the first call.
 pub fn ca_file_setting(block: &Value, backend: &str, diags: &mut Diagnostics) -> Tri<Trust> {
-    match string_setting(block, "ca_file", &[]) {
-        Tri::Known(path) => match Trust::with_ca_file(&path) {
+    match attr(block, "ca_file") {
+        Value::String(path) => match Trust::with_ca_file(path) {
             Ok(trust) => Tri::Known(trust),
             Err(problem) => {
                 diags.error_at(
@@ -51,8 +51,8 @@ pub fn ca_file_setting(block: &Value, backend: &str, diags: &mut Diagnostics) ->
                 Tri::Known(Trust::system())
             }
         },
-        Tri::Unknown => Tri::Unknown,
-        Tri::Null => Tri::Known(Trust::system()),
+        Value::Unknown(_) => Tri::Unknown,
+        _ => Tri::Known(Trust::system()),
     }
 }
 

@@ -113,24 +113,14 @@ pub fn configure(
     settings: &mut Settings,
     diags: &mut Diagnostics,
 ) -> Exoscale {
+    let schema = block();
     let block = attr(config, "exoscale");
-    let zone = match string_setting(block, "zone", &["EXOSCALE_ZONE"]) {
+    let mut setting =
+        |name, env: &[&str]| string_setting(block, ["exoscale", name], &schema, env, diags);
+    let zone = match setting("zone", &["EXOSCALE_ZONE"]) {
         Tri::Null => Tri::Known(DEFAULT_ZONE.to_string()),
         other => other,
     };
-    if let Tri::Known(zone) = &zone {
-        if !ZONES.contains(&zone.as_str()) {
-            // Only reachable through EXOSCALE_ZONE: the attribute itself is validated earlier.
-            diags.error_at(
-                AttrPath::attrs(&["exoscale", "zone"]),
-                "Invalid Exoscale zone",
-                format!(
-                    "EXOSCALE_ZONE is {zone:?}; it must be one of {}.",
-                    ZONES.join(", ")
-                ),
-            );
-        }
-    }
     settings.set(
         ZONE_SETTING,
         match &zone {
@@ -138,22 +128,12 @@ pub fn configure(
             _ => Value::Unknown(Default::default()),
         },
     );
-    let endpoint = match string_setting(block, "endpoint", &["EXOSCALE_API_ENDPOINT"]) {
+    let endpoint = match setting("endpoint", &["EXOSCALE_API_ENDPOINT"]) {
         Tri::Null => Tri::Known(DEFAULT_ENDPOINT.to_string()),
         other => other,
     };
-    let key = string_setting(block, "key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
-    let secret = string_setting(block, "secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
-    if let Tri::Known(key) = &key {
-        // The attribute is validated earlier; this catches the environment variables.
-        if !validators::is_header_safe(key) {
-            diags.error_at(
-                AttrPath::attrs(&["exoscale", "key"]),
-                "Invalid Exoscale API key",
-                "The API key (from `key` or EXOSCALE_API_KEY / EXOSCALE_KEY) must be printable ASCII only: it has a space, a line break or a control character.",
-            );
-        }
-    }
+    let key = setting("key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
+    let secret = setting("secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
     let trust = trust::ca_file_setting(block, "exoscale", diags);
     for (name, unknown) in [
         ("exoscale.key", key.is_unknown()),

@@ -4,7 +4,7 @@
 use crate::ona::client::{OnaClient, DEFAULT_BASE_URL};
 use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
@@ -58,8 +58,11 @@ pub fn configure(
     settings: &mut Settings,
     diags: &mut Diagnostics,
 ) -> Ona {
+    let schema = block();
     let block = attr(config, "ona");
-    let endpoint = match string_setting(block, "endpoint", &["ONA_BASE_URL"]) {
+    let mut setting =
+        |name, env: &[&str]| string_setting(block, ["ona", name], &schema, env, diags);
+    let endpoint = match setting("endpoint", &["ONA_BASE_URL"]) {
         Tri::Null => Tri::Known(
             match std::env::var("ONA_HOST").ok().filter(|h| !h.is_empty()) {
                 Some(host) => api_of_host(&host),
@@ -68,21 +71,7 @@ pub fn configure(
         ),
         other => other,
     };
-    let token = string_setting(
-        block,
-        "token",
-        &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"],
-    );
-    if let Tri::Known(token) = &token {
-        // The attribute is validated earlier; this catches the environment variables.
-        if !validators::is_header_safe(token) {
-            diags.error_at(
-                AttrPath::attrs(&["ona", "token"]),
-                "Invalid Ona token",
-                "The token (from `token` or ONA_API_KEY / GITPOD_API_KEY / ONA_TOKEN) must be printable ASCII only: it has a space, a line break or a control character.",
-            );
-        }
-    }
+    let token = setting("token", &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"]);
     let trust = trust::ca_file_setting(block, "ona", diags);
     for (name, unknown) in [
         ("ona.token", token.is_unknown()),

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::cty::Value;
-use super::diag::{Diagnostic, Diagnostics};
+use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::Tri;
+use super::schema::Block;
 use crate::wait::Stop;
 
 /// The provider's settings by dotted name (`exoscale.zone`), as plans depend on them: a
@@ -124,15 +125,158 @@ pub fn settings_unknown_error(names: &[&str], what: &str) -> Diagnostics {
     .into()
 }
 
-/// A string setting of a provider block: the configured value (unknown stays unknown, never
-/// replaced by a fallback), else the first of the environment variables that is set.
-pub fn string_setting(block: &Value, name: &str, env: &[&str]) -> Tri<String> {
+/// A string setting of provider block `block`, at `path` (block name, attribute name) in
+/// the provider schema, whose attribute `schema` declares: the configured value (unknown
+/// stays unknown, never replaced by a fallback), else the first of the environment
+/// variables `env` that is set. Terraform validates only configured values, so a value from
+/// the environment is held to the attribute's validators here, naming its variable.
+pub fn string_setting(
+    block: &Value,
+    path: [&str; 2],
+    schema: &Block,
+    env: &[&str],
+    diags: &mut Diagnostics,
+) -> Tri<String> {
+    let [block_name, name] = path;
     match super::plan::attr(block, name) {
-        Value::String(s) => Tri::Known(s.clone()),
-        Value::Unknown(_) => Tri::Unknown,
-        _ => env
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-            .into(),
+        Value::String(s) => return Tri::Known(s.clone()),
+        Value::Unknown(_) => return Tri::Unknown,
+        _ => {}
+    }
+    let Some((var, text)) = env.iter().find_map(|var| {
+        std::env::var(var)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| (*var, s))
+    }) else {
+        return Tri::Null;
+    };
+    let attribute = schema.attributes.iter().find(|a| a.name == name);
+    let value = Value::String(text);
+    for validator in attribute.iter().flat_map(|a| &a.validators) {
+        if validator.check(&value) {
+            continue;
+        }
+        let got = match attribute.is_some_and(|a| a.sensitive) {
+            true => "the value is not shown: it is sensitive".to_string(),
+            false => format!("got {:?}", value.as_str().unwrap_or_default()),
+        };
+        diags.error_at(
+            AttrPath::attrs(&[block_name, name]),
+            format!("Invalid value in {var}"),
+            format!(
+                "The {var} environment variable sets `{block_name}.{name}`, which must be {}; {got}.",
+                validator.allowed()
+            ),
+        );
+    }
+    match value {
+        Value::String(text) => Tri::Known(text),
+        _ => Tri::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::schema::Attribute;
+    use crate::plugin::validators;
+
+    fn schema() -> Block {
+        Block::new("test")
+            .attribute(
+                Attribute::string("zone")
+                    .optional()
+                    .validate(validators::one_of(&["ch-gva-2", "de-fra-1"])),
+            )
+            .attribute(
+                Attribute::string("token")
+                    .optional()
+                    .sensitive()
+                    .validate(validators::header_safe()),
+            )
+    }
+
+    fn block(zone: Value) -> Value {
+        Value::Object(
+            [
+                ("zone".to_string(), zone),
+                ("token".to_string(), Value::Null),
+            ]
+            .into_iter()
+            .collect(),
+        )
+    }
+
+    // Each test sets variables of its own: the environment is shared by parallel tests.
+    #[test]
+    fn the_configuration_wins_and_unknown_stays_unknown() {
+        std::env::set_var("POOLS_TEST_CTX_ZONE_A", "nowhere");
+        let env = ["POOLS_TEST_CTX_ZONE_A"];
+        let mut diags = Diagnostics::new();
+        let configured = block(Value::String("de-fra-1".into()));
+        let unknown = block(Value::Unknown(Default::default()));
+        let path = ["exoscale", "zone"];
+        assert_eq!(
+            string_setting(&configured, path, &schema(), &env, &mut diags),
+            Tri::Known("de-fra-1".to_string())
+        );
+        assert_eq!(
+            string_setting(&unknown, path, &schema(), &env, &mut diags),
+            Tri::Unknown
+        );
+        assert!(diags.is_empty(), "{diags}");
+    }
+
+    #[test]
+    fn a_value_from_the_environment_meets_the_attributes_validators() {
+        std::env::set_var("POOLS_TEST_CTX_ZONE_B", "de-fra-1");
+        std::env::set_var("POOLS_TEST_CTX_ZONE_C", "nowhere");
+        std::env::set_var("POOLS_TEST_CTX_TOKEN", "hunter2 in the clear");
+        let unset = block(Value::Null);
+        let mut diags = Diagnostics::new();
+        let zone = ["exoscale", "zone"];
+        let first_set = ["POOLS_TEST_CTX_UNSET", "POOLS_TEST_CTX_ZONE_B"];
+        assert_eq!(
+            string_setting(&unset, zone, &schema(), &first_set, &mut diags),
+            Tri::Known("de-fra-1".to_string())
+        );
+        assert!(diags.is_empty(), "{diags}");
+
+        let bad = ["POOLS_TEST_CTX_ZONE_C"];
+        string_setting(&unset, zone, &schema(), &bad, &mut diags);
+        let text = diags.to_string();
+        assert!(diags.has_errors());
+        assert!(
+            text.contains("Invalid value in POOLS_TEST_CTX_ZONE_C"),
+            "{text}"
+        );
+        assert!(
+            text.contains("sets `exoscale.zone`, which must be one of"),
+            "{text}"
+        );
+        assert!(text.contains("\"nowhere\""), "{text}");
+        assert_eq!(diags.0[0].path, Some(AttrPath::attrs(&zone)));
+
+        let mut diags = Diagnostics::new();
+        let token = ["POOLS_TEST_CTX_TOKEN"];
+        string_setting(&unset, ["ona", "token"], &schema(), &token, &mut diags);
+        let text = diags.to_string();
+        assert!(diags.has_errors());
+        assert!(text.contains("the value is not shown"), "{text}");
+        assert!(
+            !text.contains("hunter2"),
+            "a secret is never quoted: {text}"
+        );
+        assert_eq!(
+            string_setting(
+                &unset,
+                zone,
+                &schema(),
+                &["POOLS_TEST_CTX_UNSET"],
+                &mut diags
+            ),
+            Tri::Null
+        );
     }
 }
