@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::plugin::diag::Diagnostics;
 use crate::plugin::log;
 
 /// A create in flight; dropping it (the outcome is known) closes its note.
@@ -52,6 +53,43 @@ impl Intent {
     /// killed, so the next create of the same key in a later process looks for it first.
     pub fn keep_open(mut self) {
         self.note = None;
+    }
+
+    /// Ends a create that made nothing to record: its note stays open when the object may
+    /// have been made all the same.
+    pub fn failed(self, unmade: Unmade) -> Diagnostics {
+        if unmade.unsettled {
+            self.keep_open();
+        }
+        unmade.diagnostics
+    }
+}
+
+/// A create that ended without an object to record.
+pub struct Unmade {
+    pub diagnostics: Diagnostics,
+    /// Whether the API may have made the object all the same (the create was stopped or
+    /// timed out in flight, its answer was lost and the object not found, or the look for
+    /// it failed).
+    pub unsettled: bool,
+}
+
+impl Unmade {
+    pub fn unsettled(diagnostics: Diagnostics) -> Unmade {
+        Unmade {
+            diagnostics,
+            unsettled: true,
+        }
+    }
+}
+
+/// An error before or beside the create call: nothing can have been made.
+impl From<Diagnostics> for Unmade {
+    fn from(diagnostics: Diagnostics) -> Unmade {
+        Unmade {
+            diagnostics,
+            unsettled: false,
+        }
     }
 }
 

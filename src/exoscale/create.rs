@@ -14,7 +14,7 @@ use super::pools::{
     api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot, Wait,
 };
 use crate::http::{ApiError, ErrorKind};
-use crate::intents::{unix_now_ms, Intent};
+use crate::intents::{unix_now_ms, Intent, Unmade};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::resource::Applied;
@@ -48,10 +48,7 @@ pub async fn create(
         Some(started) => match left_behind(client, zone, body, started).await {
             Ok(Some(made)) => Ok(made),
             Ok(None) => send_or_find(client, zone, body, wait).await,
-            Err(diagnostics) => Err(Unmade {
-                diagnostics,
-                unsettled: true,
-            }),
+            Err(d) => Err(Unmade::unsettled(d)),
         },
         None => send_or_find(client, zone, body, wait).await,
     };
@@ -64,12 +61,7 @@ pub async fn create(
             );
             (id, None, note.into())
         }
-        Err(unmade) => {
-            if unmade.unsettled {
-                intent.keep_open();
-            }
-            return Applied::failed(None, unmade.diagnostics);
-        }
+        Err(unmade) => return Applied::failed(None, intent.failed(unmade)),
     };
     // From here on the pool exists: every outcome records its id.
     state.id = Tri::Known(id.clone());
@@ -110,15 +102,6 @@ enum Made {
     Answered { op: Operation, id: String },
     /// No usable answer (`cause` says why); pool `id` is the one that appeared since.
     Found { id: String, cause: String },
-}
-
-/// A create that ended without a pool to record.
-struct Unmade {
-    diagnostics: Diagnostics,
-    /// Whether the API may have made the pool all the same (the create was stopped in
-    /// flight, or its answer was lost and the pool not found): its note then stays open,
-    /// and the next create of the same pool from this working directory looks for it first.
-    unsettled: bool,
 }
 
 /// A pool that could be the one the create made.
@@ -432,7 +415,7 @@ fn in_flight_hint(zone: &str, body: &CreateInstancePool) -> String {
     )
 }
 
-/// What happens to a pool a create may have made (see [`Unmade::unsettled`]).
+/// What happens to a pool a create may have made (its note stays open: see [`Unmade`]).
 fn look_next_time(zone: &str) -> String {
     format!(
         "the next apply from this working directory looks for it before creating another, and records it if it has appeared (from elsewhere, check the pools in zone {zone} and import the new one with {}).",

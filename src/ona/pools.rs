@@ -12,6 +12,7 @@ use super::client::OnaClient;
 use super::convert::{is_going, phase_name, pool_sizes, WarmPoolModel};
 use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
 use crate::http::{ApiError, ErrorKind};
+use crate::intents::Unmade;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::Applied;
 use crate::wait::{poll_paced, Poll, Stop, WaitError};
@@ -226,7 +227,7 @@ async fn send_create(
     request: &CreateRequest<'_>,
     deadline: Instant,
     stop: &Stop,
-) -> Result<Sent, Diagnostics> {
+) -> Result<Sent, Unmade> {
     let CreateRequest {
         project,
         class,
@@ -237,6 +238,10 @@ async fn send_create(
     // most likely this create's own pool.
     let maybe_made = AtomicBool::new(false);
     let maybe_made = &maybe_made;
+    // Whether a request is on its way, its answer not yet in: giving up then (stopped, or
+    // out of time) leaves the question open.
+    let in_flight = AtomicBool::new(false);
+    let in_flight = &in_flight;
     let what = format!(
         "the API to accept the warm pool of project {project} and environment class {class}"
     );
@@ -246,7 +251,12 @@ async fn send_create(
         stop,
         &what,
         move || async move {
-            match client.create_warm_pool(project, class, min, max).await {
+            in_flight.store(true, Ordering::Relaxed);
+            let sent = client.create_warm_pool(project, class, min, max).await;
+            let stopped_in_flight =
+                matches!(&sent, Err(e) if e.kind == ErrorKind::Stopped && e.sent);
+            in_flight.store(stopped_in_flight, Ordering::Relaxed);
+            match sent {
                 Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
                 Err(e) if e.code.as_deref() == Some("already_exists") => {
                     Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
@@ -266,13 +276,29 @@ async fn send_create(
         },
     )
     .await;
-    sent.map_err(|e| match e {
-        WaitError::Failed(e) => refused("Cannot create the warm pool", Change::Create, &e),
-        other => Diagnostic::error(
-            "Cannot create the warm pool",
-            format!("{other}. Apply again later, or raise timeouts.create. Should a server error have hidden a create that took effect, the next apply names the pool and how to import it."),
-        )
-        .into(),
+    let unsettled = in_flight.load(Ordering::Relaxed) || maybe_made.load(Ordering::Relaxed);
+    sent.map_err(|e| {
+        let may_have_made = |e: &dyn std::fmt::Display| {
+            Diagnostic::error(
+                "Cannot create the warm pool",
+                format!("{e}. The API may have made the pool all the same: the next apply from this working directory looks for it before creating one, and records it if it has the planned sizes (from elsewhere, the next apply names the pool and how to import it)."),
+            )
+            .into()
+        };
+        let diagnostics = match e {
+            WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => may_have_made(&e),
+            WaitError::Failed(e) => refused("Cannot create the warm pool", Change::Create, &e),
+            other if unsettled => may_have_made(&other),
+            other => Diagnostic::error(
+                "Cannot create the warm pool",
+                format!("{other}. Apply again later, or raise timeouts.create."),
+            )
+            .into(),
+        };
+        Unmade {
+            diagnostics,
+            unsettled,
+        }
     })
 }
 
@@ -290,7 +316,7 @@ async fn adopt(
     lost: &ApiError,
     deadline: Instant,
     stop: &Stop,
-) -> Result<WarmPool, Diagnostics> {
+) -> Result<WarmPool, Unmade> {
     let CreateRequest {
         project,
         class,
@@ -308,18 +334,18 @@ async fn adopt(
     match found {
         Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => Ok(pool),
         Ok(Some(pool)) if !is_going(&pool.status.phase) => {
-            Err(already_exists(project, class, &pool.id))
+            Err(already_exists(project, class, &pool.id).into())
         }
-        Ok(_) => Err(Diagnostic::error(
+        Ok(_) => Err(Unmade::from(Diagnostics::from(Diagnostic::error(
             "Warm pool not created",
             format!("The create got no usable answer ({lost}), and no warm pool exists for project {project} and environment class {class}: the create did not take effect. Run terraform apply again."),
-        )
-        .into()),
-        Err(e) => Err(Diagnostic::error(
+        )))),
+        // The question stays open: the next create looks again (its note stays open).
+        Err(e) => Err(Unmade::unsettled(Diagnostic::error(
             "Cannot tell whether the warm pool was created",
-            format!("The create got no usable answer ({lost}), and looking up the warm pool of project {project} and environment class {class} failed: {e}\n\nIf a warm pool exists for this project and environment class, it is not in the Terraform state: find its id (data source pools_warm_pools, or the Ona dashboard) and import it, replacing NAME with this resource's name:\n\n  terraform import 'pools_warm_pool.NAME' <id>\n\nOtherwise, run terraform apply again."),
+            format!("The create got no usable answer ({lost}), and looking up the warm pool of project {project} and environment class {class} failed: {e}\n\nIf a warm pool exists for this project and environment class, it is not in the Terraform state: the next apply from this working directory looks for it first. Elsewhere, find its id (data source pools_warm_pools, or the Ona dashboard) and import it, replacing NAME with this resource's name:\n\n  terraform import 'pools_warm_pool.NAME' <id>\n\nOtherwise, run terraform apply again."),
         )
-        .into()),
+        .into())),
     }
 }
 
@@ -352,7 +378,7 @@ pub async fn create_pool(
     planned: &WarmPoolModel,
     deadline: Instant,
     stop: &Stop,
-) -> Result<WarmPool, Diagnostics> {
+) -> Result<WarmPool, Unmade> {
     let (min, max) = planned.sizes();
     let request = CreateRequest {
         project: &planned.project_id,
@@ -368,10 +394,10 @@ pub async fn create_pool(
     };
     let existing = match find_pool(client, project, class).await {
         Ok(Some(pool)) => pool,
-        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &taken)),
+        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &taken).into()),
     };
     if !is_going(&existing.status.phase) {
-        return Err(already_exists(project, class, &existing.id));
+        return Err(already_exists(project, class, &existing.id).into());
     }
     client
         .wait_warm_pool_gone(&existing.id, deadline, stop)
@@ -380,7 +406,7 @@ pub async fn create_pool(
     match send_create(client, &request, deadline, stop).await? {
         Sent::Created(pool) => Ok(pool),
         Sent::Unknown(lost) => adopt(client, &request, &lost, deadline, stop).await,
-        Sent::Taken(e) => Err(api_error("Cannot create the warm pool", &e)),
+        Sent::Taken(e) => Err(api_error("Cannot create the warm pool", &e).into()),
     }
 }
 
@@ -561,7 +587,7 @@ mod tests {
         let deadline = Instant::now() + std::time::Duration::from_secs(5);
         let adopted = create_pool(&client, &planned, deadline, &Stop::new())
             .await
-            .unwrap();
+            .unwrap_or_else(|unmade| panic!("{}", unmade.diagnostics));
         assert_eq!(adopted.id, "wp1");
         let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
         assert_eq!(

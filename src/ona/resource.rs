@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::convert::{default_max_size, default_min_size, is_going, WarmPoolModel};
 use super::pools::{api_error, create_pool, delete_pool, left_behind, settle, to_i32, update_pool};
 use super::settings::{Ona, API_SETTINGS};
-use crate::intents::Intent;
+use crate::intents::{Intent, Unmade};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -187,7 +187,7 @@ impl Resource for WarmPoolResource {
             "ona {} {}",
             planned.project_id, planned.environment_class_id
         );
-        let (_intent, earlier) = Intent::begin(&key);
+        let (intent, earlier) = Intent::begin(&key);
         let found = match earlier {
             Some(_) => left_behind(client, &planned).await,
             None => Ok(None),
@@ -195,11 +195,12 @@ impl Resource for WarmPoolResource {
         let created = match found {
             Ok(Some(pool)) => Ok(pool),
             Ok(None) => create_pool(client, &planned, deadline, &ctx.stop).await,
-            Err(d) => Err(d),
+            // The earlier create's outcome is still not known.
+            Err(d) => Err(Unmade::unsettled(d)),
         };
         match created {
             Ok(pool) => settle(client, planned, pool, deadline, &ctx.stop).await,
-            Err(d) => Applied::failed(None, d),
+            Err(unmade) => Applied::failed(None, intent.failed(unmade)),
         }
     }
 

@@ -838,3 +838,42 @@ async fn a_lost_create_does_not_adopt_a_pool_with_other_sizes() {
         (1, 1)
     );
 }
+
+#[tokio::test]
+async fn a_create_stopped_in_flight_leaves_its_note_open() {
+    let h = Harness::start().await;
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("CreateWarmPool=latency:10000*1").unwrap());
+    // In capitals: a note key no other test makes (the API compares ids case-insensitively).
+    let project = PROJECT_ID.to_uppercase();
+    let cfg = config(&[("project_id", s(&project))]);
+    let r = warm_pool();
+    let plan = h.plan(&*r, &Value::Null, &cfg).await;
+    assert!(!plan.diagnostics.has_errors(), "{}", plan.diagnostics);
+    let stop = async {
+        // The sandbox has taken the fault: the create reached it and waits for its answer.
+        for _ in 0..500 {
+            if h.sandbox.faults().list().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            h.sandbox.faults().list().is_empty(),
+            "the create never came"
+        );
+        h.ctx.stop.trigger();
+    };
+    let ((state, diags), ()) = tokio::join!(h.apply(&*r, &Value::Null, &plan.planned), stop);
+    assert_eq!(state, Value::Null);
+    let text = errors(&diags);
+    assert!(
+        text.contains("the next apply from this working directory looks for it"),
+        "{text}"
+    );
+    assert_eq!(
+        crate::intents::open_in_this_process(&format!("ona {project} ")),
+        1
+    );
+}
