@@ -51,7 +51,7 @@ impl Intent {
     /// The create ends without knowing whether the object was made (its answer was lost,
     /// or it was stopped in flight): the note stays open, as if this process had been
     /// killed, so the next create of the same key in a later process looks for it first.
-    pub fn keep_open(mut self) {
+    fn keep_open(mut self) {
         self.note = None;
     }
 
