@@ -1153,21 +1153,8 @@ async fn a_create_stopped_in_flight_leaves_its_note_open() {
         .faults()
         .add(FaultRule::parse("create-instance-pool=latency:10000*1").unwrap());
     let cfg = config(&[("name", s("unsettled-stopped"))]);
-    let stop = async {
-        // The sandbox has taken the fault: the create reached it and waits for its answer.
-        for _ in 0..500 {
-            if h.sandbox.faults().list().is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert!(
-            h.sandbox.faults().list().is_empty(),
-            "the create never came"
-        );
-        h.ctx.stop.trigger();
-    };
-    let ((state, diags), ()) = tokio::join!(create_with(&h, &cfg), stop);
+    let stopped = h.stop_once_faults_are_taken();
+    let ((state, diags), ()) = tokio::join!(create_with(&h, &cfg), stopped);
     assert_eq!(state, Value::Null);
     let text = diags.to_string();
     assert!(

@@ -851,21 +851,10 @@ async fn a_create_stopped_in_flight_leaves_its_note_open() {
     let r = warm_pool();
     let plan = h.plan(&*r, &Value::Null, &cfg).await;
     assert!(!plan.diagnostics.has_errors(), "{}", plan.diagnostics);
-    let stop = async {
-        // The sandbox has taken the fault: the create reached it and waits for its answer.
-        for _ in 0..500 {
-            if h.sandbox.faults().list().is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert!(
-            h.sandbox.faults().list().is_empty(),
-            "the create never came"
-        );
-        h.ctx.stop.trigger();
-    };
-    let ((state, diags), ()) = tokio::join!(h.apply(&*r, &Value::Null, &plan.planned), stop);
+    let ((state, diags), ()) = tokio::join!(
+        h.apply(&*r, &Value::Null, &plan.planned),
+        h.stop_once_faults_are_taken()
+    );
     assert_eq!(state, Value::Null);
     let text = errors(&diags);
     assert!(

@@ -125,11 +125,11 @@ pub fn settings_unknown_error(names: &[&str], what: &str) -> Diagnostics {
     .into()
 }
 
-/// A string setting of provider block `block`, at `path` (block name, attribute name) in
-/// the provider schema, whose attribute `schema` declares: the configured value (unknown
-/// stays unknown, never replaced by a fallback), else the first of the environment
-/// variables `env` that is set. Terraform validates only configured values, so a value from
-/// the environment is held to the attribute's validators here, naming its variable.
+/// A string setting at `path` (block name, attribute name) of the provider block `block`,
+/// whose schema is `schema`: the configured value (unknown stays unknown, never replaced
+/// by a fallback), else the first of the environment variables `env` that is set.
+/// Terraform validates only configured values, so a value from the environment is held to
+/// the attribute's validators here, and an error names its variable.
 pub fn string_setting(
     block: &Value,
     path: [&str; 2],
@@ -152,14 +152,14 @@ pub fn string_setting(
         return Tri::Null;
     };
     let attribute = schema.attributes.iter().find(|a| a.name == name);
-    let value = Value::String(text);
+    let value = Value::String(text.clone());
     for validator in attribute.iter().flat_map(|a| &a.validators) {
         if validator.check(&value) {
             continue;
         }
         let got = match attribute.is_some_and(|a| a.sensitive) {
             true => "the value is not shown: it is sensitive".to_string(),
-            false => format!("got {:?}", value.as_str().unwrap_or_default()),
+            false => format!("got {text:?}"),
         };
         diags.error_at(
             AttrPath::attrs(&[block_name, name]),
@@ -170,10 +170,7 @@ pub fn string_setting(
             ),
         );
     }
-    match value {
-        Value::String(text) => Tri::Known(text),
-        _ => Tri::Null,
-    }
+    Tri::Known(text)
 }
 
 #[cfg(test)]

@@ -178,6 +178,22 @@ impl Harness {
             .count()
     }
 
+    /// Asks the provider to stop (as Terraform's StopProvider does) once the sandbox has
+    /// taken every fault rule: a request held by a `latency` fault is then in flight.
+    pub async fn stop_once_faults_are_taken(&self) {
+        for _ in 0..500 {
+            if self.sandbox.faults().list().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(
+            self.sandbox.faults().list().is_empty(),
+            "the faulted request never came"
+        );
+        self.ctx.stop.trigger();
+    }
+
     pub async fn read(&self, resource: &dyn AnyResource, state: &Value) -> (Value, Diagnostics) {
         let read = resource.read(&self.ctx, state.clone()).await;
         assert!(
