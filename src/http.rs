@@ -127,6 +127,12 @@ impl ApiError {
         }
     }
 
+    /// Whether the call was cut short by a stop while its request may have been on its way:
+    /// like a lost answer, only a look at the API tells what happened.
+    pub fn is_stopped_in_flight(&self) -> bool {
+        self.kind == ErrorKind::Stopped && self.sent
+    }
+
     /// A transient error as one more pending look in a wait (see [`crate::wait::poll_until`]),
     /// keeping the server's requested pause; a final error as it is.
     pub fn into_pending<T>(self) -> Result<crate::wait::Poll<T>, ApiError> {

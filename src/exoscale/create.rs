@@ -200,7 +200,7 @@ async fn send_or_find(
             }
             in_flight.set(true);
             let sent = client.create_instance_pool(zone, body).await;
-            in_flight.set(matches!(&sent, Err(e) if e.kind == ErrorKind::Stopped && e.sent));
+            in_flight.set(sent.as_ref().is_err_and(ApiError::is_stopped_in_flight));
             let (kind, text, retry_after) = match sent {
                 Ok(op) => match op.reference_id() {
                     Some(id) => {

@@ -253,8 +253,7 @@ async fn send_create(
         move || async move {
             in_flight.store(true, Ordering::Relaxed);
             let sent = client.create_warm_pool(project, class, min, max).await;
-            let stopped_in_flight =
-                matches!(&sent, Err(e) if e.kind == ErrorKind::Stopped && e.sent);
+            let stopped_in_flight = sent.as_ref().is_err_and(ApiError::is_stopped_in_flight);
             in_flight.store(stopped_in_flight, Ordering::Relaxed);
             match sent {
                 Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
