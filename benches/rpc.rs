@@ -27,8 +27,8 @@ use terraform_provider_pools::plugin::cty::{json, msgpack, Type, Value};
 use terraform_provider_pools::plugin::grpc::ProviderService;
 use terraform_provider_pools::plugin::proto::tfplugin6 as pb;
 use terraform_provider_pools::plugin::resource::Provider as _;
+use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::provider::PoolsProvider;
-use terraform_provider_pools::wait::Stop;
 use tonic::transport::{Channel, Endpoint};
 use tonic::Request;
 

@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::plugin::log;
+use crate::plugin::Stop;
 use crate::trust::Trust;
-use crate::wait::{Jitter, Stop};
+use crate::wait::Jitter;
 
 /// Attempts per idempotent call, the first one included.
 pub const MAX_ATTEMPTS: u32 = 5;

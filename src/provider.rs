@@ -19,7 +19,7 @@ use crate::plugin::diag::Diagnostics;
 use crate::plugin::list::{list_resource, AnyListResource};
 use crate::plugin::resource::{data_source, resource, AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::{Block, NestedBlock, Schema};
-use crate::wait::Stop;
+use crate::plugin::Stop;
 use crate::{exoscale, ona};
 
 pub struct PoolsProvider;
@@ -162,10 +162,7 @@ mod tests {
         assert!(planned.diagnostics.is_empty(), "{:?}", planned.diagnostics);
         assert_eq!(planned.deferred, None);
         let state = msgpack::decode(&planned.planned_state.unwrap().msgpack, &ty).unwrap();
-        assert!(
-            state.get_attr("zone").is_some_and(Value::is_unknown),
-            "{state:?}"
-        );
+        assert!(state.attr("zone").is_unknown(), "{state:?}");
 
         let deferred = service
             .plan_resource_change(Request::new(plan(true)))
@@ -232,10 +229,7 @@ mod identity_tests {
             .map(|i| i.ty())
             .unwrap();
         let value = msgpack::decode(&data.msgpack, &ty).unwrap();
-        assert_eq!(
-            value.get_attr("zone"),
-            Some(&Value::String("de-fra-1".into()))
-        );
+        assert_eq!(value.attr("zone"), &Value::String("de-fra-1".into()));
         let newer = service
             .upgrade_resource_identity(Request::new(upgrade(1, id)))
             .await

@@ -19,7 +19,6 @@ use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::log;
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::schema::Attribute;
 use crate::plugin::validators;
 
@@ -37,7 +36,7 @@ pub fn ca_file_attribute(api: &str) -> Attribute {
 /// gets, or unknown while the path is. An unusable file is an error on the attribute now,
 /// at configure time, rather than a TLS failure at the first call.
 pub fn ca_file_setting(block: &Value, backend: &str, diags: &mut Diagnostics) -> Tri<Trust> {
-    match attr(block, "ca_file") {
+    match block.attr("ca_file") {
         Value::String(path) => match Trust::with_ca_file(path) {
             Ok(trust) => Tri::Known(trust),
             Err(problem) => {

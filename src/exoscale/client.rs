@@ -8,15 +8,15 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYP
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::time::Instant;
 
 use super::errors::ExoscaleErrors;
 use super::instance_types::Catalogue;
 use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
 use crate::http::{path_segment, ApiError, Call, HttpApi};
+use crate::plugin::Stop;
 use crate::trust::Trust;
-use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Wait, WaitError};
 
 /// The public API; `{zone}` is replaced by the zone of each call.
 pub const DEFAULT_ENDPOINT: &str = "https://api-{zone}.exoscale.com/v2";
@@ -287,11 +287,9 @@ impl ExoscaleClient {
         &self,
         zone: &str,
         op: Operation,
-        deadline: Instant,
-        stop: &Stop,
+        wait: &Wait,
     ) -> Result<Operation, WaitError<OperationError>> {
-        self.wait_operation_of(zone, op, "operation", deadline, stop)
-            .await
+        self.wait_operation_of(zone, op, "operation", wait).await
     }
 
     /// [`ExoscaleClient::wait_operation`] for an operation of a change of `kind` (`create`,
@@ -301,8 +299,7 @@ impl ExoscaleClient {
         zone: &str,
         op: Operation,
         kind: &'static str,
-        deadline: Instant,
-        stop: &Stop,
+        wait: &Wait,
     ) -> Result<Operation, WaitError<OperationError>> {
         let what = match op.reference.as_ref().and_then(|r| r.command.as_deref()) {
             Some(command) => format!("{SERVICE} operation {} ({command})", op.id),
@@ -312,7 +309,7 @@ impl ExoscaleClient {
         let id = id.as_str();
         let mut first = Some(op);
         let pacing = self.pacing(zone).kind(kind).first_look_given();
-        poll_paced(&pacing, deadline, stop, &what, || {
+        poll_paced(&pacing, wait, &what, || {
             // The operation we were given counts as the first look.
             let known = first.take();
             async move {
@@ -344,12 +341,11 @@ impl ExoscaleClient {
         &self,
         zone: &str,
         id: &str,
-        deadline: Instant,
-        stop: &Stop,
+        wait: &Wait,
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("instance pool {id} in {zone} to be deleted");
         let pacing = self.pacing(zone).kind("gone");
-        poll_paced(&pacing, deadline, stop, &what, || async {
+        poll_paced(&pacing, wait, &what, || async {
             let found = match self.get_instance_pool(zone, id).await {
                 Ok(found) => found,
                 Err(e) => return e.into_pending(),
@@ -759,11 +755,10 @@ mod tests {
             reply(200, failure),
         ])
         .await;
-        let stop = Stop::new();
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let wait = Wait::new("test", Duration::from_secs(5), &Stop::new());
         let pending: Operation = serde_json::from_str(PENDING).unwrap();
         let done = client
-            .wait_operation("ch-gva-2", pending.clone(), deadline, &stop)
+            .wait_operation("ch-gva-2", pending.clone(), &wait)
             .await
             .unwrap();
         assert_eq!(done.state, OperationState::Success);
@@ -772,7 +767,7 @@ mod tests {
             .iter()
             .all(|r| r.target == "/ch-gva-2/v2/operation/o1"));
         let err = client
-            .wait_operation("ch-gva-2", pending, deadline, &stop)
+            .wait_operation("ch-gva-2", pending, &wait)
             .await
             .unwrap_err();
         assert_eq!(
@@ -788,9 +783,9 @@ mod tests {
     async fn wait_operation_times_out_naming_the_operation() {
         let (_server, client) = client(vec![reply(200, PENDING)]).await;
         let pending: Operation = serde_json::from_str(PENDING).unwrap();
-        let deadline = Instant::now() + Duration::from_millis(50);
+        let wait = Wait::new("test", Duration::from_millis(50), &Stop::new());
         let err = client
-            .wait_operation("ch-gva-2", pending, deadline, &Stop::new())
+            .wait_operation("ch-gva-2", pending, &wait)
             .await
             .unwrap_err();
         assert_eq!(

@@ -11,14 +11,14 @@ use super::client::ExoscaleClient;
 use super::convert::{self, InstancePoolModel};
 use super::model::{CreateInstancePool, Instance, InstancePool, Operation, PoolState};
 use super::pools::{
-    api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot, Wait,
+    api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot,
 };
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::{unix_now_ms, Intent, Unmade};
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
 use crate::plugin::resource::Applied;
-use crate::wait::{human, poll_paced, Poll, WaitError};
+use crate::wait::{human, poll_paced, Poll, Wait, WaitError};
 
 /// How far the API's clock may be behind ours when comparing its creation times with the
 /// moment the create was sent.
@@ -36,7 +36,7 @@ pub async fn create(
     body: &CreateInstancePool,
     mut state: InstancePoolModel,
     wait_instances: bool,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Applied<InstancePoolModel> {
     // Kept until this function returns: a process killed before then leaves it behind.
     let key = format!(
@@ -144,7 +144,7 @@ async fn send_or_find(
     client: &ExoscaleClient,
     zone: &str,
     body: &CreateInstancePool,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Result<Made, Unmade> {
     let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
     let since_ms = unix_now_ms().saturating_sub(skew);
@@ -158,7 +158,7 @@ async fn send_or_find(
     let in_flight = Slot::new(false);
     let what = format!("instance pool {:?} to be created in zone {zone}", body.name);
     let pacing = client.pacing(zone);
-    let outcome = poll_paced(&pacing, wait.deadline, wait.stop, &what, || {
+    let outcome = poll_paced(&pacing, wait, &what, || {
         let (look_first, cause, look_until, last_seen, in_flight) =
             (&look_first, &cause, &look_until, &last_seen, &in_flight);
         async move {

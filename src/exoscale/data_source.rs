@@ -13,7 +13,6 @@ use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::plan::attr;
 use crate::plugin::resource::DataSource;
 use crate::plugin::schema::{Attribute, Block, ObjectNesting, Schema};
 use crate::plugin::validators;
@@ -260,7 +259,7 @@ impl DataSource for InstancePoolDataSource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let (id, name) = (attr(config, "id"), attr(config, "name"));
+        let (id, name) = (config.attr("id"), config.attr("name"));
         if !id.is_known() || !name.is_known() {
             return;
         }

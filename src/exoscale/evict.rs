@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::pools::{api_error, wait_for, Wait};
+use super::pools::{api_error, wait_for};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::action::{Action, Progress};
 use crate::plugin::ctx::Ctx;
@@ -16,6 +16,7 @@ use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::wait::Wait;
 
 const TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -75,7 +76,7 @@ impl Action for EvictAction {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Some(Value::Set(ids)) = config.get_attr("instance_ids") {
+        if let Value::Set(ids) = config.attr("instance_ids") {
             if ids.is_empty() {
                 diags.error_at(
                     crate::plugin::diag::AttrPath::attrs(&["instance_ids"]),

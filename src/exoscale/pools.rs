@@ -5,9 +5,6 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
-
-use tokio::time::Instant;
 
 use super::client::{Deletion, ExoscaleClient, OperationError};
 use super::convert;
@@ -18,32 +15,8 @@ use crate::http::ApiError;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::validators::is_uuid;
-use crate::wait::{poll_paced, Poll, Stop, WaitError};
-
-/// How long an apply step may wait, and which `timeouts` entry sets that.
-#[derive(Clone, Copy, Debug)]
-pub struct Wait<'a> {
-    pub deadline: Instant,
-    pub stop: &'a Stop,
-    /// `create`, `update` or `delete`: named when time runs out.
-    pub timeout: &'static str,
-    /// What that timeout is (the deadline is this long after the apply step began).
-    pub limit: Duration,
-}
-
-impl<'a> Wait<'a> {
-    /// A wait of `limit` from now, set by `timeouts.<timeout>`.
-    pub fn new(timeout: &'static str, limit: Duration, stop: &'a Stop) -> Self {
-        Wait {
-            deadline: Instant::now() + limit,
-            stop,
-            timeout,
-            limit,
-        }
-    }
-}
+use crate::wait::{poll_paced, Poll, Seen, Sent, Unsent, Wait, WaitError};
 
 pub fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error(summary, e.to_string()).into()
@@ -132,111 +105,52 @@ fn change_error(summary: &str, e: &ApiError, zone: &str, id: &str) -> Diagnostic
     Diagnostic::error(summary, format!("{e}.{advice}")).into()
 }
 
-/// What sending a change achieved.
-#[derive(Debug)]
-pub enum Sent<T> {
-    /// The API answered (an operation to wait for, or what a delete found).
-    Answered(T),
-    /// An answer was lost or refused, and the pool read afterwards shows the change made:
-    /// settled (or, for a delete, destroying; None: gone).
-    Landed(Option<Box<InstancePool>>),
-}
-
-/// Sends a change that is never repeated blindly (`what` as in "scale the instance pool").
-/// After an answer that was lost or refused, the pool is read first: while an operation
-/// runs on it (a transitional state) the change waits; when the pool shows the change
-/// (`landed`) there is nothing more to send; otherwise the change is sent again: once more
-/// after a lost answer or a conflict, and after a refusal (429, 5xx) until the deadline.
-pub async fn send_change<T, S, F>(
+/// Sends a change that is never repeated blindly (`what` as in "scale the instance pool"):
+/// see [`crate::wait::send_change`]. A look reads the pool: while an operation runs on it (a
+/// transitional state) the change waits; `landed` says whether the pool shows the change.
+/// Landed returns the pool read (None: gone, for a delete).
+pub async fn send_change<T, F>(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
     what: &str,
-    send: S,
+    send: impl Fn() -> F,
     landed: impl Fn(Option<&InstancePool>) -> bool,
-    wait: &Wait<'_>,
-) -> Result<Sent<T>, Diagnostics>
+    wait: &Wait,
+) -> Result<Sent<T, Option<Box<InstancePool>>>, Diagnostics>
 where
-    S: Fn() -> F,
     F: Future<Output = Result<T, ApiError>>,
 {
     let summary = format!("Could not {what}");
-    let read_first = Slot::new(false);
-    let (lost, conflicts) = (Slot::new(0u32), Slot::new(0u32));
-    let last_error: Slot<Option<ApiError>> = Slot::new(None);
+    let look = || async {
+        let pool = client.get_instance_pool(zone, id).await?;
+        let state = pool.as_ref().and_then(|p| p.state.clone());
+        let settled = state
+            .as_ref()
+            .is_none_or(|s| !s.is_transitional() || *s == PoolState::Destroying);
+        Ok(match state {
+            _ if landed(pool.as_ref()) && settled => Seen::Landed(pool.map(Box::new)),
+            _ if pool.is_none() => Seen::Ended(format!("instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew")),
+            Some(PoolState::Destroying) => Seen::Ended(format!("instance pool {id} is being destroyed, outside this apply; once it is gone, plan again to create it anew")),
+            Some(s) if s.is_transitional() => Seen::Busy(format!(
+                "state {s}: an operation runs on the pool; the change waits for it"
+            )),
+            _ => Seen::Missing("the pool does not show it".to_string()),
+        })
+    };
     let looking = format!("the change to {what} ({id} in {zone})");
-    let pacing = client.pacing(zone);
-    let outcome = poll_paced(&pacing, wait.deadline, wait.stop, &looking, || {
-        let (send, landed, summary) = (&send, &landed, &summary);
-        let (read_first, lost, conflicts, last_error) = (&read_first, &lost, &conflicts, &last_error);
-        async move {
-            if read_first.get() {
-                let pool = match client.get_instance_pool(zone, id).await {
-                    Ok(pool) => pool,
-                    Err(e) => return e.into_pending().map_err(|e| api_error(summary, e)),
-                };
-                let state = pool.as_ref().and_then(|p| p.state.clone());
-                if landed(pool.as_ref()) && state.as_ref().is_none_or(|s| {
-                    !s.is_transitional() || *s == PoolState::Destroying
-                }) {
-                    return Ok(Poll::Ready(Sent::Landed(pool.map(Box::new))));
-                }
-                match state {
-                    _ if pool.is_none() => {
-                        return Err(api_error(
-                            summary,
-                            format!("instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew"),
-                        ))
-                    }
-                    Some(PoolState::Destroying) => {
-                        return Err(api_error(
-                            summary,
-                            format!("instance pool {id} is being destroyed, outside this apply; once it is gone, plan again to create it anew"),
-                        ))
-                    }
-                    Some(s) if s.is_transitional() => {
-                        return Ok(Poll::pending(format!(
-                            "state {s}: an operation runs on the pool; the change waits for it"
-                        )))
-                    }
-                    _ => {}
-                }
-                let last = last_error.get();
-                if let Some(e) = last {
-                    if lost.get() >= 2 {
-                        return Err(api_error(
-                            summary,
-                            format!("{e}. The change was sent twice, both answers were lost, and the pool does not show it: check the connection to the Exoscale API, then apply again."),
-                        ));
-                    }
-                    if conflicts.get() >= 2 {
-                        return Err(change_error(summary, &e, zone, id));
-                    }
-                }
-                read_first.set(false);
-            }
-            let e = match send().await {
-                Ok(answer) => return Ok(Poll::Ready(Sent::Answered(answer))),
-                Err(e) => e,
-            };
-            match failure(&e) {
-                Failure::Lost => lost.set(lost.get() + 1),
-                Failure::Final if e.is_conflict() => conflicts.set(conflicts.get() + 1),
-                Failure::Final => return Err(change_error(summary, &e, zone, id)),
-                Failure::Transient => {}
-            }
-            read_first.set(true);
-            let seen = format!("{e} (the pool is read before the change is sent again)");
-            let retry_after = e.retry_after;
-            last_error.set(Some(e));
-            Ok(Poll::Pending { seen, retry_after })
-        }
-    })
-    .await;
-    outcome.map_err(|e| match e {
-        WaitError::Failed(d) => d,
-        other => wait_error(&summary, other, wait),
-    })
+    crate::wait::send_change(&client.pacing(zone), wait, &looking, send, look)
+        .await
+        .map_err(|e| match e {
+            Unsent::Refused(e) => change_error(&summary, &e, zone, id),
+            Unsent::Lost { error, seen } => api_error(
+                &summary,
+                format!("{error}. The change was sent twice, both answers were lost, and {seen}: check the connection to the Exoscale API, then apply again."),
+            ),
+            Unsent::Unreadable(e) => api_error(&summary, e),
+            Unsent::Ended(detail) => api_error(&summary, detail),
+            Unsent::Waited(e) => wait_error(&summary, e, wait),
+        })
 }
 
 /// Waits for one operation of a change of `kind` (`create`, `scale`, ...); `summary` says
@@ -246,11 +160,11 @@ pub async fn wait_for(
     zone: &str,
     op: Operation,
     kind: &'static str,
-    wait: &Wait<'_>,
+    wait: &Wait,
     summary: &str,
 ) -> Result<(), Diagnostics> {
     match client
-        .wait_operation_of(zone, op, kind, wait.deadline, wait.stop)
+        .wait_operation_of(zone, op, kind, wait)
         .await
     {
         Ok(_) => Ok(()),
@@ -286,10 +200,10 @@ async fn poll_pool(
     what: &str,
     kind: &'static str,
     ready: impl Fn(&InstancePool) -> Result<(), String>,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Result<InstancePool, WaitError<Settling>> {
     let pacing = client.pacing(zone).kind(kind);
-    poll_paced(&pacing, wait.deadline, wait.stop, what, || async {
+    poll_paced(&pacing, wait, what, || async {
         match client.get_instance_pool(zone, id).await {
             Ok(Some(pool)) => Ok(match ready(&pool) {
                 Ok(()) => Poll::Ready(pool),
@@ -330,7 +244,7 @@ pub async fn wait_settled(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
-    wait: &Wait<'_>,
+    wait: &Wait,
     summary: &str,
 ) -> Result<InstancePool, Diagnostics> {
     let what = format!("instance pool {id} to leave its transitional state");
@@ -349,7 +263,7 @@ pub async fn wait_running(
     zone: &str,
     id: &str,
     size: i64,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Result<InstancePool, Diagnostics> {
     let what = format!("instance pool {id} to be running with {size} instances");
     let running = |pool: &InstancePool| {
@@ -379,8 +293,8 @@ async fn finish_change(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
-    sent: Sent<Operation>,
-    wait: &Wait<'_>,
+    sent: Sent<Operation, Option<Box<InstancePool>>>,
+    wait: &Wait,
     (kind, doing): (&'static str, &str),
 ) -> Result<InstancePool, Diagnostics> {
     let summary = format!("{doing} did not complete");
@@ -398,7 +312,7 @@ pub async fn delete(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Result<(), Diagnostics> {
     let gone_or_going =
         |pool: Option<&InstancePool>| pool.is_none_or(|p| p.state == Some(PoolState::Destroying));
@@ -429,7 +343,7 @@ pub async fn delete(
         Sent::Answered(Deletion::AlreadyDestroying) | Sent::Landed(Some(_)) => {}
     }
     client
-        .wait_instance_pool_gone(zone, id, wait.deadline, wait.stop)
+        .wait_instance_pool_gone(zone, id, wait)
         .await
         .map_err(|e| wait_error("The instance pool was not deleted", e, wait))
 }
@@ -550,8 +464,8 @@ pub fn parse_import_id(text: &str) -> Result<(&str, Option<&str>), Diagnostics> 
 
 /// The import id an identity `{id, zone}` stands for: the inverse of [`parse_import_id`].
 pub fn import_id_of(identity: &Value) -> Option<String> {
-    let id = attr(identity, "id").as_str()?;
-    Some(match attr(identity, "zone").as_str() {
+    let id = identity.attr("id").as_str()?;
+    Some(match identity.attr("zone").as_str() {
         Some(zone) => format!("{id}@{zone}"),
         None => id.to_string(),
     })
@@ -573,7 +487,7 @@ pub async fn apply_changes(
     id: &str,
     changes: &Changes,
     wait_instances: bool,
-    wait: &Wait<'_>,
+    wait: &Wait,
 ) -> Result<Option<InstancePool>, Diagnostics> {
     let mut seen = None;
     if !changes.update.is_empty() {

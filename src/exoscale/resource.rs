@@ -10,7 +10,7 @@ use super::convert::{self, InstancePoolModel};
 use super::instance_types;
 use super::pools::{
     api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
-    parse_import_id, read_back, read_within, Wait,
+    parse_import_id, read_back, read_within,
 };
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
@@ -19,12 +19,13 @@ use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::identity::Identity;
 use crate::plugin::model::Tri;
 use crate::plugin::moves::MoveSource;
-use crate::plugin::plan::{attr, Plan};
+use crate::plugin::plan::Plan;
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::timeouts::{timeouts_block, Timeouts};
 use crate::plugin::upgrade::StateUpgrader;
 use crate::plugin::validators;
+use crate::wait::Wait;
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -185,8 +186,8 @@ impl Resource for InstancePoolResource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let min = attr(config, "min_available").as_i64();
-        if let (Some(min), Some(size)) = (min, attr(config, "size").as_i64()) {
+        let min = config.attr("min_available").as_i64();
+        if let (Some(min), Some(size)) = (min, config.attr("size").as_i64()) {
             if min > size {
                 diags.error_at(
                     AttrPath::attrs(&["min_available"]),
@@ -226,7 +227,7 @@ impl Resource for InstancePoolResource {
         let changed = !plan.is_create() && !plan.planned.same_as(&plan.prior);
         if changed {
             let prior = plan.prior.clone();
-            let manager = |name| attr(&prior, name).as_str();
+            let manager = |name| prior.attr(name).as_str();
             if let Some(error) = managed_pool_error(
                 manager("id"),
                 manager("manager_id"),

@@ -16,9 +16,9 @@ use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::resource::{data_source, resource, AnyResource};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
+use crate::wait::Wait;
 
 fn pool_resource() -> Box<dyn AnyResource> {
     resource(InstancePoolResource::default())
@@ -98,17 +98,14 @@ async fn create_then_plan_again_is_empty_and_refresh_is_stable() {
     let r = pool_resource();
     let state = h.converge(&*r, &Value::Null, &full_config()).await;
     assert_eq!(h.calls("create-instance-pool"), 1);
-    assert_eq!(attr(&state, "zone"), &s("ch-gva-2"));
-    assert_eq!(attr(&state, "state"), &s("running"));
+    assert_eq!(state.attr("zone"), &s("ch-gva-2"));
+    assert_eq!(state.attr("state"), &s("running"));
+    assert_eq!(state.attr("instance_type_id"), &s(fx::INSTANCE_TYPE_SMALL));
     assert_eq!(
-        attr(&state, "instance_type_id"),
-        &s(fx::INSTANCE_TYPE_SMALL)
-    );
-    assert_eq!(
-        attr(&state, "user_data"),
+        state.attr("user_data"),
         &s("#cloud-config\npackages: [nginx]\n")
     );
-    match attr(&state, "instance_ids") {
+    match state.attr("instance_ids") {
         Value::List(ids) => assert_eq!(ids.len(), 2),
         other => panic!("instance_ids: {other:?}"),
     }
@@ -128,7 +125,7 @@ async fn size_only_change_is_exactly_one_scale() {
     assert_eq!(h.calls("scale-instance-pool"), 1);
     assert_eq!(h.calls("update-instance-pool"), 0);
     assert_eq!(h.calls("reset-instance-pool-field"), 0);
-    assert_eq!(attr(&grown, "size"), &n(3));
+    assert_eq!(grown.attr("size"), &n(3));
     assert_eq!(id_of(&grown), id_of(&state));
     assert_no_changes(&h, &grown, &config(&[("size", n(3))])).await;
 }
@@ -147,7 +144,7 @@ async fn other_changes_are_one_update_and_removals_are_resets() {
     let state = h.converge(&*r, &state, &changed).await;
     assert_eq!(h.calls("update-instance-pool"), 1);
     assert_eq!(h.calls("scale-instance-pool"), 0);
-    assert_eq!(attr(&state, "description"), &s("now described"));
+    assert_eq!(state.attr("description"), &s("now described"));
     assert_no_changes(&h, &state, &changed).await;
 
     h.sandbox.requests().clear();
@@ -162,7 +159,7 @@ async fn other_changes_are_one_update_and_removals_are_resets() {
         .collect();
     assert_eq!(resets, vec!["description", "labels"]);
     assert_eq!(h.calls("update-instance-pool"), 0);
-    assert_eq!(attr(&state, "labels"), &Value::Null);
+    assert_eq!(state.attr("labels"), &Value::Null);
     assert_no_changes(&h, &state, &config(&[])).await;
 }
 
@@ -185,7 +182,7 @@ async fn instance_type_spelling_never_makes_a_diff() {
     let r = pool_resource();
     let cfg = config(&[("instance_type", s("Standard.Small"))]);
     let state = h.converge(&*r, &Value::Null, &cfg).await;
-    assert_eq!(attr(&state, "instance_type"), &s("Standard.Small"));
+    assert_eq!(state.attr("instance_type"), &s("Standard.Small"));
     assert_no_changes(
         &h,
         &state,
@@ -202,10 +199,7 @@ async fn instance_type_spelling_never_makes_a_diff() {
     let bigger = config(&[("instance_type", s("standard.medium"))]);
     let state = h.converge(&*r, &state, &bigger).await;
     assert_eq!(h.calls("update-instance-pool"), 1);
-    assert_eq!(
-        attr(&state, "instance_type_id"),
-        &s(fx::INSTANCE_TYPE_MEDIUM)
-    );
+    assert_eq!(state.attr("instance_type_id"), &s(fx::INSTANCE_TYPE_MEDIUM));
     assert_no_changes(&h, &state, &bigger).await;
     let typo = h
         .plan(
@@ -233,7 +227,7 @@ async fn import_by_id_and_zone_then_plan_is_empty() {
     let id = id_of(&created);
     let (imported, diags) = h.import(&*r, &format!("{id}@ch-gva-2")).await;
     assert!(diags.is_empty(), "{diags}");
-    assert_eq!(attr(&imported, "instance_type"), &s("standard.small"));
+    assert_eq!(imported.attr("instance_type"), &s("standard.small"));
     assert_no_changes(&h, &imported, &cfg).await;
     let (plain, diags) = h.import(&*r, &id).await;
     assert!(diags.is_empty(), "{diags}");
@@ -260,9 +254,9 @@ async fn a_pool_deleted_elsewhere_leaves_state_on_refresh() {
     let client = data.client().unwrap();
     let id = id_of(&state);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let wait = Wait::new("test", std::time::Duration::from_secs(5), &h.ctx.stop);
     client
-        .wait_instance_pool_gone("ch-gva-2", &id, deadline, &h.ctx.stop)
+        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
         .await
         .unwrap();
     let (refreshed, diags) = h.read(&*r, &state).await;
@@ -301,7 +295,7 @@ async fn a_failed_create_still_records_the_pool() {
         "{diags}"
     );
     let id = id_of(&state);
-    assert_eq!(attr(&state, "zone"), &s("ch-gva-2"));
+    assert_eq!(state.attr("zone"), &s("ch-gva-2"));
     // The recorded pool is the one the API made: destroying it works.
     h.sandbox.requests().clear();
     let (gone, diags) = h.apply(&*r, &state, &Value::Null).await;
@@ -326,7 +320,7 @@ async fn a_managed_pool_is_refused_without_any_mutation() {
         )
         .await;
     assert!(diags.is_empty(), "{diags}");
-    assert_eq!(attr(&state, "manager_type"), &s("sks-nodepool"));
+    assert_eq!(state.attr("manager_type"), &s("sks-nodepool"));
     let cfg = config(&[
         ("name", s("nodepool-sandbox")),
         ("size", n(5)),
@@ -426,12 +420,12 @@ async fn data_sources_find_pools_by_id_name_and_labels() {
     let one = data_source(InstancePoolDataSource);
     let (by_id, diags) = h.read_data(&*one, &object([("id", s(&id_of(&api)))])).await;
     assert!(diags.is_empty(), "{diags}");
-    assert_eq!(attr(&by_id, "name"), &s("api"));
-    assert_eq!(attr(&by_id, "instance_type"), &s("standard.small"));
-    assert_eq!(attr(&by_id, "zone"), &s("ch-gva-2"));
+    assert_eq!(by_id.attr("name"), &s("api"));
+    assert_eq!(by_id.attr("instance_type"), &s("standard.small"));
+    assert_eq!(by_id.attr("zone"), &s("ch-gva-2"));
     let (by_name, diags) = h.read_data(&*one, &object([("name", s("web"))])).await;
     assert!(diags.is_empty(), "{diags}");
-    assert_eq!(attr(&by_name, "id"), &s(&id_of(&web)));
+    assert_eq!(by_name.attr("id"), &s(&id_of(&web)));
     let (_, diags) = h.read_data(&*one, &object([("name", s("nope"))])).await;
     assert!(has_error_at(&diags, "name"), "{diags}");
     assert!(one.validate(&object([])).has_errors());
@@ -441,24 +435,24 @@ async fn data_sources_find_pools_by_id_name_and_labels() {
         .read_data(&*many, &object([("labels", map(&[("env", "prod")]))]))
         .await;
     assert!(diags.is_empty(), "{diags}");
-    assert_eq!(attr(&prod, "ids"), &Value::List(vec![s(&id_of(&web))]));
+    assert_eq!(prod.attr("ids"), &Value::List(vec![s(&id_of(&web))]));
     let (named, _) = h.read_data(&*many, &object([("name", s("api"))])).await;
-    assert_eq!(attr(&named, "ids"), &Value::List(vec![s(&id_of(&api))]));
+    assert_eq!(named.attr("ids"), &Value::List(vec![s(&id_of(&api))]));
     let (all, _) = h.read_data(&*many, &object([])).await;
-    match attr(&all, "pools") {
+    match all.attr("pools") {
         // Two pools of ours and the sandbox's SKS-managed one.
         Value::List(pools) => {
             assert_eq!(pools.len(), 3);
             assert!(pools
                 .iter()
-                .any(|p| attr(p, "manager_type") == &s("sks-nodepool")));
+                .any(|p| p.attr("manager_type") == &s("sks-nodepool")));
         }
         other => panic!("pools: {other:?}"),
     }
     let (elsewhere, _) = h
         .read_data(&*many, &object([("zone", s("de-fra-1"))]))
         .await;
-    assert_eq!(attr(&elsewhere, "ids"), &Value::List(vec![]));
+    assert_eq!(elsewhere.attr("ids"), &Value::List(vec![]));
 }
 
 #[tokio::test]
@@ -481,8 +475,8 @@ async fn ssh_keys_and_user_data_round_trip_and_clear() {
     // The API has no reset for `ssh-keys`: one update clears it; user data is reset.
     assert_eq!(h.calls("update-instance-pool"), 1);
     assert_eq!(h.calls("reset-instance-pool-field"), 1);
-    assert_eq!(attr(&state, "ssh_keys"), &Value::Null);
-    assert_eq!(attr(&state, "user_data"), &Value::Null);
+    assert_eq!(state.attr("ssh_keys"), &Value::Null);
+    assert_eq!(state.attr("user_data"), &Value::Null);
     assert_no_changes(&h, &state, &config(&[])).await;
 }
 
@@ -503,7 +497,7 @@ async fn a_failed_scale_records_what_the_api_holds() {
         "{diags}"
     );
     assert_eq!(id_of(&after), id_of(&state));
-    assert!(matches!(attr(&after, "size"), Value::Number(_)));
+    assert!(matches!(after.attr("size"), Value::Number(_)));
 }
 
 #[tokio::test]
@@ -512,7 +506,7 @@ async fn a_public_ip_assignment_change_is_one_update_and_ipv6_follows() {
     let r = pool_resource();
     let inet4 = config(&[("public_ip_assignment", s("inet4"))]);
     let state = h.converge(&*r, &Value::Null, &inet4).await;
-    assert_eq!(attr(&state, "ipv6_enabled"), &Value::Bool(false));
+    assert_eq!(state.attr("ipv6_enabled"), &Value::Bool(false));
 
     let dual = config(&[("public_ip_assignment", s("dual"))]);
     let plan = h.plan(&*r, &state, &dual).await;
@@ -522,7 +516,7 @@ async fn a_public_ip_assignment_change_is_one_update_and_ipv6_follows() {
         plan.requires_replace
     );
     // The API decides IPv6 from the assignment: unknown, which is not "removed".
-    assert!(attr(&plan.planned, "ipv6_enabled").is_unknown());
+    assert!(plan.planned.attr("ipv6_enabled").is_unknown());
     h.sandbox.requests().clear();
     let state = h.converge(&*r, &state, &dual).await;
     let writes: Vec<&str> = h
@@ -533,8 +527,8 @@ async fn a_public_ip_assignment_change_is_one_update_and_ipv6_follows() {
         .filter(|r| !r.starts_with("get-") && !r.starts_with("list-"))
         .collect();
     assert_eq!(writes, ["update-instance-pool"], "no reset may undo `dual`");
-    assert_eq!(attr(&state, "public_ip_assignment"), &s("dual"));
-    assert_eq!(attr(&state, "ipv6_enabled"), &Value::Bool(true));
+    assert_eq!(state.attr("public_ip_assignment"), &s("dual"));
+    assert_eq!(state.attr("ipv6_enabled"), &Value::Bool(true));
 
     // `none` is final at the API: to or from it replaces the pool.
     let plan = h
@@ -555,8 +549,8 @@ async fn an_unknown_provider_zone_plans_unknown_and_the_pool_lands_in_the_final_
     let first = h.plan(&*r, &Value::Null, &config(&[])).await;
     assert!(!first.diagnostics.has_errors(), "{}", first.diagnostics);
     // Never the built-in default: the zone, and the type id that depends on it, wait.
-    assert!(attr(&first.planned, "zone").is_unknown());
-    assert!(attr(&first.planned, "instance_type_id").is_unknown());
+    assert!(first.planned.attr("zone").is_unknown());
+    assert!(first.planned.attr("instance_type_id").is_unknown());
     assert!(
         h.sandbox.requests().routes().is_empty(),
         "planning called the API"
@@ -569,7 +563,7 @@ async fn an_unknown_provider_zone_plans_unknown_and_the_pool_lands_in_the_final_
     assert_final_plan_compatible(&*r, &first.planned, &last.planned);
     let (state, diags) = h.apply(&*r, &Value::Null, &last.planned).await;
     assert!(!diags.has_errors(), "{diags}");
-    assert_eq!(attr(&state, "zone"), &s("de-fra-1"));
+    assert_eq!(state.attr("zone"), &s("de-fra-1"));
     let created = h.sandbox.requests().all();
     assert!(
         created
@@ -602,7 +596,7 @@ async fn unknown_credentials_keep_every_call_for_apply() {
         )
         .await;
     assert!(!plan.diagnostics.has_errors(), "{}", plan.diagnostics);
-    assert!(attr(&plan.planned, "instance_type_id").is_unknown());
+    assert!(plan.planned.attr("instance_type_id").is_unknown());
     let (read, diags) = h.read(&*r, &state).await;
     assert_eq!(read, state, "the state stays as last read");
     assert!(diags.to_string().contains("exoscale.endpoint"), "{diags}");
@@ -900,7 +894,7 @@ async fn fault_case(op: Op, fault: Fault) {
         assert_eq!(pools.len(), 1, "{case}: {pools:?}");
         let (id, pool) = &pools[0];
         assert_eq!(&id_of(&after), id, "{case}");
-        assert_eq!(attr(&after, "state"), &s("running"), "{case}");
+        assert_eq!(after.attr("state"), &s("running"), "{case}");
         if fault != Fault::Slow {
             // (A late request starts an operation of its own, after the apply.)
             assert_eq!(pool["state"], "running", "{case}");
@@ -966,8 +960,8 @@ async fn fault_case(op: Op, fault: Fault) {
         // A failed create is recorded (Terraform taints it); a failed delete keeps it.
         Op::Create | Op::Delete => {}
         // The state says what the API holds: the update landed before its operation failed.
-        Op::Update => assert_eq!(attr(&after, "description"), &s("patched"), "{case}"),
-        Op::Scale => assert_eq!(attr(&after, "size"), &n(3), "{case}"),
+        Op::Update => assert_eq!(after.attr("description"), &s("patched"), "{case}"),
+        Op::Scale => assert_eq!(after.attr("size"), &n(3), "{case}"),
     }
 }
 
@@ -1084,7 +1078,7 @@ async fn a_lost_create_adopts_the_new_pool_beside_an_old_lookalike() {
     let id = id_of(&state);
     assert_ne!(id, old);
     assert_eq!(sandbox_pools(&h).len(), 2);
-    assert_eq!(attr(&state, "state"), &s("running"));
+    assert_eq!(state.attr("state"), &s("running"));
     // One look: the pools, then the members of each lookalike; then the adopted pool's
     // members for its state.
     assert_eq!(h.calls("create-instance-pool"), 1);
@@ -1242,7 +1236,7 @@ async fn a_change_whose_answers_are_lost_twice_is_sent_twice_only() {
         ]
     );
     assert_eq!(
-        attr(&after, "size"),
+        after.attr("size"),
         &n(2),
         "the state says what the API holds"
     );
@@ -1278,9 +1272,9 @@ async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
     let gone = h.converge(&*r, &Value::Null, &config(&[])).await;
     let id = id_of(&gone);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let wait = Wait::new("test", Duration::from_secs(5), &h.ctx.stop);
     client
-        .wait_instance_pool_gone("ch-gva-2", &id, deadline, &h.ctx.stop)
+        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
         .await
         .unwrap();
     let plan = h.plan(&*r, &gone, &scaled).await;
@@ -1303,19 +1297,16 @@ async fn members_are_read_with_one_call_per_pool() {
     let state = h
         .converge(&*r, &Value::Null, &config(&[("size", n(2))]))
         .await;
-    let Value::List(members) = attr(&state, "instances") else {
+    let Value::List(members) = state.attr("instances") else {
         panic!("no instances: {state:?}")
     };
     assert_eq!(members.len(), 2);
-    let ids = attr(&state, "instance_ids");
+    let ids = state.attr("instance_ids");
     for member in members {
-        assert!(matches!(ids, Value::List(list) if list.contains(attr(member, "id"))));
-        assert_eq!(attr(member, "state"), &s("running"));
-        assert!(matches!(attr(member, "name"), Value::String(n) if n.starts_with("pool-")));
-        assert!(matches!(
-            attr(member, "public_ip_address"),
-            Value::String(_)
-        ));
+        assert!(matches!(ids, Value::List(list) if list.contains(member.attr("id"))));
+        assert_eq!(member.attr("state"), &s("running"));
+        assert!(matches!(member.attr("name"), Value::String(n) if n.starts_with("pool-")));
+        assert!(matches!(member.attr("public_ip_address"), Value::String(_)));
     }
     h.sandbox.requests().clear();
     let (refreshed, diags) = h.read(&*r, &state).await;
@@ -1328,5 +1319,5 @@ async fn members_are_read_with_one_call_per_pool() {
         .read_data(&*data, &object([("id", s(&id_of(&state)))]))
         .await;
     assert!(diags.is_empty(), "{diags}");
-    assert!(matches!(attr(&view, "instances"), Value::List(m) if m.len() == 2));
+    assert!(matches!(view.attr("instances"), Value::List(m) if m.len() == 2));
 }

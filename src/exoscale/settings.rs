@@ -6,11 +6,10 @@ use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
 use crate::plugin::validators;
+use crate::plugin::Stop;
 use crate::trust;
-use crate::wait::Stop;
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
 pub const ZONES: &[&str] = &[
@@ -114,7 +113,7 @@ pub fn configure(
     diags: &mut Diagnostics,
 ) -> Exoscale {
     let schema = block();
-    let block = attr(config, "exoscale");
+    let block = config.attr("exoscale");
     let mut setting =
         |name, env: &[&str]| string_setting(block, ["exoscale", name], &schema, env, diags);
     let zone = match setting("zone", &["EXOSCALE_ZONE"]) {

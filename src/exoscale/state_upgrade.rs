@@ -90,8 +90,8 @@ mod tests {
     use crate::plugin::proto::tfplugin6 as pb;
     use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
     use crate::plugin::upgrade::{upgrade_state, RawState};
+    use crate::plugin::Stop;
     use crate::provider::PoolsProvider;
-    use crate::wait::Stop;
 
     /// A pool's state as Terraform stored it with schema version 0.
     const V0_STATE: &str = r##"{
@@ -218,12 +218,9 @@ mod tests {
         let upgraded = upgrade(V0_STATE, 0).unwrap();
         let expected = json::decode(V1_STATE.as_bytes(), &current_type()).unwrap();
         assert_eq!(upgraded, expected);
-        let timeouts = upgraded.get_attr("timeouts").unwrap();
-        assert_eq!(
-            timeouts.get_attr("create"),
-            Some(&Value::String("30m".into()))
-        );
-        assert_eq!(timeouts.get_attr("read"), Some(&Value::Null));
+        let timeouts = upgraded.attr("timeouts");
+        assert_eq!(timeouts.attr("create"), &Value::String("30m".into()));
+        assert!(timeouts.attr("read").is_null());
         // The typed model reads it, and a state without timeouts stays without.
         let model = InstancePoolModel::from_cty(&upgraded, &AttrPath::root()).unwrap();
         assert_eq!(model.size, 2);
@@ -233,7 +230,7 @@ mod tests {
             r#""timeouts": null"#,
         );
         let upgraded = upgrade(&untimed, 0).unwrap();
-        assert_eq!(upgraded.get_attr("timeouts"), Some(&Value::Null));
+        assert!(upgraded.attr("timeouts").is_null());
     }
 
     #[test]

@@ -12,9 +12,9 @@ use super::convert::phase_name;
 use super::errors::OnaErrors;
 use super::model::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
+use crate::plugin::Stop;
 use crate::trust::Trust;
-use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Stop, WaitError};
-use tokio::time::Instant;
+use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Wait, WaitError};
 
 /// The public API base, as the official SDK uses it.
 pub const DEFAULT_BASE_URL: &str = "https://app.ona.com/api";
@@ -161,29 +161,20 @@ impl OnaClient {
     pub async fn wait_warm_pool_gone(
         &self,
         id: &str,
-        deadline: Instant,
-        stop: &Stop,
+        wait: &Wait,
     ) -> Result<(), WaitError<ApiError>> {
         let what = format!("warm pool {id} to be deleted");
-        poll_paced(
-            &self.pacing().kind("gone"),
-            deadline,
-            stop,
-            &what,
-            || async {
-                let found = match self.get_warm_pool(id).await {
-                    Ok(found) => found,
-                    Err(e) => return e.into_pending(),
-                };
-                Ok(match found {
-                    None => Poll::Ready(()),
-                    Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
-                    Some(pool) => {
-                        Poll::pending(format!("phase {}", phase_name(&pool.status.phase)))
-                    }
-                })
-            },
-        )
+        poll_paced(&self.pacing().kind("gone"), wait, &what, || async {
+            let found = match self.get_warm_pool(id).await {
+                Ok(found) => found,
+                Err(e) => return e.into_pending(),
+            };
+            Ok(match found {
+                None => Poll::Ready(()),
+                Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
+                Some(pool) => Poll::pending(format!("phase {}", phase_name(&pool.status.phase))),
+            })
+        })
         .await
     }
 
@@ -462,11 +453,8 @@ mod tests {
         let deleting = r#"{"warmPool":{"id":"wp1","status":{"phase":"WARM_POOL_PHASE_DELETING"}}}"#;
         let not_found = r#"{"code":"not_found","message":"gone"}"#;
         let (server, client) = client(vec![reply(200, deleting), reply(404, not_found)]).await;
-        let deadline = Instant::now() + std::time::Duration::from_secs(3);
-        client
-            .wait_warm_pool_gone("wp1", deadline, &Stop::new())
-            .await
-            .unwrap();
+        let wait = Wait::new("test", std::time::Duration::from_secs(3), &Stop::new());
+        client.wait_warm_pool_gone("wp1", &wait).await.unwrap();
         assert_eq!(server.requests().len(), 2);
     }
 
@@ -476,11 +464,8 @@ mod tests {
         let denied = r#"{"code":"permission_denied","message":"no access"}"#;
         let not_found = r#"{"code":"not_found","message":"gone"}"#;
         let (server, client) = client(vec![reply(403, denied), reply(404, not_found)]).await;
-        let deadline = Instant::now() + std::time::Duration::from_secs(5);
-        let err = client
-            .wait_warm_pool_gone("wp1", deadline, &Stop::new())
-            .await
-            .unwrap_err();
+        let wait = Wait::new("test", std::time::Duration::from_secs(5), &Stop::new());
+        let err = client.wait_warm_pool_gone("wp1", &wait).await.unwrap_err();
         assert!(
             matches!(&err, WaitError::Failed(e) if e.status == Some(403)),
             "{err}"
@@ -532,17 +517,16 @@ mod tests {
     fn client_futures_are_send(
         ona: &OnaClient,
         exo: &crate::exoscale::ExoscaleClient,
-        stop: &Stop,
+        wait: &Wait,
     ) {
         fn send<T: Send>(_: T) {}
-        let deadline = Instant::now();
         send(ona.list_warm_pools(&WarmPoolFilter::default()));
-        send(ona.wait_warm_pool_gone("id", deadline, stop));
+        send(ona.wait_warm_pool_gone("id", wait));
         send(exo.delete_instance_pool("ch-gva-2", "id"));
-        send(exo.wait_instance_pool_gone("ch-gva-2", "id", deadline, stop));
+        send(exo.wait_instance_pool_gone("ch-gva-2", "id", wait));
         let op: Option<crate::exoscale::model::Operation> = None;
         if let Some(op) = op {
-            send(exo.wait_operation("ch-gva-2", op, deadline, stop));
+            send(exo.wait_operation("ch-gva-2", op, wait));
         }
     }
 

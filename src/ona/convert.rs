@@ -4,7 +4,6 @@
 use super::model::{WarmPool, WarmPoolPhase};
 use crate::plugin::cty::{Number, Value};
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::timeouts::Timeouts;
 
 crate::model! {
@@ -117,12 +116,12 @@ fn number(n: i64) -> Value {
 
 /// The planned `min_size` when the configuration leaves it out: as the API will set it.
 pub fn default_min_size(config: &Value) -> Value {
-    planned_sizes(attr(config, "min_size"), attr(config, "max_size")).0
+    planned_sizes(config.attr("min_size"), config.attr("max_size")).0
 }
 
 /// The planned `max_size` when the configuration leaves it out (unknown while `min_size` is).
 pub fn default_max_size(config: &Value) -> Value {
-    planned_sizes(attr(config, "min_size"), attr(config, "max_size")).1
+    planned_sizes(config.attr("min_size"), config.attr("max_size")).1
 }
 
 /// The planned (min, max) for the configured values, which may be null or unknown.

@@ -10,7 +10,6 @@ use super::settings::{Ona, API_SETTINGS};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::plan::attr;
 use crate::plugin::resource::DataSource;
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
@@ -131,9 +130,9 @@ impl DataSource for WarmPoolDataSource {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let id = is_set(attr(config, "id"));
-        let project = is_set(attr(config, "project_id"));
-        let class = is_set(attr(config, "environment_class_id"));
+        let id = is_set(config.attr("id"));
+        let project = is_set(config.attr("project_id"));
+        let class = is_set(config.attr("environment_class_id"));
         let how = "Set either `id`, or both `project_id` and `environment_class_id`.";
         match (id, project, class) {
             (true, false, false) | (false, true, true) => {}
@@ -329,13 +328,13 @@ mod tests {
 
         let (by_id, diags) = h.read_data(&*ds, &object(&[("id", s(&small.id))])).await;
         assert!(diags.is_empty(), "{diags}");
-        assert_eq!(attr(&by_id, "project_id"), &s(PROJECT_ID));
-        assert_eq!(attr(&by_id, "environment_class_id"), &s(CLASS_SMALL_ID));
-        assert_eq!(attr(&by_id, "min_size"), &n(0));
-        assert_eq!(attr(&by_id, "max_size"), &n(2));
-        assert_eq!(attr(&by_id, "phase"), &s("PENDING"));
-        assert_eq!(attr(&by_id, "snapshot_id"), &s(SNAPSHOT_ID));
-        assert_eq!(attr(&by_id, "failure_message"), &Value::Null);
+        assert_eq!(by_id.attr("project_id"), &s(PROJECT_ID));
+        assert_eq!(by_id.attr("environment_class_id"), &s(CLASS_SMALL_ID));
+        assert_eq!(by_id.attr("min_size"), &n(0));
+        assert_eq!(by_id.attr("max_size"), &n(2));
+        assert_eq!(by_id.attr("phase"), &s("PENDING"));
+        assert_eq!(by_id.attr("snapshot_id"), &s(SNAPSHOT_ID));
+        assert_eq!(by_id.attr("failure_message"), &Value::Null);
 
         let pair = object(&[
             ("project_id", s(PROJECT_ID)),
@@ -343,8 +342,8 @@ mod tests {
         ]);
         let (by_pair, diags) = h.read_data(&*ds, &pair).await;
         assert!(diags.is_empty(), "{diags}");
-        assert_eq!(attr(&by_pair, "id"), &s(&small.id));
-        assert_eq!(attr(&by_pair, "max_size"), &n(2));
+        assert_eq!(by_pair.attr("id"), &s(&small.id));
+        assert_eq!(by_pair.attr("max_size"), &n(2));
 
         let missing = object(&[
             ("project_id", s(PROJECT_NO_PREBUILDS_ID)),
@@ -410,26 +409,23 @@ mod tests {
         let h = Harness::start().await;
         let (small, large) = two_pools(&h).await;
         let ds = data_source(WarmPoolsDataSource);
-        let ids = |v: &Value| attr(v, "ids").clone();
+        let ids = |v: &Value| v.attr("ids").clone();
 
         let (all, diags) = h.read_data(&*ds, &object(&[])).await;
         assert!(diags.is_empty(), "{diags}");
         assert_eq!(ids(&all), Value::List(vec![s(&small.id), s(&large.id)]));
-        let Value::List(pools) = attr(&all, "warm_pools") else {
+        let Value::List(pools) = all.attr("warm_pools") else {
             panic!("warm_pools is not a list")
         };
-        assert_eq!(attr(&pools[1], "environment_class_id"), &s(CLASS_LARGE_ID));
-        assert_eq!(attr(&pools[1], "min_size"), &n(1));
-        assert_eq!(attr(&pools[0], "phase"), &s("PENDING"));
+        assert_eq!((pools[1]).attr("environment_class_id"), &s(CLASS_LARGE_ID));
+        assert_eq!((pools[1]).attr("min_size"), &n(1));
+        assert_eq!((pools[0]).attr("phase"), &s("PENDING"));
 
         let by_class = object(&[("environment_class_ids", set(&[CLASS_LARGE_ID]))]);
         let (found, _) = h.read_data(&*ds, &by_class).await;
         assert_eq!(ids(&found), Value::List(vec![s(&large.id)]));
         // The filter is echoed as configured.
-        assert_eq!(
-            attr(&found, "environment_class_ids"),
-            &set(&[CLASS_LARGE_ID])
-        );
+        assert_eq!(found.attr("environment_class_ids"), &set(&[CLASS_LARGE_ID]));
 
         let by_both = object(&[
             ("project_ids", set(&[PROJECT_ID])),
@@ -442,6 +438,6 @@ mod tests {
         let (found, diags) = h.read_data(&*ds, &none).await;
         assert!(diags.is_empty(), "{diags}");
         assert_eq!(ids(&found), Value::List(vec![]));
-        assert_eq!(attr(&found, "warm_pools"), &Value::List(vec![]));
+        assert_eq!(found.attr("warm_pools"), &Value::List(vec![]));
     }
 }

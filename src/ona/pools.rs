@@ -6,8 +6,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use tokio::time::Instant;
-
 use super::client::OnaClient;
 use super::convert::{is_going, phase_name, pool_sizes, WarmPoolModel};
 use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
@@ -15,7 +13,7 @@ use crate::http::{ApiError, ErrorKind};
 use crate::intents::Unmade;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::Applied;
-use crate::wait::{poll_paced, Poll, Stop, WaitError};
+use crate::wait::{poll_paced, send_change, Poll, Seen, Sent, Unsent, Wait, WaitError};
 
 pub fn api_error(summary: &str, error: &impl std::fmt::Display) -> Diagnostics {
     Diagnostic::error(summary, error.to_string()).into()
@@ -94,14 +92,13 @@ enum Settled {
 async fn wait_until_ready(
     client: &OnaClient,
     id: &str,
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
 ) -> Result<WarmPool, WaitFailure> {
     let last = Mutex::new(None::<WarmPool>);
     let seen = &last;
     let what = format!("warm pool {id} to be READY");
     let pacing = client.pacing().kind("ready");
-    let outcome = poll_paced(&pacing, deadline, stop, &what, move || async move {
+    let outcome = poll_paced(&pacing, wait, &what, move || async move {
         let found = match client.get_warm_pool(id).await {
             Ok(found) => found,
             Err(e) => return e.into_pending(),
@@ -202,7 +199,7 @@ pub async fn find_pool(
 }
 
 /// What one create request, sent as often as it may be, came to.
-enum Sent {
+enum CreateAnswer {
     Created(WarmPool),
     /// The pair is taken, and no earlier attempt of this create can have taken it.
     Taken(ApiError),
@@ -225,9 +222,8 @@ struct CreateRequest<'a> {
 async fn send_create(
     client: &OnaClient,
     request: &CreateRequest<'_>,
-    deadline: Instant,
-    stop: &Stop,
-) -> Result<Sent, Unmade> {
+    wait: &Wait,
+) -> Result<CreateAnswer, Unmade> {
     let CreateRequest {
         project,
         class,
@@ -245,35 +241,29 @@ async fn send_create(
     let what = format!(
         "the API to accept the warm pool of project {project} and environment class {class}"
     );
-    let sent = poll_paced(
-        &client.pacing(),
-        deadline,
-        stop,
-        &what,
-        move || async move {
-            in_flight.store(true, Ordering::Relaxed);
-            let sent = client.create_warm_pool(project, class, min, max).await;
-            let stopped_in_flight = sent.as_ref().is_err_and(ApiError::is_stopped_in_flight);
-            in_flight.store(stopped_in_flight, Ordering::Relaxed);
-            match sent {
-                Ok(pool) => Ok(Poll::Ready(Sent::Created(pool))),
-                Err(e) if e.code.as_deref() == Some("already_exists") => {
-                    Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
-                        Sent::Unknown(e)
-                    } else {
-                        Sent::Taken(e)
-                    }))
-                }
-                Err(e) if e.is_outcome_unknown() => Ok(Poll::Ready(Sent::Unknown(e))),
-                Err(e) => {
-                    if e.kind == ErrorKind::Server {
-                        maybe_made.store(true, Ordering::Relaxed);
-                    }
-                    e.into_pending()
-                }
+    let sent = poll_paced(&client.pacing(), wait, &what, move || async move {
+        in_flight.store(true, Ordering::Relaxed);
+        let sent = client.create_warm_pool(project, class, min, max).await;
+        let stopped_in_flight = sent.as_ref().is_err_and(ApiError::is_stopped_in_flight);
+        in_flight.store(stopped_in_flight, Ordering::Relaxed);
+        match sent {
+            Ok(pool) => Ok(Poll::Ready(CreateAnswer::Created(pool))),
+            Err(e) if e.code.as_deref() == Some("already_exists") => {
+                Ok(Poll::Ready(if maybe_made.load(Ordering::Relaxed) {
+                    CreateAnswer::Unknown(e)
+                } else {
+                    CreateAnswer::Taken(e)
+                }))
             }
-        },
-    )
+            Err(e) if e.is_outcome_unknown() => Ok(Poll::Ready(CreateAnswer::Unknown(e))),
+            Err(e) => {
+                if e.kind == ErrorKind::Server {
+                    maybe_made.store(true, Ordering::Relaxed);
+                }
+                e.into_pending()
+            }
+        }
+    })
     .await;
     let unsettled = in_flight.load(Ordering::Relaxed) || maybe_made.load(Ordering::Relaxed);
     sent.map_err(|e| {
@@ -313,8 +303,7 @@ async fn adopt(
     client: &OnaClient,
     request: &CreateRequest<'_>,
     lost: &ApiError,
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
 ) -> Result<WarmPool, Unmade> {
     let CreateRequest {
         project,
@@ -323,7 +312,7 @@ async fn adopt(
         max,
     } = *request;
     let what = format!("the warm pool of project {project} and environment class {class}");
-    let found = poll_paced(&client.pacing(), deadline, stop, &what, || async {
+    let found = poll_paced(&client.pacing(), wait, &what, || async {
         match find_pool(client, project, class).await {
             Ok(found) => Ok(Poll::Ready(found)),
             Err(e) => e.into_pending(),
@@ -375,8 +364,7 @@ pub async fn left_behind(
 pub async fn create_pool(
     client: &OnaClient,
     planned: &WarmPoolModel,
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
 ) -> Result<WarmPool, Unmade> {
     let (min, max) = planned.sizes();
     let request = CreateRequest {
@@ -386,10 +374,10 @@ pub async fn create_pool(
         max: to_i32(max, "max_size")?,
     };
     let (project, class) = (request.project, request.class);
-    let taken = match send_create(client, &request, deadline, stop).await? {
-        Sent::Created(pool) => return Ok(pool),
-        Sent::Unknown(lost) => return adopt(client, &request, &lost, deadline, stop).await,
-        Sent::Taken(e) => e,
+    let taken = match send_create(client, &request, wait).await? {
+        CreateAnswer::Created(pool) => return Ok(pool),
+        CreateAnswer::Unknown(lost) => return adopt(client, &request, &lost, wait).await,
+        CreateAnswer::Taken(e) => e,
     };
     let existing = match find_pool(client, project, class).await {
         Ok(Some(pool)) => pool,
@@ -399,122 +387,92 @@ pub async fn create_pool(
         return Err(already_exists(project, class, &existing.id).into());
     }
     client
-        .wait_warm_pool_gone(&existing.id, deadline, stop)
+        .wait_warm_pool_gone(&existing.id, wait)
         .await
         .map_err(|e| api_error("Cannot create the warm pool", &e))?;
-    match send_create(client, &request, deadline, stop).await? {
-        Sent::Created(pool) => Ok(pool),
-        Sent::Unknown(lost) => adopt(client, &request, &lost, deadline, stop).await,
-        Sent::Taken(e) => Err(api_error("Cannot create the warm pool", &e).into()),
+    match send_create(client, &request, wait).await? {
+        CreateAnswer::Created(pool) => Ok(pool),
+        CreateAnswer::Unknown(lost) => adopt(client, &request, &lost, wait).await,
+        CreateAnswer::Taken(e) => Err(api_error("Cannot create the warm pool", &e).into()),
     }
 }
 
-/// Sets the pool's sizes. A 429, a 5xx or a connection that could not be made is met by
-/// sending them again after a pause, until the deadline. An answer that never came may
-/// hide a change that landed: the pool is read first (did the new sizes land?), and the
-/// sizes are sent again at most once.
+/// Sets the pool's sizes, never sending them again blindly (see
+/// [`crate::wait::send_change`]): after an answer that was lost or refused, the pool is read
+/// first, and the sizes are sent again only when it does not have them.
 pub async fn update_pool(
     client: &OnaClient,
     id: &str,
     (min, max): (i32, i32),
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
 ) -> Result<WarmPool, Diagnostics> {
     let summary = "Cannot update the warm pool";
-    // Set when the last answer was lost: the next round reads before it sends.
-    let read_first = AtomicBool::new(false);
-    let resent = AtomicBool::new(false);
-    let (read_first, resent) = (&read_first, &resent);
-    let what = format!("the API to accept the new sizes of warm pool {id}");
-    let outcome = poll_paced(&client.pacing(), deadline, stop, &what, move || async move {
-        if read_first.load(Ordering::Relaxed) {
-            let pool = match client.get_warm_pool(id).await {
-                Ok(Some(pool)) => pool,
-                Ok(None) => return Err(Diagnostic::error(
-                    "Warm pool disappeared",
-                    format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew."),
-                )
-                .into()),
-                Err(e) => return e.into_pending().map_err(|e| refused(summary, Change::Update, &e)),
-            };
-            if has_sizes(&pool, min, max) {
-                return Ok(Poll::Ready(pool));
-            }
-            if resent.swap(true, Ordering::Relaxed) {
+    let look = || async {
+        Ok(match client.get_warm_pool(id).await? {
+            Some(pool) if has_sizes(&pool, min, max) => Seen::Landed(pool),
+            Some(pool) => {
                 let (had_min, had_max) = pool_sizes(&pool).unwrap_or_default();
-                return Err(Diagnostic::error(
-                    "Warm pool sizes not changed",
-                    format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; the pool still has min_size {had_min} and max_size {had_max}. Check the network path to the Ona API, then apply again."),
-                )
-                .into());
+                Seen::Missing(format!(
+                    "the pool still has min_size {had_min} and max_size {had_max}"
+                ))
             }
-            read_first.store(false, Ordering::Relaxed);
-        }
-        match client.update_warm_pool(id, min, max).await {
-            Ok(pool) => Ok(Poll::Ready(pool)),
-            Err(e) if e.is_outcome_unknown() => {
-                read_first.store(true, Ordering::Relaxed);
-                Ok(Poll::pending(format!("{e}; reading the pool before sending again")))
-            }
-            Err(e) => e.into_pending().map_err(|e| refused(summary, Change::Update, &e)),
-        }
-    })
-    .await;
-    outcome.map_err(|e| match e {
-        WaitError::Failed(diagnostics) => diagnostics,
-        other => Diagnostic::error(
-            summary,
-            format!("{other}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update."),
+            None => Seen::Ended(Diagnostic::error(
+                "Warm pool disappeared",
+                format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew."),
+            )),
+        })
+    };
+    let what = format!("the API to accept the new sizes of warm pool {id}");
+    let send = || client.update_warm_pool(id, min, max);
+    match send_change(&client.pacing(), wait, &what, send, look).await {
+        Ok(Sent::Answered(pool) | Sent::Landed(pool)) => Ok(pool),
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => Err(refused(summary, Change::Update, &e)),
+        Err(Unsent::Lost { seen, .. }) => Err(Diagnostic::error(
+            "Warm pool sizes not changed",
+            format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; {seen}. Check the network path to the Ona API, then apply again."),
         )
-        .into(),
-    })
+        .into()),
+        Err(Unsent::Ended(d)) => Err(d.into()),
+        Err(Unsent::Waited(e)) => Err(Diagnostic::error(
+            summary,
+            format!("{e}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update."),
+        )
+        .into()),
+    }
 }
 
-/// Deletes the pool and waits until it is gone. A delete whose answer was lost is not sent
-/// again blind: the pool is read first, and DELETING (or gone) means carry on waiting.
-pub async fn delete_pool(
-    client: &OnaClient,
-    id: &str,
-    deadline: Instant,
-    stop: &Stop,
-) -> Diagnostics {
+/// Deletes the pool and waits until it is gone. The delete is never sent again blindly
+/// (see [`crate::wait::send_change`]): the pool is read first, and DELETING (or gone) means
+/// carry on waiting.
+pub async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
     let summary = "Cannot delete the warm pool";
-    let read_first = AtomicBool::new(false);
-    let read_first = &read_first;
+    let look = || async {
+        Ok::<_, ApiError>(match client.get_warm_pool(id).await? {
+            None => Seen::Landed(()),
+            Some(pool) if is_going(&pool.status.phase) => Seen::Landed(()),
+            Some(pool) => Seen::Missing(format!(
+                "the pool is still in phase {}",
+                phase_name(&pool.status.phase)
+            )),
+        })
+    };
     let what = format!("the API to accept the deletion of warm pool {id}");
-    let started = poll_paced(
-        &client.pacing(),
-        deadline,
-        stop,
-        &what,
-        move || async move {
-            if read_first.load(Ordering::Relaxed) {
-                match client.get_warm_pool(id).await {
-                    Ok(None) => return Ok(Poll::Ready(())),
-                    Ok(Some(pool)) if is_going(&pool.status.phase) => return Ok(Poll::Ready(())),
-                    Ok(Some(_)) => read_first.store(false, Ordering::Relaxed),
-                    Err(e) => return e.into_pending(),
-                }
-            }
-            match client.delete_warm_pool(id).await {
-                Ok(()) => Ok(Poll::Ready(())),
-                Err(e) if e.is_outcome_unknown() => {
-                    read_first.store(true, Ordering::Relaxed);
-                    Ok(Poll::pending(format!(
-                        "{e}; reading the pool before sending again"
-                    )))
-                }
-                Err(e) => e.into_pending(),
-            }
-        },
-    )
-    .await;
-    match started {
-        Ok(()) => {}
-        Err(WaitError::Failed(e)) => return refused(summary, Change::Delete, &e),
-        Err(e) => return api_error(summary, &format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
+    let send = || client.delete_warm_pool(id);
+    match send_change::<_, _, Diagnostics, _, _, _, _>(&client.pacing(), wait, &what, send, look).await {
+        Ok(_) => {}
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => {
+            return refused(summary, Change::Delete, &e)
+        }
+        Err(Unsent::Lost { error, seen }) => {
+            return api_error(
+                summary,
+                &format!("{error}. The delete was sent twice, no answer came back either time, and {seen}: check the network path to the Ona API, then apply again."),
+            )
+        }
+        Err(Unsent::Ended(d)) => return d,
+        Err(Unsent::Waited(e)) => return api_error(summary, &format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
     }
-    match client.wait_warm_pool_gone(id, deadline, stop).await {
+    match client.wait_warm_pool_gone(id, wait).await {
         Ok(()) => Diagnostics::new(),
         Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
         Err(e) => api_error(
@@ -530,14 +488,13 @@ pub async fn settle(
     client: &OnaClient,
     mut state: WarmPoolModel,
     pool: WarmPool,
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
 ) -> Applied<WarmPoolModel> {
     state.observe(&pool);
     if state.wait_for_ready == Some(false) || pool.status.phase == WarmPoolPhase::Ready {
         return Applied::ok(state);
     }
-    match wait_until_ready(client, &pool.id, deadline, stop).await {
+    match wait_until_ready(client, &pool.id, wait).await {
         Ok(ready) => {
             state.observe(&ready);
             Applied::ok(state)
@@ -561,6 +518,7 @@ pub async fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::Stop;
     use crate::testing::http_server::{reply, TestServer};
 
     /// A gateway's 5xx may hide a create that took effect: the create is sent again, and
@@ -583,8 +541,8 @@ mod tests {
             max_size: Some(2),
             ..WarmPoolModel::default()
         };
-        let deadline = Instant::now() + std::time::Duration::from_secs(5);
-        let adopted = create_pool(&client, &planned, deadline, &Stop::new())
+        let wait = Wait::new("test", std::time::Duration::from_secs(5), &Stop::new());
+        let adopted = create_pool(&client, &planned, &wait)
             .await
             .unwrap_or_else(|unmade| panic!("{}", unmade.diagnostics));
         assert_eq!(adopted.id, "wp1");

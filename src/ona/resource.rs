@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::time::Instant;
 
 use super::convert::{default_max_size, default_min_size, is_going, WarmPoolModel};
 use super::pools::{api_error, create_pool, delete_pool, left_behind, settle, to_i32, update_pool};
@@ -15,11 +14,11 @@ use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::identity::Identity;
 use crate::plugin::moves::MoveSource;
-use crate::plugin::plan::attr;
 use crate::plugin::resource::{Applied, Resource};
 use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::timeouts::{timeouts_block, Timeouts};
 use crate::plugin::validators;
+use crate::wait::Wait;
 
 pub const MIN_SIZE_RANGE: (i64, i64) = (0, 20);
 pub const MAX_SIZE_RANGE: (i64, i64) = (1, 20);
@@ -50,7 +49,7 @@ fn uuid_eq(a: &Value, b: &Value) -> bool {
 
 /// min_size <= max_size when both are known: one diagnostic on each path.
 fn check_size_order(config: &Value, diags: &mut Diagnostics) {
-    let known = |name| attr(config, name).as_i64();
+    let known = |name| config.attr(name).as_i64();
     if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
         if min > max {
             let detail = format!(
@@ -167,7 +166,7 @@ impl Resource for WarmPoolResource {
     fn identity(&self) -> Option<Identity> {
         Some(Identity::strings(
             &[("id", true, "The warm pool's id.")],
-            |identity| attr(identity, "id").as_str().map(str::to_string),
+            |identity| identity.attr("id").as_str().map(str::to_string),
         ))
     }
 
@@ -180,7 +179,11 @@ impl Resource for WarmPoolResource {
             Ok(c) => c,
             Err(d) => return Applied::failed(None, d),
         };
-        let deadline = Instant::now() + Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
+        let wait = Wait::new(
+            "create",
+            Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT),
+            &ctx.stop,
+        );
         // Kept until the outcome is known: a process killed before then leaves it behind,
         // and the next create of the pair adopts what that process made.
         let key = format!(
@@ -194,12 +197,12 @@ impl Resource for WarmPoolResource {
         };
         let created = match found {
             Ok(Some(pool)) => Ok(pool),
-            Ok(None) => create_pool(client, &planned, deadline, &ctx.stop).await,
+            Ok(None) => create_pool(client, &planned, &wait).await,
             // The earlier create's outcome is still not known.
             Err(d) => Err(Unmade::unsettled(d)),
         };
         match created {
-            Ok(pool) => settle(client, planned, pool, deadline, &ctx.stop).await,
+            Ok(pool) => settle(client, planned, pool, &wait).await,
             Err(unmade) => Applied::failed(None, intent.failed(unmade)),
         }
     }
@@ -254,9 +257,13 @@ impl Resource for WarmPoolResource {
             Ok(s) => s,
             Err(d) => return Applied::failed(Some(prior), d),
         };
-        let deadline = Instant::now() + Timeouts::of(&state.timeouts, "update", UPDATE_TIMEOUT);
-        match update_pool(client, &id, (min, max), deadline, &ctx.stop).await {
-            Ok(pool) => settle(client, state, pool, deadline, &ctx.stop).await,
+        let wait = Wait::new(
+            "update",
+            Timeouts::of(&state.timeouts, "update", UPDATE_TIMEOUT),
+            &ctx.stop,
+        );
+        match update_pool(client, &id, (min, max), &wait).await {
+            Ok(pool) => settle(client, state, pool, &wait).await,
             Err(d) => Applied::failed(Some(prior), d),
         }
     }
@@ -269,8 +276,12 @@ impl Resource for WarmPoolResource {
         let Some(id) = prior.id.as_deref() else {
             return Diagnostics::new();
         };
-        let deadline = Instant::now() + Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        delete_pool(client, id, deadline, &ctx.stop).await
+        let wait = Wait::new(
+            "delete",
+            Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT),
+            &ctx.stop,
+        );
+        delete_pool(client, id, &wait).await
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<WarmPoolModel, Diagnostics> {

@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use super::client::OnaClient;
 use super::model::WarmPoolFilter;
 use super::resource::WarmPoolResource;
@@ -12,11 +10,11 @@ use super::settings::Ona;
 use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::plan::attr;
 use crate::plugin::resource::{resource, AnyResource};
 use crate::plugin::validators;
+use crate::plugin::Stop;
 use crate::testing::{id_of, n, s, Harness};
-use crate::wait::Stop;
+use crate::wait::Wait;
 use pools_sandbox::ona::fixtures::{
     CLASS_GPU_ID, CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID, SNAPSHOT_ID,
 };
@@ -32,7 +30,7 @@ fn config(attrs: &[(&str, Value)]) -> Value {
 }
 
 fn get<'a>(state: &'a Value, name: &str) -> &'a Value {
-    attr(state, name)
+    state.attr(name)
 }
 
 fn errors(diags: &Diagnostics) -> String {
@@ -383,9 +381,9 @@ async fn a_pool_removed_outside_terraform_leaves_state() {
     let (read, diags) = h.read(&*r, &state).await;
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(read, Value::Null);
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let wait = Wait::new("test", Duration::from_secs(5), &Stop::new());
     client
-        .wait_warm_pool_gone(&id_of(&state), deadline, &Stop::new())
+        .wait_warm_pool_gone(&id_of(&state), &wait)
         .await
         .expect("gone");
     let (read, diags) = h.read(&*r, &state).await;

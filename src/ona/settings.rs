@@ -6,11 +6,10 @@ use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
 use crate::plugin::model::Tri;
-use crate::plugin::plan::attr;
 use crate::plugin::schema::{Attribute, Block};
 use crate::plugin::validators;
+use crate::plugin::Stop;
 use crate::trust;
-use crate::wait::Stop;
 
 /// Settings every Ona API call needs (see [`crate::plugin::resource::Resource::settings`]).
 pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint", "ona.ca_file"];
@@ -59,7 +58,7 @@ pub fn configure(
     diags: &mut Diagnostics,
 ) -> Ona {
     let schema = block();
-    let block = attr(config, "ona");
+    let block = config.attr("ona");
     let mut setting =
         |name, env: &[&str]| string_setting(block, ["ona", name], &schema, env, diags);
     let endpoint = match setting("endpoint", &["ONA_BASE_URL"]) {

@@ -9,7 +9,6 @@
 //!   (but not null when refined as not null), and an applied value is wholly known.
 
 use super::cty::Value;
-use super::plan::attr;
 use super::schema::{Block, Mode, Nesting};
 
 /// Every way `planned` breaks Terraform's rules for a plan of `config` from `prior`.
@@ -69,9 +68,9 @@ fn check_planned_object(
 ) {
     for a in &block.attributes {
         let (p, c, v) = (
-            attr(prior, &a.name),
-            attr(config, &a.name),
-            attr(planned, &a.name),
+            prior.attr(&a.name),
+            config.attr(&a.name),
+            planned.attr(&a.name),
         );
         let path = path_of(base, &a.name);
         if v == c || (v == p && !p.is_null() && !c.is_null()) {
@@ -97,9 +96,9 @@ fn check_planned_object(
     }
     for b in &block.blocks {
         let (p, c, v) = (
-            attr(prior, &b.name),
-            attr(config, &b.name),
-            attr(planned, &b.name),
+            prior.attr(&b.name),
+            config.attr(&b.name),
+            planned.attr(&b.name),
         );
         let path = path_of(base, &b.name);
         match b.nesting {
@@ -177,8 +176,8 @@ fn compatible(block: &Block, earlier: &Value, later: &Value, base: &str, errors:
     for a in &block.attributes {
         let path = path_of(base, &a.name);
         value_compatible(
-            attr(earlier, &a.name),
-            attr(later, &a.name),
+            earlier.attr(&a.name),
+            later.attr(&a.name),
             &path,
             a.sensitive,
             errors,
@@ -186,7 +185,7 @@ fn compatible(block: &Block, earlier: &Value, later: &Value, base: &str, errors:
     }
     for b in &block.blocks {
         let path = path_of(base, &b.name);
-        let (e, l) = (attr(earlier, &b.name), attr(later, &b.name));
+        let (e, l) = (earlier.attr(&b.name), later.attr(&b.name));
         match (b.nesting, e, l) {
             (Nesting::Single, _, _) => compatible(&b.block, e, l, &path, errors),
             (_, Value::List(es) | Value::Set(es), Value::List(ls) | Value::Set(ls))

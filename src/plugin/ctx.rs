@@ -10,7 +10,7 @@ use super::cty::Value;
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::Tri;
 use super::schema::Block;
-use crate::wait::Stop;
+use super::stop::Stop;
 
 /// The provider's settings by dotted name (`exoscale.zone`), as plans depend on them: a
 /// value a default can take, or `Value::Unknown` when the configuration sets it from
@@ -138,7 +138,7 @@ pub fn string_setting(
     diags: &mut Diagnostics,
 ) -> Tri<String> {
     let [block_name, name] = path;
-    match super::plan::attr(block, name) {
+    match block.attr(name) {
         Value::String(s) => return Tri::Known(s.clone()),
         Value::Unknown(_) => return Tri::Unknown,
         _ => {}

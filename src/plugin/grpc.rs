@@ -18,8 +18,8 @@ use super::model::conform;
 use super::moves;
 use super::proto::tfplugin6 as pb;
 use super::resource::{AnyDataSource, AnyResource, Provider};
+use super::stop::Stop;
 use super::upgrade::{self, RawState};
-use crate::wait::Stop;
 
 type RpcResult<T> = Result<Response<T>, Status>;
 type InvokeStream = std::pin::Pin<

@@ -5,7 +5,6 @@
 //! the same names, so it can never disagree with the state.
 
 use super::cty::{Type, Value};
-use super::plan::attr;
 use super::proto::tfplugin6 as pb;
 
 #[derive(Clone, Debug)]
@@ -66,7 +65,7 @@ impl Identity {
         Value::Object(
             self.attributes
                 .iter()
-                .map(|a| (a.name.to_string(), attr(state, a.name).clone()))
+                .map(|a| (a.name.to_string(), state.attr(a.name).clone()))
                 .collect(),
         )
     }
@@ -95,7 +94,7 @@ mod tests {
 
     fn identity() -> Identity {
         Identity::strings(&[("id", true, ""), ("zone", false, "")], |v| {
-            attr(v, "id").as_str().map(str::to_string)
+            v.attr("id").as_str().map(str::to_string)
         })
     }
 
@@ -108,9 +107,9 @@ mod tests {
                 .collect(),
         );
         let id = identity().of(&state);
-        assert_eq!(attr(&id, "id"), &Value::String("p1".into()));
-        assert_eq!(attr(&id, "zone"), &Value::String("z".into()));
-        assert_eq!(attr(&id, "name"), &Value::Null);
+        assert_eq!(id.attr("id"), &Value::String("p1".into()));
+        assert_eq!(id.attr("zone"), &Value::String("z".into()));
+        assert_eq!(id.attr("name"), &Value::Null);
         assert_eq!(identity().of(&Value::Null), Value::Null);
         let proto = identity().to_proto();
         assert!(proto.identity_attributes[0].required_for_import);

@@ -60,21 +60,21 @@ pub fn move_state(
 
 /// A source state's string, treating "" (how SDKv2 providers store an unset string) as null.
 pub fn text(state: &Value, name: &str) -> Value {
-    match state.get_attr(name) {
-        Some(Value::String(s)) if !s.is_empty() => Value::String(s.clone()),
+    match state.attr(name) {
+        Value::String(s) if !s.is_empty() => Value::String(s.clone()),
         _ => Value::Null,
     }
 }
 
 /// A source state's set or list, treating an empty one as null.
 pub fn non_empty(state: &Value, name: &str) -> Value {
-    match state.get_attr(name) {
-        Some(Value::Set(v) | Value::List(v)) if !v.is_empty() => Value::Set(v.clone()),
+    match state.attr(name) {
+        Value::Set(v) | Value::List(v) if !v.is_empty() => Value::Set(v.clone()),
         _ => Value::Null,
     }
 }
 
 /// A source state's value as it is (null when absent).
 pub fn same(state: &Value, name: &str) -> Value {
-    state.get_attr(name).cloned().unwrap_or(Value::Null)
+    state.attr(name).clone()
 }

@@ -31,15 +31,15 @@ impl Plan {
     }
 
     pub fn prior(&self, name: &str) -> &Value {
-        attr(&self.prior, name)
+        self.prior.attr(name)
     }
 
     pub fn config(&self, name: &str) -> &Value {
-        attr(&self.config, name)
+        self.config.attr(name)
     }
 
     pub fn planned(&self, name: &str) -> &Value {
-        attr(&self.planned, name)
+        self.planned.attr(name)
     }
 
     pub fn set_planned(&mut self, name: &str, value: Value) {
@@ -51,14 +51,6 @@ impl Plan {
     /// Whether the API can be called while planning.
     pub fn api_reachable(&self) -> bool {
         self.unknown_settings.is_empty()
-    }
-}
-
-/// An attribute of an object value (null when absent or when the value is not an object).
-pub fn attr<'a>(value: &'a Value, name: &str) -> &'a Value {
-    match value {
-        Value::Object(attrs) => attrs.get(name).unwrap_or(&Value::Null),
-        _ => &Value::Null,
     }
 }
 
@@ -82,7 +74,7 @@ pub fn plan_values(
     };
     let creating = prior.is_null();
     for a in &block.attributes {
-        let configured = attr(config, &a.name);
+        let configured = config.attr(&a.name);
         if configured.is_null() {
             let value = match &a.default {
                 Some(PlanDefault::Value(v)) => Some(v.clone()),
@@ -99,7 +91,7 @@ pub fn plan_values(
                 planned.insert(a.name.clone(), value);
             }
         } else if let (Some(eq), false) = (a.semantic_eq, creating) {
-            let before = attr(prior, &a.name);
+            let before = prior.attr(&a.name);
             if configured.is_known() && !before.is_null() && eq(before, configured) {
                 trace_decision(
                     &a.name,
@@ -146,11 +138,11 @@ pub fn plan_effects(
                 .filter(|b| !b.local)
                 .map(|b| b.name.as_str()),
         )
-        .filter(|name| !attr_of(&planned, name).same_as(attr(prior, name)))
+        .filter(|name| !attr_of(&planned, name).same_as(prior.attr(name)))
         .collect();
     for a in &block.attributes {
-        let own_value = !attr(config, &a.name).is_null() || a.default.is_some();
-        let still_prior = attr_of(&planned, &a.name).same_as(attr(prior, &a.name));
+        let own_value = !config.attr(&a.name).is_null() || a.default.is_some();
+        let still_prior = attr_of(&planned, &a.name).same_as(prior.attr(&a.name));
         if !a.is_computed() || own_value || !still_prior || changed.is_empty() {
             continue;
         }
@@ -173,7 +165,7 @@ pub fn plan_effects(
         .iter()
         .filter(|a| {
             a.replace
-                .applies(attr(prior, &a.name), attr_of(&planned, &a.name))
+                .applies(prior.attr(&a.name), attr_of(&planned, &a.name))
         })
         .map(|a| AttrPath::attrs(&[&a.name]))
         .collect();

@@ -13,10 +13,10 @@ use super::identity::Identity;
 use super::list::AnyListResource;
 use super::model::{conform, Cty};
 use super::moves::MoveSource;
-use super::plan::{attr, plan_effects, plan_values, Plan};
+use super::plan::{plan_effects, plan_values, Plan};
 use super::schema::{Block, Mode, Schema};
+use super::stop::Stop;
 use super::upgrade::StateUpgrader;
-use crate::wait::Stop;
 
 /// The outcome of a create or update. `state` is what exists now: it is recorded even when
 /// `diagnostics` has errors, so nothing the backend created is ever lost.
@@ -446,7 +446,7 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
         return;
     }
     for a in &block.attributes {
-        let v = attr(value, &a.name);
+        let v = value.attr(&a.name);
         let at = path.attr(&a.name);
         // Terraform leaves this to providers: a value it would silently plan over.
         if a.mode == Mode::Computed && !v.is_null() {
@@ -481,7 +481,7 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut
         }
     }
     for b in &block.blocks {
-        match attr(value, &b.name) {
+        match value.attr(&b.name) {
             Value::List(items) | Value::Set(items) => {
                 for (i, item) in items.iter().enumerate() {
                     validate_block(&b.block, item, &path.attr(&b.name).index(i), diags);

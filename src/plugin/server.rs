@@ -20,8 +20,8 @@ use super::proto::go_plugin as gp;
 use super::proto::health as hp;
 use super::proto::tfplugin6 as pb;
 use super::resource::Provider;
+use super::stop::Stop;
 use super::tls;
-use crate::wait::Stop;
 
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 pub const MAGIC_COOKIE_VALUE: &str =

@@ -14,9 +14,9 @@ use super::model::Tri;
 use super::plan::Plan;
 use super::resource::{resource, AnyResource, Applied, Resource};
 use super::schema::{Attribute, Block, Schema};
+use super::stop::Stop;
 use super::timeouts::{timeouts_block, Timeouts};
 use super::validators;
-use crate::wait::Stop;
 
 crate::model! {
     #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,7 +78,7 @@ impl Resource for Arc<ThingResource> {
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        if let Value::String(name) = super::plan::attr(config, "name") {
+        if let Value::String(name) = config.attr("name") {
             if name == "bad" {
                 diags.error_at(AttrPath::attrs(&["name"]), "Bad name", "not allowed");
             }
@@ -197,7 +197,7 @@ async fn plan(
 }
 
 fn get<'a>(v: &'a Value, name: &str) -> &'a Value {
-    super::plan::attr(v, name)
+    v.attr(name)
 }
 
 fn thing() -> (Arc<ThingResource>, Box<dyn AnyResource>) {

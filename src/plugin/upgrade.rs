@@ -352,14 +352,14 @@ mod tests {
         let text = "123456789012345678901234567890.5";
         let state = upgrade(&format!(r#"{{"name":"a","size":{text}}}"#), 1).unwrap();
         let expected: Number = text.parse().unwrap();
-        assert_eq!(state.get_attr("size"), Some(&Value::Number(expected)));
+        assert_eq!(state.attr("size"), &Value::Number(expected));
         // Also through the msgpack Terraform receives.
         let wire = crate::plugin::cty::msgpack::encode(&state, &v1()).unwrap();
         let back = crate::plugin::cty::msgpack::decode(&wire, &v1()).unwrap();
         assert_eq!(back, state);
         // And through an upgrader (the v0 size is a string holding the number).
         let state = upgrade(&format!(r#"{{"name":"a","size":"{text}"}}"#), 0).unwrap();
-        assert_eq!(state.get_attr("size"), back.get_attr("size"));
+        assert_eq!(state.attr("size"), back.attr("size"));
     }
 
     #[test]

@@ -16,8 +16,8 @@ use crate::plugin::cty::Value;
 use crate::plugin::diag::Diagnostics;
 use crate::plugin::resource::{AnyDataSource, AnyResource, Planned, Provider};
 use crate::plugin::schema::Block;
+use crate::plugin::Stop;
 use crate::provider::PoolsProvider;
-use crate::wait::Stop;
 
 pub struct Harness {
     pub sandbox: Sandbox,
@@ -250,7 +250,7 @@ pub fn object<const N: usize>(attrs: [(&str, Value); N]) -> Value {
 
 /// The `id` of a state value; panics when there is none.
 pub fn id_of(state: &Value) -> String {
-    match crate::plugin::plan::attr(state, "id") {
+    match state.attr("id") {
         Value::String(id) => id.clone(),
         other => panic!("state has no id: {other:?}"),
     }

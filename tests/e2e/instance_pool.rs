@@ -7,7 +7,8 @@ use std::time::Duration;
 use pools_sandbox::{Config, FaultRule, Sandbox};
 use serde_json::Value;
 use terraform_provider_pools::exoscale::client::{Deletion, ExoscaleClient};
-use terraform_provider_pools::wait::Stop;
+use terraform_provider_pools::plugin::Stop;
+use terraform_provider_pools::wait::Wait;
 use tokio::runtime::Runtime;
 
 use crate::harness::{for_each_terraform, terraforms, Run, Terraform, Workspace, PROVIDER_SOURCE};
@@ -158,9 +159,9 @@ impl Bed {
                 .await
                 .unwrap_or_else(|e| panic!("out-of-band delete: {e}"));
             assert!(matches!(deletion, Deletion::Started(_)), "{deletion:?}");
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
             client
-                .wait_instance_pool_gone(zone, id, deadline, &Stop::new())
+                .wait_instance_pool_gone(zone, id, &wait)
                 .await
                 .unwrap_or_else(|e| panic!("waiting for the delete: {e}"));
         });
@@ -174,9 +175,9 @@ impl Bed {
                 .scale_instance_pool(zone, id, size)
                 .await
                 .unwrap_or_else(|e| panic!("out-of-band scale: {e}"));
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
             client
-                .wait_operation(zone, op, deadline, &Stop::new())
+                .wait_operation(zone, op, &wait)
                 .await
                 .unwrap_or_else(|e| panic!("waiting for the scale: {e}"));
         });

@@ -9,7 +9,8 @@ use serde_json::json;
 use terraform_provider_pools::exoscale::client::ExoscaleClient;
 use terraform_provider_pools::exoscale::model::CreateInstancePool;
 use terraform_provider_pools::ona::client::OnaClient;
-use terraform_provider_pools::wait::Stop;
+use terraform_provider_pools::plugin::Stop;
+use terraform_provider_pools::wait::Wait;
 
 use crate::harness::{
     newest_terraform, provider_bin, quick_sandbox, TempDir, Workspace, PROVIDER_SOURCE,
@@ -88,9 +89,9 @@ fn moved_blocks_adopt_state_from_the_official_providers() {
             .create_instance_pool("ch-gva-2", &body)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
         let op = exoscale
-            .wait_operation("ch-gva-2", op, deadline, &Stop::new())
+            .wait_operation("ch-gva-2", op, &wait)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let id = op

@@ -9,7 +9,8 @@ use pools_sandbox::Sandbox;
 use terraform_provider_pools::exoscale::client::ExoscaleClient;
 use terraform_provider_pools::exoscale::model::CreateInstancePool;
 use terraform_provider_pools::ona::client::OnaClient;
-use terraform_provider_pools::wait::Stop;
+use terraform_provider_pools::plugin::Stop;
+use terraform_provider_pools::wait::Wait;
 
 use crate::harness::{newest_terraform, quick_sandbox, Workspace, PROVIDER_SOURCE};
 
@@ -42,9 +43,9 @@ fn create_pools(sandbox: &Sandbox, rt: &tokio::runtime::Runtime) {
                 .create_instance_pool("ch-gva-2", &body)
                 .await
                 .unwrap_or_else(|e| panic!("create {name}: {e}"));
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
             exoscale
-                .wait_operation("ch-gva-2", op, deadline, &Stop::new())
+                .wait_operation("ch-gva-2", op, &wait)
                 .await
                 .unwrap_or_else(|e| panic!("create {name}: {e}"));
         }

@@ -15,7 +15,7 @@ use terraform_provider_pools::plugin::resource::{
 };
 use terraform_provider_pools::plugin::schema::{Attribute, Block, Schema};
 use terraform_provider_pools::plugin::server::{serve, Mode};
-use terraform_provider_pools::wait::Stop;
+use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::{exoscale, ona};
 
 struct StandIn {

@@ -116,9 +116,14 @@ fn value_helpers() {
     assert!(!nested.is_known() && !nested.is_unknown() && !nested.is_null());
     assert!(Value::Null.is_known() && unknown.is_unknown());
     let object = Value::Object(BTreeMap::from([("id".to_string(), s("x"))]));
-    assert_eq!(object.get_attr("id"), Some(&s("x")));
-    assert_eq!(object.get_attr("nope"), None);
-    assert_eq!(s("x").get_attr("id"), None);
+    assert_eq!(object.attr("id"), &s("x"));
+    assert!(object.attr("nope").is_null());
+    assert!(s("x").attr("id").is_null());
+    let dynamic = Value::Dynamic(
+        Box::new(obj(&[("id", Type::String)])),
+        Box::new(object.clone()),
+    );
+    assert_eq!(dynamic.attr("id"), &s("x"));
 }
 
 // ---- msgpack vectors ----------------------------------------------------------------
@@ -208,7 +213,7 @@ fn msgpack_unknown_as_terraform_sends_it() {
         ("size".to_string(), Value::Number(Number::from_i64(3))),
     ]));
     mp_roundtrip(&bytes, &ty, expected.clone());
-    assert!(!expected.is_known() && expected.get_attr("id").unwrap().is_unknown());
+    assert!(!expected.is_known() && expected.attr("id").is_unknown());
     // Any other extension type or payload is an unknown too.
     let v = msgpack::decode(&[0xc7, 0x00, 0x05], &Type::Bool).unwrap();
     assert_eq!(v, Value::Unknown(Box::default()));
@@ -314,11 +319,8 @@ fn msgpack_collections() {
     ]));
     mp_roundtrip(&bytes, &ty, expected.clone());
     let reordered = Value::Object(BTreeMap::from([
-        (
-            "labels".into(),
-            expected.get_attr("labels").unwrap().clone(),
-        ),
-        ("pair".into(), expected.get_attr("pair").unwrap().clone()),
+        ("labels".into(), expected.attr("labels").clone()),
+        ("pair".into(), expected.attr("pair").clone()),
         (
             "ports".into(),
             Value::Set(vec![Value::Number(443.into()), Value::Number(22.into())]),
@@ -327,7 +329,7 @@ fn msgpack_collections() {
     assert!(expected.same_as(&reordered) && expected != reordered);
     // Omitted attributes decode as null.
     let v = msgpack::decode(&[0x81, 0xa4, b'p', b'a', b'i', b'r', 0xc0], &ty).unwrap();
-    assert_eq!(v.get_attr("labels"), Some(&Value::Null));
+    assert!(has_null(&v, "labels"), "{v:?}");
 }
 
 #[test]
@@ -454,8 +456,8 @@ fn json_keeps_number_precision() {
     ]);
     let text = br#"{"big": 1e400, "tenth": 0.1, "long": 123456789012345678901234567890.5}"#;
     let v = json::decode(text, &ty).unwrap();
-    assert_eq!(v.get_attr("big"), Some(&Value::Number(num("1e400"))));
-    assert_eq!(v.get_attr("tenth"), Some(&Value::Number(num("0.1"))));
+    assert_eq!(v.attr("big"), &Value::Number(num("1e400")));
+    assert_eq!(v.attr("tenth"), &Value::Number(num("0.1")));
     let out = String::from_utf8(json::encode(&v, &ty).unwrap()).unwrap();
     assert_eq!(
         out,
@@ -477,24 +479,24 @@ fn json_values() {
     ]);
     let text = br#"{"name":"a\"\u00e9\ud83d\ude00","tags":["x","y"],"extra":{"value":[1,"z"],"type":["tuple",["number","string"]]},"on":null}"#;
     let v = json::decode(text, &ty).unwrap();
-    assert_eq!(v.get_attr("name"), Some(&Value::String("a\"é😀".into())));
+    assert_eq!(v.attr("name"), &Value::String("a\"é😀".into()));
     assert_eq!(
-        v.get_attr("extra"),
-        Some(&Value::Dynamic(
+        v.attr("extra"),
+        &Value::Dynamic(
             Box::new(Type::Tuple(vec![Type::Number, Type::String])),
             Box::new(Value::Tuple(vec![
                 Value::Number(1.into()),
                 Value::String("z".into())
             ]))
-        ))
+        )
     );
     let again = json::decode(&json::encode(&v, &ty).unwrap(), &ty).unwrap();
     assert!(again.same_as(&v));
     // Primitive conversions Terraform's own JSON decoder makes, for older state.
     let v = json::decode(br#"{"name":5,"on":"true","tags":[]}"#, &ty).unwrap();
-    assert_eq!(v.get_attr("name"), Some(&Value::String("5".into())));
-    assert_eq!(v.get_attr("on"), Some(&Value::Bool(true)));
-    assert_eq!(v.get_attr("extra"), Some(&Value::Null));
+    assert_eq!(v.attr("name"), &Value::String("5".into()));
+    assert_eq!(v.attr("on"), &Value::Bool(true));
+    assert!(has_null(&v, "extra"), "{v:?}");
     assert_eq!(
         json::decode(br#""2.50""#, &Type::Number).unwrap(),
         Value::Number(num("2.5"))
@@ -873,4 +875,9 @@ fn a_value_is_small() {
         "{}",
         std::mem::size_of::<Value>()
     );
+}
+
+/// Whether an object holds attribute `name`, set to null (not merely absent).
+fn has_null(value: &Value, name: &str) -> bool {
+    matches!(value, Value::Object(attrs) if attrs.get(name) == Some(&Value::Null))
 }

@@ -117,12 +117,14 @@ impl Value {
         }
     }
 
-    /// An object's attribute (looking through a dynamic wrapper).
-    pub fn get_attr(&self, name: &str) -> Option<&Value> {
+    /// An object's attribute, looking through a dynamic wrapper: null when the value is not
+    /// an object or has no such attribute (Terraform reads an absent attribute as null).
+    pub fn attr(&self, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
         match self {
-            Value::Object(attrs) => attrs.get(name),
-            Value::Dynamic(_, inner) => inner.get_attr(name),
-            _ => None,
+            Value::Object(attrs) => attrs.get(name).unwrap_or(&NULL),
+            Value::Dynamic(_, inner) => inner.attr(name),
+            _ => &NULL,
         }
     }
 

@@ -1,16 +1,14 @@
-//! Shared waiting machinery: a cancellation signal, a poll loop with a schedule that keeps
-//! the wait close to the backend's own time, a poll budget shared by every wait of the
-//! process against one API endpoint, and a tiny jitter source. Knows no backend.
+//! The poll loop: a schedule that keeps a wait close to the backend's own time, bounded by
+//! the wait's deadline and Terraform's stop signal, and paced by the endpoint's budget.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::watch;
 use tokio::time::Instant;
+
+use super::{Jitter, Pacing, Wait};
+use crate::plugin::log;
 
 /// Shortest pause between polls.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -24,49 +22,6 @@ const JITTER_SHARE: f64 = 0.1;
 /// How waits poll, in a sentence for the resources' documentation.
 pub const POLLING_RULE: &str = "Changes are waited for within `timeouts`: the provider looks at the API at once, then 100 ms apart, the pauses growing to 5% of the time waited (at most 3 s, or longer when the API asks for it). All waits of one provider process share a budget per API endpoint: beyond each wait's first look, and one look when changes of the same kind ended lately, at most 10 looks a second once a burst of 200 is spent, so many parallel changes stretch their pauses instead of flooding the API.";
 
-/// The poll budget of one endpoint: polls a second it refills, once spent.
-pub const BUDGET_RATE: f64 = 10.0;
-/// The poll budget of one endpoint when the process has not polled it for a while: the
-/// first two seconds of ten waits (Terraform's default `-parallelism`) at the 100 ms pace.
-pub const BUDGET_BURST: f64 = 200.0;
-/// How many recent completions of one kind of wait the expected end is learned from.
-const LEARNED_WINDOW: usize = 8;
-
-/// A cloneable cancellation signal; the protocol layer triggers it on StopProvider.
-#[derive(Clone, Debug)]
-pub struct Stop {
-    tx: Arc<watch::Sender<bool>>,
-}
-
-impl Default for Stop {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Stop {
-    pub fn new() -> Self {
-        let (tx, _) = watch::channel(false);
-        Self { tx: Arc::new(tx) }
-    }
-
-    pub fn trigger(&self) {
-        self.tx.send_replace(true);
-    }
-
-    pub fn is_triggered(&self) -> bool {
-        *self.tx.borrow()
-    }
-
-    /// Resolves once `trigger` has been called (immediately if it already was).
-    pub async fn triggered(&self) {
-        let mut rx = self.tx.subscribe();
-        // The sender lives in `self`, so the channel cannot close while we wait.
-        let _ = rx.wait_for(|stopped| *stopped).await;
-    }
-}
-
-/// One look at the thing being waited for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Poll<T> {
     Ready(T),
@@ -160,20 +115,15 @@ pub fn next_interval(elapsed: Duration, jitter: f64, retry_after: Option<Duratio
     }
 }
 
-/// Calls `check` until it is ready, the deadline passes, or `stop` is triggered.
+/// Calls `check` until it is ready, the wait's deadline passes, or its stop is triggered.
 /// The first check happens at once; the last one happens at the deadline. No budget: for
 /// loops that do not poll an API (see [`poll_paced`]).
-pub async fn poll_until<T, E, F, Fut>(
-    deadline: Instant,
-    stop: &Stop,
-    what: &str,
-    check: F,
-) -> Result<T, WaitError<E>>
+pub async fn poll_until<T, E, F, Fut>(wait: &Wait, what: &str, check: F) -> Result<T, WaitError<E>>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>, E>>,
 {
-    poll_paced(&Pacing::unbounded(), deadline, stop, what, check).await
+    poll_paced(&Pacing::unbounded(), wait, what, check).await
 }
 
 /// [`poll_until`] against an API endpoint: the wait's first request is at once and free,
@@ -184,8 +134,7 @@ where
 /// so they follow the pace at which Terraform starts changes.
 pub async fn poll_paced<T, E, F, Fut>(
     pacing: &Pacing,
-    deadline: Instant,
-    stop: &Stop,
+    wait: &Wait,
     what: &str,
     mut check: F,
 ) -> Result<T, WaitError<E>>
@@ -193,6 +142,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>, E>>,
 {
+    let (deadline, stop) = (wait.deadline, &wait.stop);
     let start = Instant::now();
     let mut jitter = Jitter::new();
     let mut last_seen = None;
@@ -249,9 +199,9 @@ where
             (Some(end), _) if end <= elapsed => expected = None,
             _ => {}
         }
-        if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
+        if log::enabled(log::Level::Debug) {
             let seen = last_seen.as_deref().unwrap_or("");
-            crate::plugin::log::debug(
+            log::debug(
                 "waiting",
                 &[
                     ("for", &what),
@@ -281,9 +231,9 @@ where
                     expected = None;
                 }
             }
-            if crate::plugin::log::enabled(crate::plugin::log::Level::Debug) {
+            if log::enabled(log::Level::Debug) {
                 let held = until.saturating_duration_since(Instant::now());
-                crate::plugin::log::debug(
+                log::debug(
                     "waiting for the endpoint's poll budget",
                     &[("for", &what), ("held_ms", &held.as_millis())],
                 );
@@ -296,181 +246,22 @@ where
     }
 }
 
-/// A token bucket: `rate` tokens a second, at most `burst` saved up. Taking a token books
-/// the next free one, so waiting pollers are served in turn and never above the rate.
-#[derive(Debug)]
-pub struct Budget {
-    rate: f64,
-    burst: f64,
-    bucket: Mutex<Bucket>,
-}
-
-#[derive(Debug)]
-struct Bucket {
-    /// Tokens at `at`; below zero, tokens already booked by pollers still waiting.
-    tokens: f64,
-    at: Instant,
-}
-
-impl Budget {
-    pub fn new(rate: f64, burst: f64) -> Self {
-        Budget {
-            rate: rate.max(f64::MIN_POSITIVE),
-            burst: burst.max(1.0),
-            bucket: Mutex::new(Bucket {
-                tokens: burst.max(1.0),
-                at: Instant::now(),
-            }),
-        }
-    }
-
-    /// Takes a token; None when one is there now, else the moment the booked one comes.
-    pub fn reserve(&self) -> Option<Instant> {
-        let mut bucket = self.bucket.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        let refilled = (now - bucket.at).as_secs_f64() * self.rate;
-        bucket.tokens = (bucket.tokens + refilled).min(self.burst) - 1.0;
-        bucket.at = now;
-        if bucket.tokens >= 0.0 {
-            return None;
-        }
-        Some(now + Duration::from_secs_f64(-bucket.tokens / self.rate))
-    }
-}
-
-/// What the waits of one process share about one API endpoint: the poll budget, and when
-/// each kind of wait ended lately.
-#[derive(Debug)]
-pub struct Endpoint {
-    budget: Budget,
-    /// Per kind of wait: how long the last few took (from the start of the wait to the
-    /// check that found it done).
-    ended: Mutex<HashMap<&'static str, VecDeque<Duration>>>,
-}
-
-impl Endpoint {
-    pub fn new(budget: Budget) -> Self {
-        Endpoint {
-            budget,
-            ended: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The process's endpoint for `origin` (scheme, host and port of the API), made on first use
-    /// with the standard budget ([`BUDGET_RATE`], [`BUDGET_BURST`]).
-    pub fn shared(origin: &str) -> Arc<Endpoint> {
-        static ENDPOINTS: OnceLock<Mutex<HashMap<String, Arc<Endpoint>>>> = OnceLock::new();
-        let mut all = ENDPOINTS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        all.entry(origin.to_string())
-            .or_insert_with(|| Arc::new(Endpoint::new(Budget::new(BUDGET_RATE, BUDGET_BURST))))
-            .clone()
-    }
-
-    fn ended(&self) -> MutexGuard<'_, HashMap<&'static str, VecDeque<Duration>>> {
-        self.ended.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// How one wait polls: against which endpoint's budget, and as which kind of wait (`create`,
-/// `scale`, ...). Waits of one kind on one endpoint tend to take alike (an operation of the
-/// same kind, on pools alike): the quickest of the last few is where the next one gets a
-/// free, extra check, so it ends on time even when the budget is spent.
-#[derive(Clone, Debug, Default)]
-pub struct Pacing {
-    endpoint: Option<Arc<Endpoint>>,
-    kind: Option<&'static str>,
-    /// The first check looks at a state already in hand (no request).
-    first_look_given: bool,
-}
-
-impl Pacing {
-    /// No budget and nothing learned: the schedule alone.
-    pub fn unbounded() -> Self {
-        Pacing::default()
-    }
-
-    pub fn new(endpoint: Arc<Endpoint>) -> Self {
-        Pacing {
-            endpoint: Some(endpoint),
-            ..Pacing::default()
-        }
-    }
-
-    /// The first check looks at a state already in hand (the operation a change answered):
-    /// then the second check is the wait's first request, and free.
-    pub fn first_look_given(mut self) -> Self {
-        self.first_look_given = true;
-        self
-    }
-
-    /// Learns and uses the end of waits of this kind.
-    pub fn kind(mut self, kind: &'static str) -> Self {
-        self.kind = Some(kind);
-        self
-    }
-
-    fn reserve(&self) -> Option<Instant> {
-        self.endpoint.as_ref()?.budget.reserve()
-    }
-
-    fn expected_end(&self) -> Option<Duration> {
-        let (endpoint, kind) = (self.endpoint.as_ref()?, self.kind?);
-        endpoint.ended().get(kind)?.iter().min().copied()
-    }
-
-    fn ended_after(&self, took: Duration) {
-        let (Some(endpoint), Some(kind)) = (self.endpoint.as_ref(), self.kind) else {
-            return;
-        };
-        let mut ended = endpoint.ended();
-        let recent = ended.entry(kind).or_default();
-        if recent.len() == LEARNED_WINDOW {
-            recent.pop_front();
-        }
-        recent.push_back(took);
-    }
-}
-
-/// A small xorshift64* generator seeded from the clock: enough to decorrelate pollers,
-/// not meant for anything secret.
-pub struct Jitter(u64);
-
-impl Default for Jitter {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Jitter {
-    pub fn new() -> Self {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let salt = COUNTER
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        Self((nanos ^ salt) | 1)
-    }
-
-    /// A draw in [0, 1).
-    pub fn next_unit(&mut self) -> f64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use super::*;
+    use crate::plugin::Stop;
+    use crate::wait::{Budget, Endpoint, BUDGET_BURST, BUDGET_RATE};
+
+    /// A wait that ends at `deadline` or on `stop`.
+    fn within(deadline: Instant, stop: &Stop) -> Wait {
+        let limit = deadline.saturating_duration_since(Instant::now());
+        Wait {
+            deadline,
+            ..Wait::new("test", limit, stop)
+        }
+    }
 
     /// Simulates a wait on a backend that is done after `backend`, with a fixed jitter draw.
     /// Returns (number of polls, time at which the waiter noticed).
@@ -559,15 +350,6 @@ mod tests {
     }
 
     #[test]
-    fn jitter_draws_are_in_unit_range_and_vary() {
-        let mut j = Jitter::new();
-        let draws: Vec<f64> = (0..1000).map(|_| j.next_unit()).collect();
-        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
-        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
-        assert!((0.4..0.6).contains(&mean), "mean {mean}");
-    }
-
-    #[test]
     fn human_durations() {
         assert_eq!(human(Duration::from_millis(250)), "250ms");
         assert_eq!(human(Duration::from_secs(20)), "20s");
@@ -580,18 +362,19 @@ mod tests {
         let stop = Stop::new();
         let mut calls = 0;
         let deadline = Instant::now() + Duration::from_secs(5);
-        let got: Result<u32, WaitError<String>> = poll_until(deadline, &stop, "thing", || {
-            calls += 1;
-            let n = calls;
-            async move {
-                Ok(if n < 3 {
-                    Poll::pending(format!("step {n}"))
-                } else {
-                    Poll::Ready(n)
-                })
-            }
-        })
-        .await;
+        let got: Result<u32, WaitError<String>> =
+            poll_until(&within(deadline, &stop), "thing", || {
+                calls += 1;
+                let n = calls;
+                async move {
+                    Ok(if n < 3 {
+                        Poll::pending(format!("step {n}"))
+                    } else {
+                        Poll::Ready(n)
+                    })
+                }
+            })
+            .await;
         assert_eq!(got.ok(), Some(3));
     }
 
@@ -605,7 +388,7 @@ mod tests {
         let deadline = start + Duration::from_millis(300);
         let mut polls = Vec::new();
         let got: Result<(), WaitError<String>> =
-            poll_until(deadline, &stop, "pool p1 to be running", || {
+            poll_until(&within(deadline, &stop), "pool p1 to be running", || {
                 polls.push(Instant::now() - start);
                 async { Ok(Poll::pending("state scaling-up")) }
             })
@@ -637,7 +420,7 @@ mod tests {
         let start = Instant::now();
         let mut polls = 0;
         let got: Result<Duration, WaitError<String>> =
-            poll_until(start + Duration::from_secs(60), &stop, "x", || {
+            poll_until(&within(start + Duration::from_secs(60), &stop), "x", || {
                 polls += 1;
                 let now = Instant::now() - start;
                 async move {
@@ -663,7 +446,10 @@ mod tests {
         let stop = Stop::new();
         let deadline = Instant::now() + Duration::from_secs(2);
         let got: Result<(), WaitError<String>> =
-            poll_until(deadline, &stop, "x", || async { Err("boom".to_string()) }).await;
+            poll_until(&within(deadline, &stop), "x", || async {
+                Err("boom".to_string())
+            })
+            .await;
         assert!(matches!(got, Err(WaitError::Failed(ref e)) if e == "boom"));
     }
 
@@ -678,11 +464,12 @@ mod tests {
         let start = Instant::now();
         let deadline = start + Duration::from_secs(600);
         let mut polls = 0;
-        let got: Result<(), WaitError<String>> = poll_until(deadline, &stop, "pool p1", || {
-            polls += 1;
-            async { Ok(Poll::pending("creating")) }
-        })
-        .await;
+        let got: Result<(), WaitError<String>> =
+            poll_until(&within(deadline, &stop), "pool p1", || {
+                polls += 1;
+                async { Ok(Poll::pending("creating")) }
+            })
+            .await;
         assert!(matches!(got, Err(WaitError::Stopped { .. })));
         // Ended by the trigger in the middle of a pause, not at the next poll (180-200 ms).
         let waited = Instant::now() - start;
@@ -712,7 +499,7 @@ mod tests {
                 let stop = Stop::new();
                 let began = Instant::now();
                 let _: Result<(), WaitError<String>> =
-                    poll_paced(&pacing, start + limit, &stop, "x", || {
+                    poll_paced(&pacing, &within(start + limit, &stop), "x", || {
                         let now = Instant::now();
                         polls.lock().unwrap().push(now - start);
                         let done = done_after.is_some_and(|d| now - began >= d);
@@ -826,21 +613,5 @@ mod tests {
         .await;
         assert_eq!(polls.len(), 2, "{polls:?}");
         assert!(polls[1] <= MIN_INTERVAL, "{polls:?}");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_budget_books_tokens_in_turn() {
-        let budget = Budget::new(10.0, 2.0);
-        let start = Instant::now();
-        assert_eq!(budget.reserve(), None);
-        assert_eq!(budget.reserve(), None);
-        // Spent: the next tokens come 100 ms apart, each booked by the one who asked.
-        assert_eq!(budget.reserve(), Some(start + Duration::from_millis(100)));
-        assert_eq!(budget.reserve(), Some(start + Duration::from_millis(200)));
-        tokio::time::sleep(Duration::from_secs(10)).await;
-        // Refilled, never above the burst.
-        assert_eq!(budget.reserve(), None);
-        assert_eq!(budget.reserve(), None);
-        assert!(budget.reserve().is_some());
     }
 }
