@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
+use crate::plugin::calendar::days_from_civil;
 use crate::plugin::log;
 use crate::plugin::Stop;
 use crate::trust::Trust;
@@ -807,20 +808,8 @@ pub fn parse_http_date(value: &str) -> Option<u64> {
     if !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
         return None;
     }
-    let secs = days_since_epoch(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
+    let secs = days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s;
     u64::try_from(secs).ok()
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (civil-from-days, inverted).
-fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
-    // Count years from March so the leap day is the last day of the "year".
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let shifted_month = (month + 9) % 12; // March = 0
-    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// Percent-encodes one path segment (ids, names) so that it cannot change the path.

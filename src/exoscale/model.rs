@@ -631,20 +631,9 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
             sign * (hours.parse::<i64>().ok()? * 60 + minutes.parse::<i64>().ok()?)
         }
     };
-    let days = days_from_civil(year, month, day);
+    let days = crate::plugin::calendar::days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some(seconds * 1000 + millis)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    // Years counted from March put the leap day at the end of the year.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]

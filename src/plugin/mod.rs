@@ -2,6 +2,7 @@
 //! handshake, cty values and schemas; it knows nothing about Exoscale or Ona.
 
 pub mod action;
+pub mod calendar;
 pub mod cty;
 
 /// Code generated from `proto/` by `cargo xtask codegen` (tools/codegen), committed.
