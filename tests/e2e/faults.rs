@@ -15,11 +15,8 @@ use tokio::runtime::Runtime;
 
 use crate::harness::{terraforms, Run, Terraform, Workspace, PROVIDER_SOURCE};
 
-#[path = "faults/concurrency.rs"]
 mod concurrency;
-#[path = "faults/kill.rs"]
 mod kill;
-#[path = "faults/matrix.rs"]
 mod matrix;
 
 /// The Terraform these tests drive.

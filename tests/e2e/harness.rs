@@ -16,13 +16,12 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::terraform_env;
+
 /// Every Terraform version the provider is tested with: the newest and our oldest (6.0).
 pub const TERRAFORM_VERSIONS: [&str; 2] = ["1.15.5", "1.0.3"];
 
-pub use terraform_env::PROVIDER_SOURCE;
-
-#[path = "terraform_env.rs"]
-mod terraform_env;
+pub use crate::terraform_env::PROVIDER_SOURCE;
 
 /// How long one Terraform command may take before it is killed.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);

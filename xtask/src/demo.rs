@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+// The e2e tests' own file (std-only for this): the demo runs Terraform exactly as they do.
 #[path = "../../tests/e2e/terraform_env.rs"]
 mod terraform_env;
 
