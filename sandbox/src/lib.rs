@@ -43,6 +43,9 @@ pub struct Config {
     pub operation_duration: Duration,
     /// How long an Ona warm pool stays PENDING before READY (and DELETING before gone).
     pub warm_pool_settle: Duration,
+    /// How much later than at once every API request is served, as a remote API's round
+    /// trip would delay it (the admin endpoints answer at once).
+    pub latency: Duration,
     /// Where to persist the state across restarts, if anywhere.
     pub state_file: Option<PathBuf>,
     pub faults: Vec<FaultRule>,
@@ -58,6 +61,7 @@ impl Default for Config {
             ona_token: DEFAULT_ONA_TOKEN.into(),
             operation_duration: Duration::from_millis(500),
             warm_pool_settle: Duration::from_millis(500),
+            latency: Duration::ZERO,
             state_file: None,
             faults: Vec::new(),
             tls: false,
@@ -71,6 +75,7 @@ pub struct Shared {
     pub ona: Arc<ona::OnaApi>,
     pub faults: Faults,
     pub requests: RequestLog,
+    latency: Duration,
     state_file: Option<PathBuf>,
 }
 
@@ -101,6 +106,7 @@ impl Sandbox {
             ona: ona::OnaApi::new(&config, faults.clone()),
             faults,
             requests: RequestLog::default(),
+            latency: config.latency,
             state_file: config.state_file.clone(),
         });
         if let Some(path) = &shared.state_file {
@@ -255,7 +261,8 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-/// Names the route, applies HTTP-level faults, logs the request, persists state after mutations.
+/// Names the route, applies the latency and HTTP-level faults, logs the request, persists
+/// state after mutations.
 async fn serve(shared: Arc<Shared>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -265,34 +272,39 @@ async fn serve(shared: Arc<Shared>, request: Request, next: Next) -> Response {
     let Some((api, route)) = named else {
         return next.run(request).await;
     };
+    // The round trip, plus one delay from each latency rule for this route.
+    let injected: Duration = shared
+        .faults
+        .take_each(route, |kind| matches!(kind, FaultKind::Latency { .. }))
+        .iter()
+        .map(|kind| match kind {
+            FaultKind::Latency { ms } => Duration::from_millis(*ms),
+            _ => Duration::ZERO,
+        })
+        .sum();
+    let delay = shared.latency + injected;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     // An answer that replaces the handler's, or a fault that spoils the handler's answer.
     let mut response = None;
     let mut after = None;
-    let fires = |kind: &FaultKind| kind.is_http_level() && kind.applies_to(api, route);
-    while let Some(fault) = shared.faults.take(route, fires) {
-        match fault {
-            FaultKind::Latency { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
-            FaultKind::Status {
-                status,
-                retry_after,
-            } => {
-                response = Some(fault_status(api, status, retry_after));
-                break;
-            }
-            FaultKind::Reset => {
-                response = Some(broken_response());
-                break;
-            }
-            FaultKind::Garbage { form } if !form.runs_handler() => {
-                response = Some(garbage::replacement(form));
-                break;
-            }
-            fault @ (FaultKind::Lost | FaultKind::Garbage { .. }) => {
-                after = Some(fault);
-                break;
-            }
-            _ => {}
+    let fires = |kind: &FaultKind| {
+        kind.is_http_level()
+            && kind.applies_to(api, route)
+            && !matches!(kind, FaultKind::Latency { .. })
+    };
+    match shared.faults.take(route, fires) {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => response = Some(fault_status(api, status, retry_after)),
+        Some(FaultKind::Reset) => response = Some(broken_response()),
+        Some(FaultKind::Garbage { form }) if !form.runs_handler() => {
+            response = Some(garbage::replacement(form));
         }
+        Some(fault @ (FaultKind::Lost | FaultKind::Garbage { .. })) => after = Some(fault),
+        _ => {}
     }
     let response = match response {
         Some(r) => r,
