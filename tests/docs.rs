@@ -28,6 +28,7 @@ fn pages() -> Vec<(String, String)> {
             block: &schema.block,
             example: example.as_deref(),
             import: None,
+            sections: &schema.doc_sections,
         }),
     )];
     for r in provider.resources() {
@@ -40,6 +41,7 @@ fn pages() -> Vec<(String, String)> {
             block: &r.schema().block,
             example: example.as_deref(),
             import: import.as_deref(),
+            sections: &r.schema().doc_sections,
         };
         pages.push((format!("docs/resources/{}.md", short(name)), render(&page)));
     }
@@ -52,6 +54,7 @@ fn pages() -> Vec<(String, String)> {
             block: &d.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &d.schema().doc_sections,
         };
         pages.push((
             format!("docs/data-sources/{}.md", short(name)),
@@ -67,6 +70,7 @@ fn pages() -> Vec<(String, String)> {
             block: &l.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &l.schema().doc_sections,
         };
         pages.push((
             format!("docs/list-resources/{}.md", short(name)),
@@ -82,6 +86,7 @@ fn pages() -> Vec<(String, String)> {
             block: &a.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &a.schema().doc_sections,
         };
         pages.push((format!("docs/actions/{}.md", short(name)), render(&page)));
     }
