@@ -208,3 +208,154 @@ fn everything_the_provider_serves_has_a_page_and_an_example() {
         + provider.actions().len();
     assert_eq!(pages().len(), served);
 }
+
+/// The code of a Terraform file: its lines without whole-line comments.
+fn code_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|line| {
+        let line = line.trim_start();
+        !(line.starts_with('#') || line.starts_with("//"))
+    })
+}
+
+/// Every folder under examples/ with Terraform files, and the files' texts.
+fn example_folders() -> Vec<(PathBuf, Vec<String>)> {
+    fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<String>)>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        entries.sort();
+        let texts: Vec<String> = entries
+            .iter()
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.ends_with(".tf") || name.ends_with(".hcl")
+            })
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        if !texts.is_empty() {
+            found.push((dir.to_path_buf(), texts));
+        }
+        for sub in entries.iter().filter(|p| p.is_dir()) {
+            walk(sub, found);
+        }
+    }
+    let mut found = Vec::new();
+    walk(&root().join("examples"), &mut found);
+    found
+}
+
+/// Each example folder stands alone beside the provider example: everything it refers to
+/// (`var.x`, `data.t.n`, `action.t.n`, a resource `t.n`) it declares itself. (The e2e
+/// examples test validates and plans each folder with Terraform.)
+#[test]
+fn example_folders_declare_what_they_refer_to() {
+    const NOT_RESOURCES: [&str; 10] = [
+        "var", "data", "action", "local", "module", "each", "count", "self", "path", "output",
+    ];
+    let folders = example_folders();
+    assert!(folders.len() >= 12, "{folders:?}");
+    for (dir, texts) in folders {
+        let mut declared = Vec::new();
+        let mut referred = Vec::new();
+        for text in &texts {
+            for line in code_lines(text) {
+                let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+                match (line.split_whitespace().next(), quoted.as_slice()) {
+                    (Some("resource"), [kind, name, ..]) => declared.push(format!("{kind}.{name}")),
+                    (Some("data"), [kind, name, ..]) => {
+                        declared.push(format!("data.{kind}.{name}"))
+                    }
+                    (Some("action"), [kind, name, ..]) => {
+                        declared.push(format!("action.{kind}.{name}"))
+                    }
+                    (Some("variable"), [name, ..]) => declared.push(format!("var.{name}")),
+                    _ => {}
+                }
+                let tokens = line.split(|c: char| !(c.is_ascii_alphanumeric() || "_.".contains(c)));
+                for token in tokens {
+                    let parts: Vec<&str> = token.split('.').collect();
+                    let wanted = match parts.as_slice() {
+                        ["var", name, ..] => format!("var.{name}"),
+                        [prefix @ ("data" | "action"), kind, name, ..] => {
+                            format!("{prefix}.{kind}.{name}")
+                        }
+                        [kind, name, ..]
+                            if kind.contains('_')
+                                && !NOT_RESOURCES.contains(kind)
+                                && !name.is_empty() =>
+                        {
+                            format!("{kind}.{name}")
+                        }
+                        _ => continue,
+                    };
+                    referred.push(wanted);
+                }
+            }
+        }
+        for wanted in referred {
+            assert!(
+                declared.contains(&wanted),
+                "{} refers to {wanted} without declaring it",
+                dir.display()
+            );
+        }
+    }
+}
+
+/// Endpoints are set only where an example is about them, with a comment saying so; no
+/// example or doc page sends a copy-paste user's calls to production behind their back.
+#[test]
+fn endpoints_are_set_only_with_a_comment() {
+    let mut snippets: Vec<(String, String)> = Vec::new();
+    for (dir, texts) in example_folders() {
+        for text in texts {
+            snippets.push((dir.display().to_string(), text));
+        }
+    }
+    for file in markdown_files(&root().join("docs")) {
+        let text = read(&file).unwrap();
+        let mut block: Option<String> = None;
+        for line in text.lines() {
+            match block.as_mut() {
+                None if matches!(line.trim(), "```terraform" | "```hcl") => {
+                    block = Some(String::new())
+                }
+                None => {}
+                Some(_) if line.trim() == "```" => {
+                    snippets.push((file.clone(), block.take().unwrap()));
+                }
+                Some(body) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+    }
+    let mut settings = 0;
+    for (origin, text) in &snippets {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.split('#').next().unwrap_or("");
+            if code.split('=').next().map(str::trim) != Some("endpoint") || !code.contains('=') {
+                continue;
+            }
+            settings += 1;
+            let commented = line.contains('#')
+                || i.checked_sub(1)
+                    .is_some_and(|above| lines[above].trim_start().starts_with('#'));
+            assert!(
+                commented,
+                "{origin}: an endpoint set without a comment: {line}"
+            );
+            assert!(
+                !origin.contains("examples") && !origin.ends_with("docs/index.md"),
+                "{origin}: the provider and resource examples leave endpoints to the environment: {line}"
+            );
+        }
+    }
+    assert!(
+        settings >= 1,
+        "the endpoint guides show no endpoint setting"
+    );
+}
