@@ -441,7 +441,10 @@ mod tests {
         }
         let import = page.find("## Import").unwrap();
         let waiting = page.find("## Waiting\n\nIt waits.").unwrap();
-        assert!(page.find("## Schema").unwrap() < import && import < waiting, "{page}");
+        assert!(
+            page.find("## Schema").unwrap() < import && import < waiting,
+            "{page}"
+        );
         assert!(page.ends_with("It waits.\n"), "{page:?}");
     }
 }

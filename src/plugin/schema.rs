@@ -27,7 +27,8 @@ impl Schema {
     }
 
     pub fn with_doc_section(mut self, title: &str, markdown: &str) -> Self {
-        self.doc_sections.push((title.to_string(), markdown.to_string()));
+        self.doc_sections
+            .push((title.to_string(), markdown.to_string()));
         self
     }
 
