@@ -209,6 +209,35 @@ fn everything_the_provider_serves_has_a_page_and_an_example() {
     assert_eq!(pages().len(), served);
 }
 
+#[path = "e2e/guide_script.rs"]
+mod guide_script;
+
+/// The testing guide writes `examples/testing` verbatim (its test in tests/e2e/guides.rs
+/// runs the guide, so both are run).
+#[test]
+fn the_testing_guide_writes_the_files_of_examples_testing() {
+    let guide = read("docs/guides/testing-with-the-sandbox.md").expect("the testing guide");
+    let script = guide_script::sh_blocks(&guide).concat();
+    let written = guide_script::verbatim_files(&script);
+    let mut examples: Vec<String> = std::fs::read_dir(root().join("examples/testing"))
+        .expect("examples/testing")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    examples.sort();
+    assert_eq!(examples, ["main.tf", "pools.tftest.hcl"]);
+    for name in &examples {
+        let example = read(&format!("examples/testing/{name}")).unwrap();
+        let in_guide = written
+            .iter()
+            .find(|(file, _)| file == name)
+            .unwrap_or_else(|| panic!("the testing guide does not write {name}"));
+        assert_eq!(
+            in_guide.1, example,
+            "the guide's {name} differs from examples/testing"
+        );
+    }
+}
+
 /// The code of a Terraform file: its lines without whole-line comments.
 fn code_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().filter(|line| {

@@ -9,6 +9,8 @@ mod bad_input;
 mod examples;
 #[path = "e2e/faults.rs"]
 mod faults;
+#[path = "e2e/guides.rs"]
+mod guides;
 #[path = "e2e/harness.rs"]
 mod harness;
 #[path = "e2e/install.rs"]
