@@ -388,3 +388,58 @@ fn endpoints_are_set_only_with_a_comment() {
         "the endpoint guides show no endpoint setting"
     );
 }
+
+/// Each resource page opens with what the resource is and an example; internals (such as
+/// how changes are waited for) follow the schema, in sections of their own.
+#[test]
+fn resource_pages_open_with_what_the_resource_is() {
+    for r in PoolsProvider.resources() {
+        let schema = r.schema();
+        let name = r.type_name();
+        assert!(
+            !schema.doc_sections.is_empty(),
+            "{name}: the polling pace belongs in a section of its own (Schema::with_doc_section)"
+        );
+        for (title, text) in &schema.doc_sections {
+            let first = text.split(". ").next().unwrap_or(text).trim();
+            assert!(
+                !schema.block.description.contains(first),
+                "{name}: the description repeats the \"{title}\" section: {first}"
+            );
+        }
+        let (_, page) = pages()
+            .into_iter()
+            .find(|(path, _)| *path == format!("docs/resources/{}.md", short(name)))
+            .unwrap();
+        let description = schema.block.description.trim();
+        assert!(
+            page.contains(&format!("{description}\n\n## Example Usage\n")),
+            "{name}: the example follows the description"
+        );
+    }
+}
+
+/// What `instance_type`'s description claims is what tests/e2e/guides.rs shows Terraform
+/// doing: the create's spelling is kept, respelling the same type is no change, an import
+/// records the API's name.
+#[test]
+fn the_instance_type_description_says_what_terraform_does() {
+    let provider = PoolsProvider;
+    let pool = provider
+        .resources()
+        .into_iter()
+        .find(|r| r.type_name() == "pools_instance_pool")
+        .unwrap();
+    let schema = pool.schema();
+    let description = &schema.block.get("instance_type").unwrap().description;
+    for claim in [
+        "State keeps the spelling of the create, or of the last change of type: another spelling of the same type (another case, or its id) is no change.",
+        "An import records the API's name (like `standard.medium`).",
+    ] {
+        assert!(description.contains(claim), "{claim:?} missing from {description:?}");
+    }
+    assert!(
+        !description.contains("The spelling you use is kept"),
+        "{description}"
+    );
+}
