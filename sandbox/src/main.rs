@@ -364,8 +364,8 @@ impl Args {
     }
 }
 
-/// Writes `text` and a newline to stdout. A reader that went away (`| head -1`) is no
-/// error: the caller stops quietly.
+/// Writes `text` and a newline to stdout; a reader that went away (`| head -1`) shows as
+/// `BrokenPipe`, on which callers stop quietly.
 fn print(text: &str) -> Result<(), std::io::Error> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")?;
