@@ -28,6 +28,7 @@ fn pages() -> Vec<(String, String)> {
             block: &schema.block,
             example: example.as_deref(),
             import: None,
+            sections: &schema.doc_sections,
         }),
     )];
     for r in provider.resources() {
@@ -40,6 +41,7 @@ fn pages() -> Vec<(String, String)> {
             block: &r.schema().block,
             example: example.as_deref(),
             import: import.as_deref(),
+            sections: &r.schema().doc_sections,
         };
         pages.push((format!("docs/resources/{}.md", short(name)), render(&page)));
     }
@@ -52,6 +54,7 @@ fn pages() -> Vec<(String, String)> {
             block: &d.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &d.schema().doc_sections,
         };
         pages.push((
             format!("docs/data-sources/{}.md", short(name)),
@@ -67,6 +70,7 @@ fn pages() -> Vec<(String, String)> {
             block: &l.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &l.schema().doc_sections,
         };
         pages.push((
             format!("docs/list-resources/{}.md", short(name)),
@@ -82,6 +86,7 @@ fn pages() -> Vec<(String, String)> {
             block: &a.schema().block,
             example: example.as_deref(),
             import: None,
+            sections: &a.schema().doc_sections,
         };
         pages.push((format!("docs/actions/{}.md", short(name)), render(&page)));
     }
@@ -202,4 +207,239 @@ fn everything_the_provider_serves_has_a_page_and_an_example() {
         + provider.list_resources().len()
         + provider.actions().len();
     assert_eq!(pages().len(), served);
+}
+
+#[path = "e2e/guide_script.rs"]
+mod guide_script;
+
+/// The testing guide writes `examples/testing` verbatim (its test in tests/e2e/guides.rs
+/// runs the guide, so both are run).
+#[test]
+fn the_testing_guide_writes_the_files_of_examples_testing() {
+    let guide = read("docs/guides/testing-with-the-sandbox.md").expect("the testing guide");
+    let script = guide_script::sh_blocks(&guide).concat();
+    let written = guide_script::verbatim_files(&script);
+    let mut examples: Vec<String> = std::fs::read_dir(root().join("examples/testing"))
+        .expect("examples/testing")
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    examples.sort();
+    assert_eq!(examples, ["main.tf", "pools.tftest.hcl"]);
+    for name in &examples {
+        let example = read(&format!("examples/testing/{name}")).unwrap();
+        let in_guide = written
+            .iter()
+            .find(|(file, _)| file == name)
+            .unwrap_or_else(|| panic!("the testing guide does not write {name}"));
+        assert_eq!(
+            in_guide.1, example,
+            "the guide's {name} differs from examples/testing"
+        );
+    }
+}
+
+/// The code of a Terraform file: its lines without whole-line comments.
+fn code_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|line| {
+        let line = line.trim_start();
+        !(line.starts_with('#') || line.starts_with("//"))
+    })
+}
+
+/// Every folder under examples/ with Terraform files, and the files' texts.
+fn example_folders() -> Vec<(PathBuf, Vec<String>)> {
+    fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<String>)>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        entries.sort();
+        let texts: Vec<String> = entries
+            .iter()
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.ends_with(".tf") || name.ends_with(".hcl")
+            })
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .collect();
+        if !texts.is_empty() {
+            found.push((dir.to_path_buf(), texts));
+        }
+        for sub in entries.iter().filter(|p| p.is_dir()) {
+            walk(sub, found);
+        }
+    }
+    let mut found = Vec::new();
+    walk(&root().join("examples"), &mut found);
+    found
+}
+
+/// Each example folder stands alone beside the provider example: everything it refers to
+/// (`var.x`, `data.t.n`, `action.t.n`, a resource `t.n`) it declares itself. (The e2e
+/// examples test validates and plans each folder with Terraform.)
+#[test]
+fn example_folders_declare_what_they_refer_to() {
+    const NOT_RESOURCES: [&str; 10] = [
+        "var", "data", "action", "local", "module", "each", "count", "self", "path", "output",
+    ];
+    let folders = example_folders();
+    assert!(folders.len() >= 12, "{folders:?}");
+    for (dir, texts) in folders {
+        let mut declared = Vec::new();
+        let mut referred = Vec::new();
+        for text in &texts {
+            for line in code_lines(text) {
+                let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+                match (line.split_whitespace().next(), quoted.as_slice()) {
+                    (Some("resource"), [kind, name, ..]) => declared.push(format!("{kind}.{name}")),
+                    (Some("data"), [kind, name, ..]) => {
+                        declared.push(format!("data.{kind}.{name}"))
+                    }
+                    (Some("action"), [kind, name, ..]) => {
+                        declared.push(format!("action.{kind}.{name}"))
+                    }
+                    (Some("variable"), [name, ..]) => declared.push(format!("var.{name}")),
+                    _ => {}
+                }
+                let tokens = line.split(|c: char| !(c.is_ascii_alphanumeric() || "_.".contains(c)));
+                for token in tokens {
+                    let parts: Vec<&str> = token.split('.').collect();
+                    let wanted = match parts.as_slice() {
+                        ["var", name, ..] => format!("var.{name}"),
+                        [prefix @ ("data" | "action"), kind, name, ..] => {
+                            format!("{prefix}.{kind}.{name}")
+                        }
+                        [kind, name, ..]
+                            if kind.contains('_')
+                                && !NOT_RESOURCES.contains(kind)
+                                && !name.is_empty() =>
+                        {
+                            format!("{kind}.{name}")
+                        }
+                        _ => continue,
+                    };
+                    referred.push(wanted);
+                }
+            }
+        }
+        for wanted in referred {
+            assert!(
+                declared.contains(&wanted),
+                "{} refers to {wanted} without declaring it",
+                dir.display()
+            );
+        }
+    }
+}
+
+/// Endpoints are set only where an example is about them, with a comment saying so; no
+/// example or doc page sends a copy-paste user's calls to production behind their back.
+#[test]
+fn endpoints_are_set_only_with_a_comment() {
+    let mut snippets: Vec<(String, String)> = Vec::new();
+    for (dir, texts) in example_folders() {
+        for text in texts {
+            snippets.push((dir.display().to_string(), text));
+        }
+    }
+    for file in markdown_files(&root().join("docs")) {
+        let text = read(&file).unwrap();
+        let mut block: Option<String> = None;
+        for line in text.lines() {
+            match block.as_mut() {
+                None if matches!(line.trim(), "```terraform" | "```hcl") => {
+                    block = Some(String::new())
+                }
+                None => {}
+                Some(_) if line.trim() == "```" => {
+                    snippets.push((file.clone(), block.take().unwrap()));
+                }
+                Some(body) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+    }
+    let mut settings = 0;
+    for (origin, text) in &snippets {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let code = line.split('#').next().unwrap_or("");
+            if code.split('=').next().map(str::trim) != Some("endpoint") || !code.contains('=') {
+                continue;
+            }
+            settings += 1;
+            let commented = line.contains('#')
+                || i.checked_sub(1)
+                    .is_some_and(|above| lines[above].trim_start().starts_with('#'));
+            assert!(
+                commented,
+                "{origin}: an endpoint set without a comment: {line}"
+            );
+            assert!(
+                !origin.contains("examples") && !origin.ends_with("docs/index.md"),
+                "{origin}: the provider and resource examples leave endpoints to the environment: {line}"
+            );
+        }
+    }
+    assert!(
+        settings >= 1,
+        "the endpoint guides show no endpoint setting"
+    );
+}
+
+/// Each resource page opens with what the resource is and an example; internals (such as
+/// how changes are waited for) follow the schema, in sections of their own.
+#[test]
+fn resource_pages_open_with_what_the_resource_is() {
+    for r in PoolsProvider.resources() {
+        let schema = r.schema();
+        let name = r.type_name();
+        assert!(
+            !schema.doc_sections.is_empty(),
+            "{name}: the polling pace belongs in a section of its own (Schema::with_doc_section)"
+        );
+        for (title, text) in &schema.doc_sections {
+            let first = text.split(". ").next().unwrap_or(text).trim();
+            assert!(
+                !schema.block.description.contains(first),
+                "{name}: the description repeats the \"{title}\" section: {first}"
+            );
+        }
+        let (_, page) = pages()
+            .into_iter()
+            .find(|(path, _)| *path == format!("docs/resources/{}.md", short(name)))
+            .unwrap();
+        let description = schema.block.description.trim();
+        assert!(
+            page.contains(&format!("{description}\n\n## Example Usage\n")),
+            "{name}: the example follows the description"
+        );
+    }
+}
+
+/// What `instance_type`'s description claims is what tests/e2e/guides.rs shows Terraform
+/// doing: the create's spelling is kept, respelling the same type is no change, an import
+/// records the API's name.
+#[test]
+fn the_instance_type_description_says_what_terraform_does() {
+    let provider = PoolsProvider;
+    let pool = provider
+        .resources()
+        .into_iter()
+        .find(|r| r.type_name() == "pools_instance_pool")
+        .unwrap();
+    let schema = pool.schema();
+    let description = &schema.block.get("instance_type").unwrap().description;
+    for claim in [
+        "State keeps the spelling of the create, or of the last change of type: another spelling of the same type (another case, or its id) is no change.",
+        "An import records the API's name (like `standard.medium`).",
+    ] {
+        assert!(description.contains(claim), "{claim:?} missing from {description:?}");
+    }
+    assert!(
+        !description.contains("The spelling you use is kept"),
+        "{description}"
+    );
 }

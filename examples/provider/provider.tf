@@ -1,38 +1,18 @@
 terraform {
   required_providers {
     pools = {
-      source = "terraform.local/pools/pools"
+      source  = "terraform.local/pools/pools"
+      version = "~> 0.1"
     }
   }
 }
 
-# Every setting is optional and falls back to an environment variable:
-# EXOSCALE_API_KEY, EXOSCALE_API_SECRET, EXOSCALE_ZONE, EXOSCALE_API_ENDPOINT,
-# ONA_API_KEY and ONA_BASE_URL. Configure only the platforms you use.
+# Every setting falls back to an environment variable, so the blocks may stay empty:
+# EXOSCALE_API_KEY, EXOSCALE_API_SECRET, EXOSCALE_ZONE (the zone of pools that set none,
+# else ch-gva-2) and ONA_API_KEY. The endpoints default to the real APIs;
+# EXOSCALE_API_ENDPOINT and ONA_BASE_URL point them elsewhere, such as at pools-sandbox.
+# A setting written here wins over its variable. Leave out a platform you do not use.
 provider "pools" {
-  exoscale {
-    key    = var.exoscale_api_key
-    secret = var.exoscale_api_secret
-    zone   = "ch-gva-2"
-    # The default; `{zone}` stands for the zone of each request.
-    endpoint = "https://api-{zone}.exoscale.com/v2"
-  }
-
-  ona {
-    token = var.ona_token
-  }
-}
-
-variable "exoscale_api_key" {
-  type = string
-}
-
-variable "exoscale_api_secret" {
-  type      = string
-  sensitive = true
-}
-
-variable "ona_token" {
-  type      = string
-  sensitive = true
+  exoscale {}
+  ona {}
 }

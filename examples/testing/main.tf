@@ -4,7 +4,10 @@
 
 terraform {
   required_providers {
-    pools = { source = "terraform.local/pools/pools" }
+    pools = {
+      source  = "terraform.local/pools/pools"
+      version = "~> 0.1"
+    }
   }
 }
 

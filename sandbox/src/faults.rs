@@ -141,6 +141,65 @@ impl FaultKind {
     }
 }
 
+/// One fault kind of the `--fault` syntax, as `--help` and the parser's errors show it.
+pub struct KindHelp {
+    /// `status:CODE`, `degraded[:MESSAGE]`, ...
+    pub syntax: &'static str,
+    pub about: &'static str,
+}
+
+impl KindHelp {
+    /// The keyword before any argument (`status`, `degraded`, ...).
+    pub fn name(&self) -> &'static str {
+        let end = self.syntax.find([':', '[']).unwrap_or(self.syntax.len());
+        &self.syntax[..end]
+    }
+}
+
+/// Every fault kind [`FaultRule::parse`] reads.
+pub const KINDS: &[KindHelp] = &[
+    KindHelp {
+        syntax: "status:CODE",
+        about: "Answer with HTTP status CODE (like 503) in the API's error shape; the request is not served",
+    },
+    KindHelp {
+        syntax: "throttle:SECONDS",
+        about: "Answer 429 with `Retry-After: SECONDS`; the request is not served",
+    },
+    KindHelp {
+        syntax: "latency:MS",
+        about: "Serve each matching request MS milliseconds late, once per request, on top of --latency-ms (a client that gives up meanwhile does not stop the change)",
+    },
+    KindHelp {
+        syntax: "reset",
+        about: "Close the connection without an answer; the request is not served",
+    },
+    KindHelp {
+        syntax: "lost",
+        about: "Serve the request (the change happens), then close the connection without an answer",
+    },
+    KindHelp {
+        syntax: "garbage:FORM",
+        about: "A malformed answer, FORM one of: html (a proxy's 502 page; not served), truncated, empty, connect-error (Ona; not served), wrong-types, no-reference (Exoscale operations), unknown-enum (pool reads)",
+    },
+    KindHelp {
+        syntax: "operation-failure",
+        about: "Exoscale: the operation the request starts ends in `failure`",
+    },
+    KindHelp {
+        syntax: "operation-timeout",
+        about: "Exoscale: the operation the request starts ends in `timeout`",
+    },
+    KindHelp {
+        syntax: "stuck:STATE",
+        about: "Exoscale: the pool stays in STATE (like `updating`) after its operation",
+    },
+    KindHelp {
+        syntax: "degraded[:MESSAGE]",
+        about: "Ona (CreateWarmPool, UpdateWarmPool): the pool turns DEGRADED with MESSAGE instead of READY",
+    },
+];
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
     /// Route name, or `*` for every route.
@@ -153,24 +212,43 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
+    /// Whether the rule targets `route` and has a firing left (a rule loaded as JSON may
+    /// say `"times": 0`).
+    fn fires_on(&self, route: &str) -> bool {
+        (self.route == route || self.route == "*") && self.times != Some(0)
+    }
+
+    /// Counts one firing; false when that was the last.
+    fn count_firing(&mut self) -> bool {
+        match &mut self.times {
+            Some(n) if *n <= 1 => false,
+            Some(n) => {
+                *n -= 1;
+                true
+            }
+            None => true,
+        }
+    }
+
     /// Parses the `--fault` flag syntax: `ROUTE=KIND[:ARG][*TIMES]`, e.g.
     /// `scale-instance-pool=status:503*2`, `*=latency:200`, `CreateWarmPool=degraded:no capacity`,
-    /// `create-instance-pool=lost*1`, `GetWarmPool=garbage:truncated`. Kinds: `status:CODE`,
-    /// `throttle:SECONDS`, `latency:MS`, `reset`, `lost`, `garbage:FORM` (FORM: `html`,
-    /// `truncated`, `empty`, `connect-error`, `wrong-types`, `no-reference`, `unknown-enum`),
-    /// `operation-failure`, `operation-timeout`, `stuck:STATE`, `degraded[:MESSAGE]`.
+    /// `create-instance-pool=lost*1`, `GetWarmPool=garbage:truncated`; the kinds are [`KINDS`].
     pub fn parse(spec: &str) -> Result<FaultRule, String> {
         let (route, rest) = spec
             .split_once('=')
             .ok_or_else(|| format!("fault `{spec}`: expected ROUTE=KIND[:ARG][*TIMES]"))?;
         let (rest, times) = match rest.rsplit_once('*') {
-            Some((r, n)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => (
-                r,
-                Some(
-                    n.parse()
-                        .map_err(|_| format!("fault `{spec}`: bad count"))?,
-                ),
-            ),
+            Some((r, n)) if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() => {
+                match n.parse::<u32>() {
+                    Ok(count) if count >= 1 => (r, Some(count)),
+                    _ => {
+                        return Err(format!(
+                            "fault `{spec}`: the count after `*` must be from 1 to {}",
+                            u32::MAX
+                        ))
+                    }
+                }
+            }
             _ => (rest, None),
         };
         let (kind, arg) = match rest.split_once(':') {
@@ -229,10 +307,11 @@ impl FaultRule {
                 message: arg.unwrap_or("injected fault").to_string(),
             },
             other => {
+                let known: Vec<&str> = KINDS.iter().map(|k| k.name()).collect();
                 return Err(format!(
-                    "fault `{spec}`: unknown kind `{other}` (status, throttle, latency, reset, \
-                     lost, garbage, operation-failure, operation-timeout, stuck, degraded)"
-                ))
+                    "fault `{spec}`: unknown kind `{other}` ({})",
+                    known.join(", ")
+                ));
             }
         };
         Ok(FaultRule {
@@ -265,17 +344,26 @@ impl Faults {
         let mut rules = self.lock();
         let index = rules
             .iter()
-            .position(|r| (r.route == route || r.route == "*") && wanted(&r.kind))?;
-        let rule = &mut rules[index];
-        let kind = rule.kind.clone();
-        match &mut rule.times {
-            Some(1) => {
-                rules.remove(index);
-            }
-            Some(n) => *n -= 1,
-            None => {}
+            .position(|r| r.fires_on(route) && wanted(&r.kind))?;
+        let kind = rules[index].kind.clone();
+        if !rules[index].count_firing() {
+            rules.remove(index);
         }
         Some(kind)
+    }
+
+    /// Takes one firing of every rule for `route` whose kind `wanted` accepts, in the order
+    /// they were added: each rule fires at most once per request.
+    pub fn take_each(&self, route: &str, wanted: impl Fn(&FaultKind) -> bool) -> Vec<FaultKind> {
+        let mut taken = Vec::new();
+        self.lock().retain_mut(|rule| {
+            if !(rule.fires_on(route) && wanted(&rule.kind)) {
+                return true;
+            }
+            taken.push(rule.kind.clone());
+            rule.count_firing()
+        });
+        taken
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultRule>> {
@@ -384,6 +472,65 @@ mod tests {
         assert!(!Garbage::UnknownEnum.applies_to("ona", "DeleteWarmPool"));
         assert!(!Garbage::UnknownEnum.applies_to("exoscale", "get-operation"));
         assert!(Garbage::Truncated.applies_to("exoscale", "list-zones"));
+    }
+
+    #[test]
+    fn every_documented_kind_parses_and_unknown_kinds_list_them_all() {
+        for kind in KINDS {
+            let example = kind
+                .syntax
+                .replace("CODE", "503")
+                .replace("SECONDS", "2")
+                .replace("MS", "100")
+                .replace("FORM", "html")
+                .replace("STATE", "updating")
+                .replace("[:MESSAGE]", ":no capacity");
+            let rule = FaultRule::parse(&format!("*={example}*1"))
+                .unwrap_or_else(|e| panic!("{}: {e}", kind.syntax));
+            assert_eq!(rule.times, Some(1), "{}", kind.syntax);
+        }
+        let garbage = KINDS.iter().find(|k| k.name() == "garbage").unwrap();
+        for form in Garbage::ALL {
+            assert!(garbage.about.contains(form.name()), "{}", form.name());
+        }
+        let unknown = FaultRule::parse("*=bogus").unwrap_err();
+        for kind in KINDS {
+            assert!(unknown.contains(kind.name()), "{unknown}");
+        }
+    }
+
+    #[test]
+    fn a_count_is_at_least_one() {
+        let zero = FaultRule::parse("*=reset*0").unwrap_err();
+        assert!(zero.contains("from 1"), "{zero}");
+        assert!(FaultRule::parse("*=reset*99999999999").is_err());
+        // `"times": 0` from the admin endpoint never fires.
+        let f = Faults::default();
+        f.add(
+            serde_json::from_value(serde_json::json!({"route": "*", "kind": "reset", "times": 0}))
+                .unwrap(),
+        );
+        assert_eq!(f.take("a", |_| true), None);
+        assert_eq!(f.take_each("a", |_| true), vec![]);
+    }
+
+    #[test]
+    fn each_rule_fires_once_per_request() {
+        let latency = |ms| FaultKind::Latency { ms };
+        let f = Faults::default();
+        f.add(FaultRule::parse("*=latency:50").unwrap());
+        f.add(FaultRule::parse("a=latency:200*2").unwrap());
+        f.add(FaultRule::parse("a=reset*1").unwrap());
+        let is_latency = |k: &FaultKind| matches!(k, FaultKind::Latency { .. });
+        // Without a count: once on every request; with `*2`: once on each of two requests.
+        assert_eq!(f.take_each("a", is_latency), [latency(50), latency(200)]);
+        assert_eq!(f.take_each("b", is_latency), [latency(50)]);
+        assert_eq!(f.take_each("a", is_latency), [latency(50), latency(200)]);
+        assert_eq!(f.take_each("a", is_latency), [latency(50)]);
+        assert_eq!(f.list().len(), 2, "the spent `*2` rule is gone");
+        assert_eq!(f.take("a", |_| true), Some(latency(50)));
+        assert_eq!(f.take("a", |k| !is_latency(k)), Some(FaultKind::Reset));
+        assert_eq!(f.take("a", |k| !is_latency(k)), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Shared by both APIs: the request log, fault injection, and the admin endpoints under
 //! `/_sandbox/` (`requests`, `faults`, `fixtures`).
 
+mod config;
 pub mod exoscale;
 pub mod faults;
 pub mod garbage;
@@ -26,44 +27,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
+pub use config::{Config, DEFAULT_EXOSCALE_KEY, DEFAULT_EXOSCALE_SECRET, DEFAULT_ONA_TOKEN};
 pub use faults::{FaultKind, FaultRule, Faults, Garbage};
 pub use requests::{LoggedRequest, RequestLog};
-
-/// Default credentials (design.md section 8); anything else is refused like the real APIs do.
-pub const DEFAULT_EXOSCALE_KEY: &str = "EXOsandboxkey";
-pub const DEFAULT_EXOSCALE_SECRET: &str = "sandboxsecret";
-pub const DEFAULT_ONA_TOKEN: &str = "sandboxtoken";
-
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub exoscale_key: String,
-    pub exoscale_secret: String,
-    pub ona_token: String,
-    /// How long an Exoscale operation stays `pending`.
-    pub operation_duration: Duration,
-    /// How long an Ona warm pool stays PENDING before READY (and DELETING before gone).
-    pub warm_pool_settle: Duration,
-    /// Where to persist the state across restarts, if anywhere.
-    pub state_file: Option<PathBuf>,
-    pub faults: Vec<FaultRule>,
-    /// Serve HTTPS with a certificate from a CA made at start-up ([`Sandbox::ca_pem`]).
-    pub tls: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            exoscale_key: DEFAULT_EXOSCALE_KEY.into(),
-            exoscale_secret: DEFAULT_EXOSCALE_SECRET.into(),
-            ona_token: DEFAULT_ONA_TOKEN.into(),
-            operation_duration: Duration::from_millis(500),
-            warm_pool_settle: Duration::from_millis(500),
-            state_file: None,
-            faults: Vec::new(),
-            tls: false,
-        }
-    }
-}
 
 /// Everything the handlers share.
 pub struct Shared {
@@ -71,6 +37,7 @@ pub struct Shared {
     pub ona: Arc<ona::OnaApi>,
     pub faults: Faults,
     pub requests: RequestLog,
+    latency: Duration,
     state_file: Option<PathBuf>,
 }
 
@@ -101,6 +68,7 @@ impl Sandbox {
             ona: ona::OnaApi::new(&config, faults.clone()),
             faults,
             requests: RequestLog::default(),
+            latency: config.latency,
             state_file: config.state_file.clone(),
         });
         if let Some(path) = &shared.state_file {
@@ -255,7 +223,8 @@ async fn observe(State(shared): State<Arc<Shared>>, request: Request, next: Next
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-/// Names the route, applies HTTP-level faults, logs the request, persists state after mutations.
+/// Names the route, applies the latency and HTTP-level faults, logs the request, persists
+/// state after mutations.
 async fn serve(shared: Arc<Shared>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
@@ -265,34 +234,39 @@ async fn serve(shared: Arc<Shared>, request: Request, next: Next) -> Response {
     let Some((api, route)) = named else {
         return next.run(request).await;
     };
+    // The round trip, plus one delay from each latency rule for this route.
+    let injected: Duration = shared
+        .faults
+        .take_each(route, |kind| matches!(kind, FaultKind::Latency { .. }))
+        .iter()
+        .map(|kind| match kind {
+            FaultKind::Latency { ms } => Duration::from_millis(*ms),
+            _ => Duration::ZERO,
+        })
+        .sum();
+    let delay = shared.latency + injected;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     // An answer that replaces the handler's, or a fault that spoils the handler's answer.
     let mut response = None;
     let mut after = None;
-    let fires = |kind: &FaultKind| kind.is_http_level() && kind.applies_to(api, route);
-    while let Some(fault) = shared.faults.take(route, fires) {
-        match fault {
-            FaultKind::Latency { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
-            FaultKind::Status {
-                status,
-                retry_after,
-            } => {
-                response = Some(fault_status(api, status, retry_after));
-                break;
-            }
-            FaultKind::Reset => {
-                response = Some(broken_response());
-                break;
-            }
-            FaultKind::Garbage { form } if !form.runs_handler() => {
-                response = Some(garbage::replacement(form));
-                break;
-            }
-            fault @ (FaultKind::Lost | FaultKind::Garbage { .. }) => {
-                after = Some(fault);
-                break;
-            }
-            _ => {}
+    let fires = |kind: &FaultKind| {
+        kind.is_http_level()
+            && kind.applies_to(api, route)
+            && !matches!(kind, FaultKind::Latency { .. })
+    };
+    match shared.faults.take(route, fires) {
+        Some(FaultKind::Status {
+            status,
+            retry_after,
+        }) => response = Some(fault_status(api, status, retry_after)),
+        Some(FaultKind::Reset) => response = Some(broken_response()),
+        Some(FaultKind::Garbage { form }) if !form.runs_handler() => {
+            response = Some(garbage::replacement(form));
         }
+        Some(fault @ (FaultKind::Lost | FaultKind::Garbage { .. })) => after = Some(fault),
+        _ => {}
     }
     let response = match response {
         Some(r) => r,

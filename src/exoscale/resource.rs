@@ -63,8 +63,8 @@ pub(super) fn resource_schema() -> Schema {
         .map(|z| format!("`{z}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let description = format!("An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool. {}", crate::wait::POLLING_RULE);
-    let block = Block::new(&description)
+    let description = "An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool. Every change is waited for, within `timeouts`.";
+    let block = Block::new(description)
         .attribute(computed("id", "The pool's id (a UUID).").use_state_for_unknown())
         .attribute(
             Attribute::string("zone")
@@ -89,7 +89,7 @@ pub(super) fn resource_schema() -> Schema {
             Attribute::string("instance_type")
                 .required()
                 .semantic_eq(instance_types::same_name)
-                .describe("The instances' type, as `family.size` (like `standard.medium`, any case) or as an instance type id. The spelling you use is kept.")
+                .describe("The instances' type, as `family.size` (like `standard.medium`, any case) or as an instance type id. State keeps the spelling of the create, or of the last change of type: another spelling of the same type (another case, or its id) is no change. An import records the API's name (like `standard.medium`).")
                 .validate(instance_types::validator()),
         )
         .attribute(computed("instance_type_id", "The id of the instance type `instance_type` names.").use_state_for_unknown_unless(&["instance_type"]))
@@ -148,7 +148,9 @@ pub(super) fn resource_schema() -> Schema {
             &[CREATE_TIMEOUT, READ_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
         ));
     // Version 1 added `timeouts.read`; state_upgrade.rs reads version 0.
-    Schema::new(block).with_version(1)
+    Schema::new(block)
+        .with_version(1)
+        .with_doc_section("Waiting for changes", crate::wait::POLLING_RULE)
 }
 
 #[async_trait]

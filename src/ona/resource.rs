@@ -79,8 +79,8 @@ impl Resource for WarmPoolResource {
     fn schema(&self) -> Schema {
         let (min_lo, min_hi) = MIN_SIZE_RANGE;
         let (max_lo, max_hi) = MAX_SIZE_RANGE;
-        let description = format!("An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class. {}", crate::wait::POLLING_RULE);
-        let block = Block::new(&description)
+        let description = "An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class. Every change is waited for, within `timeouts`.";
+        let block = Block::new(description)
         .attribute(
             Attribute::string("id")
                 .computed()
@@ -151,7 +151,7 @@ impl Resource for WarmPoolResource {
             &["create", "update", "delete"],
             &[CREATE_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
         ));
-        Schema::new(block)
+        Schema::new(block).with_doc_section("Waiting for changes", crate::wait::POLLING_RULE)
     }
 
     fn settings(&self) -> &'static [&'static str] {

@@ -13,11 +13,23 @@ use super::validators::Validator;
 pub struct Schema {
     pub version: i64,
     pub block: Block,
+    /// Docs only, never sent to Terraform: (title, markdown) sections that follow the
+    /// schema on the registry page, for internals such as how changes are waited for.
+    pub doc_sections: Vec<(String, String)>,
 }
 
 impl Schema {
     pub fn new(block: Block) -> Self {
-        Schema { version: 0, block }
+        Schema {
+            block,
+            ..Schema::default()
+        }
+    }
+
+    pub fn with_doc_section(mut self, title: &str, markdown: &str) -> Self {
+        self.doc_sections
+            .push((title.to_string(), markdown.to_string()));
+        self
     }
 
     /// Sets the schema version: bump it when stored state of the old schema would no longer

@@ -6,6 +6,9 @@
 mod bad_input;
 mod examples;
 mod faults;
+// Also included by path in tests/docs.rs, which checks the guides without Terraform.
+mod guide_script;
+mod guides;
 mod harness;
 mod install;
 mod instance_pool;

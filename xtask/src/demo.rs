@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: builds the provider, starts the sandbox and takes `examples/demo`
-//! through create, scale, a clean plan and destroy with Terraform 1.15.5, showing for each
-//! step what Terraform did, how long it took and which API calls it made.
+//! through create, scale, a clean plan and destroy with Terraform 1.15.5. Each change is
+//! planned into a file, the plan shown, then exactly that plan applied, with Terraform's
+//! progress as it waits; for each command, how long it took and which API calls it made.
 
 use crate::run;
 use crate::sandbox::{count_routes, SandboxProcess};
@@ -20,8 +21,10 @@ mod terraform_env;
 
 /// The Terraform the demo runs (the newest the tests install).
 const TERRAFORM: &str = "1.15.5";
-/// Backend delays: long enough to see the provider wait, short enough to stay a demo.
-const SANDBOX_ARGS: &[&str] = &["--operation-ms", "1000", "--warm-pool-ms", "1000"];
+/// Backend delays: Terraform reports a resource still changing every 10 s, so operations
+/// of 12 s show the provider waiting ("Still creating... [10s elapsed]") and keep the
+/// whole demo under a minute.
+const SANDBOX_ARGS: &[&str] = &["--operation-ms", "12000", "--warm-pool-ms", "12000"];
 /// The sandbox's default credentials.
 const CREDENTIALS: [(&str, &str); 3] = [
     ("EXOSCALE_API_KEY", "EXOsandboxkey"),
@@ -31,37 +34,65 @@ const CREDENTIALS: [(&str, &str); 3] = [
 /// How long one Terraform command may run before it is interrupted.
 const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// One Terraform command of the demo; it must exit with 0.
+/// One step of the demo: a plan and, for a change, the apply of exactly that plan.
 struct Step {
     name: &'static str,
-    args: &'static [&'static str],
+    /// The arguments of `terraform plan` beyond those every plan gets.
+    plan: &'static [&'static str],
+    /// A change is planned (it must find changes), shown, then applied; a check must find
+    /// none.
+    change: bool,
 }
 
 const STEPS: &[Step] = &[
     Step {
         name: "create",
-        args: &["apply", "-auto-approve", "-input=false"],
+        plan: &[],
+        change: true,
     },
     Step {
         name: "scale to 4",
-        args: &["apply", "-auto-approve", "-input=false", "-var", "size=4"],
+        plan: &["-var", "size=4"],
+        change: true,
     },
     Step {
-        // -detailed-exitcode: 0 = no changes, 2 = changes (here a provider bug).
         name: "plan again: no changes",
-        args: &[
-            "plan",
-            "-detailed-exitcode",
-            "-input=false",
-            "-var",
-            "size=4",
-        ],
+        plan: &["-var", "size=4"],
+        change: false,
     },
     Step {
         name: "destroy",
-        args: &["destroy", "-auto-approve", "-input=false", "-var", "size=4"],
+        plan: &["-destroy", "-var", "size=4"],
+        change: true,
     },
 ];
+
+/// The file a change's plan is saved to and applied from, in the working directory.
+const PLAN_FILE: &str = "tfplan";
+
+impl Step {
+    /// `terraform plan` for this step. `-detailed-exitcode`: 0 = no changes, 2 = changes.
+    fn plan_args(&self) -> Vec<&'static str> {
+        let mut args = vec!["plan", "-detailed-exitcode", "-input=false"];
+        if self.change {
+            args.extend(["-out", PLAN_FILE]);
+        }
+        args.extend(self.plan);
+        args
+    }
+
+    /// The exit code of a plan that found what this step expects.
+    fn expected_plan_code(&self) -> i32 {
+        if self.change {
+            2
+        } else {
+            0
+        }
+    }
+}
+
+/// `terraform apply` of a saved plan: it asks nothing and does exactly what was shown.
+const APPLY_ARGS: &[&str] = &["apply", "-input=false", PLAN_FILE];
 
 pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     let verbose = flags.iter().any(|f| f == "--verbose");
@@ -90,16 +121,16 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     )?;
     let mut timings = Vec::new();
     for step in STEPS {
-        // -input=false only keeps Terraform from ever prompting: no news for the reader.
-        let shown: Vec<&str> = step
-            .args
-            .iter()
-            .copied()
-            .filter(|arg| *arg != "-input=false")
-            .collect();
-        let label = format!("{}: terraform {}", step.name, shown.join(" "));
         let step_start = Instant::now();
-        run::step(&label, || run_step(&terraform, &sandbox, step))?;
+        let plan = step.plan_args();
+        run::step(&label(step, &plan), || {
+            run_command(&terraform, &sandbox, &plan, step.expected_plan_code())
+        })?;
+        if step.change {
+            run::step(&label(step, APPLY_ARGS), || {
+                run_command(&terraform, &sandbox, APPLY_ARGS, 0)
+            })?;
+        }
         timings.push(format!(
             "{} {:.1} s",
             step.name,
@@ -114,30 +145,70 @@ pub fn run(repo: &Repo, flags: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one step and prints its summary: Terraform's verdict, the outputs and the API calls
-/// (those also when it failed).
-fn run_step(terraform: &Terraform, sandbox: &SandboxProcess, step: &Step) -> Result<(), String> {
+/// "create: terraform plan -detailed-exitcode -out tfplan": the command as the reader would
+/// type it (-input=false only keeps Terraform from ever prompting: no news for them).
+fn label(step: &Step, args: &[&str]) -> String {
+    let shown: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|arg| *arg != "-input=false")
+        .collect();
+    format!("{}: terraform {}", step.name, shown.join(" "))
+}
+
+/// Runs one Terraform command, which must exit with `expected`, and prints what it did:
+/// the plan it made, Terraform's verdict, the outputs and the API calls (those also when
+/// it failed).
+fn run_command(
+    terraform: &Terraform,
+    sandbox: &SandboxProcess,
+    args: &[&str],
+    expected: i32,
+) -> Result<(), String> {
     let before = sandbox.routes()?.len();
-    let outcome = terraform.run(step.args)?;
+    let outcome = terraform.run(args)?;
     let routes = sandbox.routes()?;
     let calls = routes.get(before..).unwrap_or_default();
     let calls = format!("API calls ({}): {}", calls.len(), count_routes(calls));
-    if outcome.code != Some(0) {
+    if outcome.code != Some(expected) {
         println!("    {calls}");
         if !terraform.verbose {
             println!("{}", indent(&outcome.output));
         }
         let code = outcome.code.map_or("a signal".into(), |c| c.to_string());
         return Err(format!(
-            "`terraform {}` exited with {code} (its output is above)",
-            step.args.join(" ")
+            "`terraform {}` exited with {code}, not {expected} (its output is above)",
+            args.join(" ")
         ));
+    }
+    if !terraform.verbose {
+        if let Some(plan) = planned_actions(&outcome.output) {
+            println!("{}", indent(&plan));
+        }
     }
     for line in summary(&outcome.output) {
         println!("    {line}");
     }
     println!("    {calls}");
     Ok(())
+}
+
+/// What a plan will do, as Terraform shows it: each resource's changes with their
+/// attributes (`~ size = 2 -> 4`), the counts and the outputs' changes. `None` when the
+/// output holds no planned actions (no changes, or not a plan).
+fn planned_actions(output: &str) -> Option<String> {
+    let start = output.find("Terraform will perform the following actions:")?;
+    let actions = output[start..].split_once('\n')?.1;
+    // The plan ends at Terraform's rule (a line of box-drawing dashes) before "Saved the
+    // plan to", or with the output.
+    let end = actions
+        .lines()
+        .position(|line| line.starts_with('\u{2500}'))
+        .unwrap_or(usize::MAX);
+    let lines: Vec<&str> = actions.lines().take(end).collect();
+    let text = lines.join("\n");
+    let text = text.trim_matches('\n');
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// Terraform's verdict line ("Apply complete! ...", "No changes. ...") and its outputs,

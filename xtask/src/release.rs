@@ -2,7 +2,7 @@
 //! `dist/`, laid out as goreleaser-built providers are:
 //!
 //! - `terraform-provider-pools_<version>_linux_amd64.zip` holding `terraform-provider-pools_v<version>`
-//! - `pools-sandbox_<version>_linux_amd64.zip` holding `pools-sandbox`
+//! - `pools-sandbox_<version>_linux_amd64.zip` holding `pools-sandbox` and its `README.md`
 //! - `terraform-provider-pools_<version>_manifest.json` (protocol 6.0)
 //! - `terraform-provider-pools_<version>_SHA256SUMS`, and with `GPG_FINGERPRINT` set, its
 //!   detached signature `..._SHA256SUMS.sig` made by the `gpg` on PATH with that key.
@@ -70,13 +70,19 @@ pub fn package(repo: &Repo, signing_key: Option<&str>) -> Result<Dist, String> {
     let manifest = format!("terraform-provider-pools_{version}_manifest.json");
     write_zip(
         &dir.join(&provider),
-        &format!("terraform-provider-pools_v{version}"),
-        &read(&release.join("terraform-provider-pools"))?,
+        &[Entry::executable(
+            &format!("terraform-provider-pools_v{version}"),
+            read(&release.join("terraform-provider-pools"))?,
+        )],
     )?;
+    // The sandbox zip is used on its own (docs/guides/installing.md): its README says what
+    // `--help` does not (routes, fixtures, behaviour).
     write_zip(
         &dir.join(&sandbox),
-        "pools-sandbox",
-        &read(&release.join("pools-sandbox"))?,
+        &[
+            Entry::executable("pools-sandbox", read(&release.join("pools-sandbox"))?),
+            Entry::file("README.md", read(&repo.root.join("sandbox/README.md"))?),
+        ],
     )?;
     write(
         &dir.join(&manifest),
@@ -138,56 +144,87 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// A zip archive holding one executable file, stored uncompressed.
-fn write_zip(path: &Path, name: &str, data: &[u8]) -> Result<(), String> {
-    let size = u32::try_from(data.len()).map_err(|_| format!("{name} is too large for a zip"))?;
-    let name_len = u16::try_from(name.len()).map_err(|_| format!("{name}: name too long"))?;
-    let crc = crc32(data);
+/// One file in a zip archive.
+struct Entry {
+    name: String,
+    data: Vec<u8>,
+    /// Unix permission bits.
+    mode: u32,
+}
+
+impl Entry {
+    fn executable(name: &str, data: Vec<u8>) -> Entry {
+        Entry {
+            name: name.to_string(),
+            data,
+            mode: 0o755,
+        }
+    }
+
+    fn file(name: &str, data: Vec<u8>) -> Entry {
+        Entry {
+            name: name.to_string(),
+            data,
+            mode: 0o644,
+        }
+    }
+}
+
+/// A zip archive of `entries`, stored uncompressed.
+fn write_zip(path: &Path, entries: &[Entry]) -> Result<(), String> {
     // 1980-01-01 00:00, the zip epoch: fixed, so archives are reproducible.
     let (time, date) = (0u16, 0x21u16);
-    let mut out = Vec::with_capacity(data.len() + 200);
-    let local = |out: &mut Vec<u8>| {
-        put32(out, 0x0403_4b50);
-        put16(out, 20); // version needed: 2.0
-        put16(out, 0); // flags
-        put16(out, 0); // stored
-        put16(out, time);
-        put16(out, date);
-        put32(out, crc);
-        put32(out, size);
-        put32(out, size);
-        put16(out, name_len);
-        put16(out, 0);
-        out.extend_from_slice(name.as_bytes());
-    };
-    local(&mut out);
-    out.extend_from_slice(data);
-    let central_at = u32::try_from(out.len()).map_err(|_| "archive too large".to_string())?;
-    put32(&mut out, 0x0201_4b50);
-    put16(&mut out, (3 << 8) | 20); // made by Unix, zip 2.0: the mode below is a Unix mode
-    put16(&mut out, 20);
-    put16(&mut out, 0);
-    put16(&mut out, 0);
-    put16(&mut out, time);
-    put16(&mut out, date);
-    put32(&mut out, crc);
-    put32(&mut out, size);
-    put32(&mut out, size);
-    put16(&mut out, name_len);
-    put16(&mut out, 0); // extra
-    put16(&mut out, 0); // comment
-    put16(&mut out, 0); // disk
-    put16(&mut out, 0); // internal attributes
-    put32(&mut out, 0o100_755 << 16); // a regular file, rwxr-xr-x
-    put32(&mut out, 0); // local header offset
-    out.extend_from_slice(name.as_bytes());
-    let central_len =
-        u32::try_from(out.len()).map_err(|_| "archive too large".to_string())? - central_at;
+    let too_large = || format!("{} would be too large for a zip", path.display());
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for entry in entries {
+        let size = u32::try_from(entry.data.len()).map_err(|_| too_large())?;
+        let name_len = u16::try_from(entry.name.len())
+            .map_err(|_| format!("{}: name too long", entry.name))?;
+        let crc = crc32(&entry.data);
+        let offset = u32::try_from(out.len()).map_err(|_| too_large())?;
+        put32(&mut out, 0x0403_4b50);
+        put16(&mut out, 20); // version needed: 2.0
+        put16(&mut out, 0); // flags
+        put16(&mut out, 0); // stored
+        put16(&mut out, time);
+        put16(&mut out, date);
+        put32(&mut out, crc);
+        put32(&mut out, size);
+        put32(&mut out, size);
+        put16(&mut out, name_len);
+        put16(&mut out, 0);
+        out.extend_from_slice(entry.name.as_bytes());
+        out.extend_from_slice(&entry.data);
+
+        put32(&mut central, 0x0201_4b50);
+        put16(&mut central, (3 << 8) | 20); // made by Unix, zip 2.0: the mode below is a Unix mode
+        put16(&mut central, 20);
+        put16(&mut central, 0);
+        put16(&mut central, 0);
+        put16(&mut central, time);
+        put16(&mut central, date);
+        put32(&mut central, crc);
+        put32(&mut central, size);
+        put32(&mut central, size);
+        put16(&mut central, name_len);
+        put16(&mut central, 0); // extra
+        put16(&mut central, 0); // comment
+        put16(&mut central, 0); // disk
+        put16(&mut central, 0); // internal attributes
+        put32(&mut central, (0o100_000 | entry.mode) << 16); // a regular file
+        put32(&mut central, offset);
+        central.extend_from_slice(entry.name.as_bytes());
+    }
+    let count = u16::try_from(entries.len()).map_err(|_| too_large())?;
+    let central_at = u32::try_from(out.len()).map_err(|_| too_large())?;
+    let central_len = u32::try_from(central.len()).map_err(|_| too_large())?;
+    out.extend_from_slice(&central);
     put32(&mut out, 0x0605_4b50);
     put16(&mut out, 0);
     put16(&mut out, 0);
-    put16(&mut out, 1);
-    put16(&mut out, 1);
+    put16(&mut out, count);
+    put16(&mut out, count);
     put32(&mut out, central_len);
     put32(&mut out, central_at);
     put16(&mut out, 0);
@@ -334,6 +371,8 @@ mod tests {
         .unwrap();
         fs::write(release.join("terraform-provider-pools"), b"provider bytes").unwrap();
         fs::write(release.join("pools-sandbox"), b"sandbox bytes").unwrap();
+        fs::create_dir_all(root.join("sandbox")).unwrap();
+        fs::write(root.join("sandbox/README.md"), "# pools-sandbox\n").unwrap();
         let gnupg = root.join("gnupg");
         fs::create_dir_all(&gnupg).unwrap();
         fs::set_permissions(&gnupg, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
@@ -394,6 +433,34 @@ mod tests {
             "{sums}"
         );
         assert!(zip.windows(14).any(|w| w == b"provider bytes"));
+        // The sandbox zip, read by another zip implementation: both files, intact.
+        let sandbox_zip = dist.dir.join("pools-sandbox_9.8.7_linux_amd64.zip");
+        let unpacked = root.join("unpacked");
+        let python = Command::new("python3")
+            .args(["-m", "zipfile", "-e"])
+            .arg(&sandbox_zip)
+            .arg(&unpacked)
+            .output()
+            .expect("python3 is a requirement (README)");
+        assert!(python.status.success(), "{python:?}");
+        assert_eq!(
+            fs::read(unpacked.join("pools-sandbox")).unwrap(),
+            b"sandbox bytes"
+        );
+        assert_eq!(
+            fs::read_to_string(unpacked.join("README.md")).unwrap(),
+            fs::read_to_string(root.join("sandbox/README.md")).unwrap()
+        );
+        let modes = Command::new("python3")
+            .arg("-c")
+            .arg("import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, oct(i.external_attr >> 16))")
+            .arg(&sandbox_zip)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&modes.stdout),
+            "pools-sandbox 0o100755\nREADME.md 0o100644\n"
+        );
         assert!(zip
             .windows(31)
             .any(|w| w == b"terraform-provider-pools_v9.8.7"));

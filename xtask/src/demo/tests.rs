@@ -216,8 +216,8 @@ const APPLY_OUTPUT: &str = "\
 pools_instance_pool.web: Creating...
 pools_warm_pool.dev: Creating...
 pools_warm_pool.dev: Creation complete after 1s [id=0f000000-0000-4000-8000-000000000001]
-pools_instance_pool.web: Still creating... [10s elapsed]
-pools_instance_pool.web: Creation complete after 11s [id=abc]
+pools_instance_pool.web: Still creating... [00m10s elapsed]
+pools_instance_pool.web: Creation complete after 12s [id=abc]
 
 Apply complete! Resources: 2 added, 0 changed, 0 destroyed.
 
@@ -290,4 +290,88 @@ fn route_counts_keep_first_call_order() {
         "GetWarmPool 2, scale-instance-pool 1, get-operation 1"
     );
     assert_eq!(count_routes(&[]), "");
+}
+
+const PLAN_OUTPUT: &str = "\
+pools_instance_pool.web: Refreshing state... [id=abc]
+
+Terraform used the selected providers to generate the following execution
+plan. Resource actions are indicated with the following symbols:
+  ~ update in-place
+
+Terraform will perform the following actions:
+
+  # pools_instance_pool.web will be updated in-place
+  ~ resource \"pools_instance_pool\" \"web\" {
+        id   = \"abc\"
+      ~ size = 2 -> 4
+        # (14 unchanged attributes hidden)
+    }
+
+Plan: 0 to add, 1 to change, 0 to destroy.
+
+\u{2500}\u{2500}\u{2500}\u{2500}\u{2500}\u{2500}\u{2500}\u{2500}
+
+Saved the plan to: tfplan
+
+To perform exactly these actions, run the following command to apply:
+    terraform apply \"tfplan\"
+";
+
+#[test]
+fn the_planned_actions_are_the_changes_down_to_the_counts() {
+    let shown = planned_actions(PLAN_OUTPUT).unwrap_or_default();
+    assert!(
+        shown.starts_with("  # pools_instance_pool.web will be updated in-place\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("\n      ~ size = 2 -> 4\n"), "{shown}");
+    assert!(
+        shown.ends_with("\nPlan: 0 to add, 1 to change, 0 to destroy."),
+        "{shown}"
+    );
+    assert!(!shown.contains("Saved the plan"), "{shown}");
+    assert_eq!(
+        planned_actions("No changes. Your infrastructure matches the configuration.\n"),
+        None
+    );
+}
+
+#[test]
+fn changes_are_planned_into_a_file_shown_then_applied_and_the_check_finds_none() {
+    let names: Vec<&str> = STEPS.iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        ["create", "scale to 4", "plan again: no changes", "destroy"]
+    );
+    for step in STEPS {
+        let plan = step.plan_args();
+        assert_eq!(plan[..3], ["plan", "-detailed-exitcode", "-input=false"]);
+        // -detailed-exitcode: a change that plans nothing, or a check that plans something,
+        // fails the demo.
+        assert_eq!(step.expected_plan_code(), if step.change { 2 } else { 0 });
+        assert_eq!(
+            plan.windows(2).any(|w| w == ["-out", PLAN_FILE]),
+            step.change,
+            "{}",
+            step.name
+        );
+    }
+    assert_eq!(APPLY_ARGS.last(), Some(&PLAN_FILE));
+    assert!(!APPLY_ARGS.contains(&"-auto-approve"));
+    assert_eq!(
+        label(&STEPS[1], &STEPS[1].plan_args()),
+        "scale to 4: terraform plan -detailed-exitcode -out tfplan -var size=4"
+    );
+}
+
+/// Terraform reports a resource still changing every 10 s: the sandbox's operations must
+/// last longer for the demo to show the provider waiting.
+#[test]
+fn operations_outlast_terraforms_progress_interval() {
+    for flag in ["--operation-ms", "--warm-pool-ms"] {
+        let at = SANDBOX_ARGS.iter().position(|a| *a == flag).unwrap();
+        let ms: u64 = SANDBOX_ARGS[at + 1].parse().unwrap();
+        assert!(ms > 10_000, "{flag} {ms}");
+    }
 }
