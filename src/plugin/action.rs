@@ -11,8 +11,7 @@ use super::ctx::{settings_unknown_error, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostics};
 use super::model::Cty;
-use super::resource::validate_block;
-use super::schema::Schema;
+use super::schema::{validate_block, Schema};
 
 /// Where an invocation reports progress; Terraform shows each message as it comes.
 #[derive(Clone)]

@@ -365,7 +365,7 @@ impl pb::provider_server::Provider for ProviderService {
             empty
         );
         let mut diags = Diagnostics::new();
-        super::resource::validate_block(
+        super::schema::validate_block(
             &self.provider.schema().block,
             &config,
             &super::diag::AttrPath::root(),

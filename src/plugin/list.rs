@@ -9,8 +9,7 @@ use super::ctx::{settings_unknown_error, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostics};
 use super::model::Cty;
-use super::resource::validate_block;
-use super::schema::Schema;
+use super::schema::{validate_block, Schema};
 
 /// One object found.
 pub struct Listed<M> {
