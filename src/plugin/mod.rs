@@ -2,6 +2,7 @@
 //! handshake, cty values and schemas; it knows nothing about Exoscale or Ona.
 
 pub mod action;
+mod adapter;
 pub mod calendar;
 pub mod cty;
 
