@@ -19,7 +19,6 @@ pub mod proto {
         include!("proto/grpc.health.v1.rs");
     }
 }
-pub mod consistency;
 pub mod ctx;
 pub mod diag;
 pub mod docs;

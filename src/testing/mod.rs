@@ -3,6 +3,7 @@
 //! plan and apply against Terraform core's consistency rules, so a resource test fails
 //! where Terraform would report "Provider produced inconsistent result".
 
+mod consistency;
 pub mod http_server;
 
 use std::collections::BTreeMap;
@@ -10,7 +11,6 @@ use std::sync::Arc;
 
 use pools_sandbox::{Config, Sandbox};
 
-use crate::plugin::consistency::{apply_violations, later_plan_violations, plan_violations};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::Diagnostics;
@@ -18,6 +18,7 @@ use crate::plugin::resource::{AnyDataSource, AnyResource, Planned, Provider};
 use crate::plugin::schema::Block;
 use crate::plugin::Stop;
 use crate::provider::PoolsProvider;
+use consistency::{apply_violations, later_plan_violations, plan_violations};
 
 pub struct Harness {
     pub sandbox: Sandbox,

@@ -1,5 +1,6 @@
 //! Terraform core's consistency rules, checked on our side so that tests catch a broken
-//! plan or apply before Terraform reports "Provider produced inconsistent result":
+//! plan or apply before Terraform reports "Provider produced inconsistent result" (test
+//! support: the [`super::Harness`] checks every plan and apply with them):
 //!
 //! - a planned value is valid for its configuration: every configured value is kept (or
 //!   the prior value, when the provider judges them equal), and only computed attributes
@@ -8,8 +9,8 @@
 //!   every value the plan knew is unchanged, unknowns may become anything of their type
 //!   (but not null when refined as not null), and an applied value is wholly known.
 
-use super::cty::Value;
-use super::schema::{Block, Mode, Nesting};
+use crate::plugin::cty::Value;
+use crate::plugin::schema::{Block, Mode, Nesting};
 
 /// Every way `planned` breaks Terraform's rules for a plan of `config` from `prior`.
 pub fn plan_violations(
