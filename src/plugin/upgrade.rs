@@ -12,7 +12,6 @@
 use std::fmt;
 
 use super::cty::json::{self, DecodeOptions};
-use super::cty::msgpack::kind_name;
 use super::cty::{DecodeError, Path, PathStep, Type, Value};
 use super::diag::{Diagnostic, Diagnostics};
 use super::proto::tfplugin6 as pb;
@@ -159,7 +158,7 @@ fn at(path: &[PathStep]) -> String {
 /// Whether `value` is a value of `ty` that state may hold: every object attribute of the
 /// type present and no others, no unknowns. On failure `path` is where it went wrong.
 fn conforms(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<(), String> {
-    let found = |what: &str| format!("expected {}, found {what}", kind_name(ty));
+    let found = |what: &str| format!("expected {}, found {what}", ty.kind_name());
     match (ty, value) {
         (_, Value::Null) => Ok(()),
         (_, Value::Unknown(_)) => Err("an unknown value, which state cannot hold".to_string()),
