@@ -6,19 +6,6 @@ mod adapter;
 pub mod calendar;
 pub mod cty;
 
-/// Code generated from `proto/` by `cargo xtask codegen` (tools/codegen), committed.
-pub mod proto {
-    #![allow(clippy::all, clippy::pedantic, missing_docs)]
-    pub mod tfplugin6 {
-        include!("proto/tfplugin6.rs");
-    }
-    pub mod go_plugin {
-        include!("proto/plugin.rs");
-    }
-    pub mod health {
-        include!("proto/grpc.health.v1.rs");
-    }
-}
 pub mod ctx;
 pub mod diag;
 pub mod docs;
@@ -29,6 +16,7 @@ pub mod log;
 pub mod model;
 pub mod moves;
 pub mod plan;
+pub mod proto;
 pub mod resource;
 pub mod schema;
 pub mod server;
