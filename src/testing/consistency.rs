@@ -9,8 +9,8 @@
 //!   every value the plan knew is unchanged, unknowns may become anything of their type
 //!   (but not null when refined as not null), and an applied value is wholly known.
 
-use crate::plugin::cty::Value;
-use crate::plugin::schema::{Block, Mode, Nesting};
+use crate::plugin::schema::{Mode, Nesting};
+use crate::plugin::{Block, Value};
 
 /// Every way `planned` breaks Terraform's rules for a plan of `config` from `prior`.
 pub fn plan_violations(
@@ -251,8 +251,8 @@ fn value_compatible(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::cty::{Number, Refinements, Type};
-    use crate::plugin::schema::{Attribute, NestedBlock};
+    use crate::plugin::cty::Refinements;
+    use crate::plugin::{Attribute, NestedBlock, Number, Type};
 
     fn block() -> Block {
         Block::new("")
