@@ -7,11 +7,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use super::ctx::{settings_unknown_error, Ctx};
+use super::adapter::Core;
+use super::ctx::Ctx;
 use super::cty::{Type, Value};
-use super::diag::{AttrPath, Diagnostics};
+use super::diag::Diagnostics;
 use super::model::Cty;
-use super::resource::validate_block;
 use super::schema::Schema;
 
 /// Where an invocation reports progress; Terraform shows each message as it comes.
@@ -57,39 +57,31 @@ pub trait AnyAction: Send + Sync {
 }
 
 pub fn action<A: Action>(inner: A) -> Arc<dyn AnyAction> {
-    let schema = inner.schema();
-    Arc::new(ActionAdapter {
-        ty: schema.block.ty(),
-        inner,
-        schema,
-    })
+    let core = Core::new(inner.type_name(), inner.schema(), inner.settings(), inner);
+    Arc::new(ActionAdapter { core })
 }
 
 struct ActionAdapter<A> {
-    inner: A,
-    schema: Schema,
-    ty: Type,
+    core: Core<A>,
 }
 
 #[async_trait]
 impl<A: Action> AnyAction for ActionAdapter<A> {
     fn type_name(&self) -> &'static str {
-        self.inner.type_name()
+        self.core.type_name
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        &self.core.schema
     }
 
     fn config_type(&self) -> &Type {
-        &self.ty
+        &self.core.ty
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
-        self.inner.validate(config, &mut diags);
-        diags
+        self.core
+            .validate(config, |diags| self.core.inner.validate(config, diags))
     }
 
     fn plan(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {
@@ -98,14 +90,12 @@ impl<A: Action> AnyAction for ActionAdapter<A> {
     }
 
     async fn invoke(&self, ctx: &Ctx, config: Value, progress: &Progress) -> Diagnostics {
-        let unknown = ctx.unknown_settings(self.inner.settings());
-        if !unknown.is_empty() {
-            let what = format!("invoke {}", self.inner.type_name());
-            return settings_unknown_error(&unknown, &what);
+        if let Err(d) = self.core.require_settings(ctx, "invoke") {
+            return d;
         }
-        match A::Config::from_cty(&config, &AttrPath::root()) {
-            Ok(config) => self.inner.invoke(ctx, config, progress).await,
-            Err(d) => d.into(),
+        match self.core.decode(&config) {
+            Ok(config) => self.core.inner.invoke(ctx, config, progress).await,
+            Err(d) => d,
         }
     }
 }

@@ -109,22 +109,6 @@ impl Ctx {
     }
 }
 
-/// The error for a call that needs settings only apply will know.
-pub fn settings_unknown_error(names: &[&str], what: &str) -> Diagnostics {
-    let list = names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Diagnostic::error(
-        "Provider configuration not known yet",
-        format!(
-            "Cannot {what}: the provider setting {list} depends on values known only after apply. Set it from values known at plan time, or apply the resources it depends on first (terraform apply -target=...)."
-        ),
-    )
-    .into()
-}
-
 /// A string setting at `path` (block name, attribute name) of the provider block `block`,
 /// whose schema is `schema`: the configured value (unknown stays unknown, never replaced
 /// by a fallback), else the first of the environment variables `env` that is set.

@@ -5,11 +5,11 @@
 
 use async_trait::async_trait;
 
-use super::ctx::{settings_unknown_error, Ctx};
+use super::adapter::Core;
+use super::ctx::Ctx;
 use super::cty::{Type, Value};
-use super::diag::{AttrPath, Diagnostics};
+use super::diag::Diagnostics;
 use super::model::Cty;
-use super::resource::validate_block;
 use super::schema::Schema;
 
 /// One object found.
@@ -61,38 +61,30 @@ pub trait AnyListResource: Send + Sync {
 }
 
 pub fn list_resource<L: ListResource>(inner: L) -> Box<dyn AnyListResource> {
-    let schema = inner.schema();
-    Box::new(ListAdapter {
-        ty: schema.block.ty(),
-        inner,
-        schema,
-    })
+    let core = Core::new(inner.type_name(), inner.schema(), inner.settings(), inner);
+    Box::new(ListAdapter { core })
 }
 
 struct ListAdapter<L> {
-    inner: L,
-    schema: Schema,
-    ty: Type,
+    core: Core<L>,
 }
 
 #[async_trait]
 impl<L: ListResource> AnyListResource for ListAdapter<L> {
     fn type_name(&self) -> &'static str {
-        self.inner.type_name()
+        self.core.type_name
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        &self.core.schema
     }
 
     fn config_type(&self) -> &Type {
-        &self.ty
+        &self.core.ty
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
-        diags
+        self.core.validate(config, |_| {})
     }
 
     async fn list(
@@ -101,16 +93,14 @@ impl<L: ListResource> AnyListResource for ListAdapter<L> {
         config: Value,
         limit: usize,
     ) -> (Vec<(String, Value)>, Diagnostics) {
-        let unknown = ctx.unknown_settings(self.inner.settings());
-        if !unknown.is_empty() {
-            let what = format!("list {}", self.inner.type_name());
-            return (Vec::new(), settings_unknown_error(&unknown, &what));
+        if let Err(d) = self.core.require_settings(ctx, "list") {
+            return (Vec::new(), d);
         }
-        let config = match L::Config::from_cty(&config, &AttrPath::root()) {
+        let config = match self.core.decode(&config) {
             Ok(c) => c,
-            Err(d) => return (Vec::new(), d.into()),
+            Err(d) => return (Vec::new(), d),
         };
-        match self.inner.list(ctx, config, limit).await {
+        match self.core.inner.list(ctx, config, limit).await {
             Ok(found) => (
                 found
                     .into_iter()

@@ -1,58 +1,78 @@
 //! The protocol layer: a small Terraform plugin framework. It knows tfplugin6, go-plugin's
-//! handshake, cty values and schemas; it knows nothing about Exoscale or Ona.
+//! handshake, cty values and schemas; it knows nothing about Exoscale or Ona, and depends
+//! on nothing else in the crate.
+//!
+//! A backend declares what it serves with the names re-exported here (`use
+//! crate::plugin::{Attribute, Block, Ctx, Diagnostics, Resource, Schema, Value, ...}`) and
+//! the helper namespaces (`validators`, `moves`, `upgrade`, `log`, `calendar`, `cty`).
+//!
+//! The files, from the wire inwards:
+//!
+//! - serving: `server.rs` (go-plugin's handshake, the socket, the side services; `tls.rs`
+//!   for AutoMTLS) runs `grpc/`, the tfplugin6 service, which decodes each request and
+//!   hands it to the provider's resources; `proto.rs` includes the generated code in
+//!   `proto/`; `stop.rs` is the StopProvider signal every wait watches;
+//! - declaring: `resource.rs` (the `Provider`, `Resource` and `DataSource` traits),
+//!   `action.rs` and `list.rs` (actions and list resources), each with its adapter, which
+//!   drives typed models with values on the core in `adapter.rs`; `ctx.rs` is what every
+//!   call receives (configured data, settings that may be unknown); `model.rs` converts
+//!   values to typed models (`model!`, `Tri`);
+//! - schemas: `schema.rs` (attributes, blocks, `validate_block`), `validators.rs`,
+//!   `plan.rs` (the plan rules attributes declare), `timeouts.rs`, `identity.rs`,
+//!   `upgrade.rs` (state of earlier schema versions), `moves.rs` (state from another
+//!   provider's resource type), `docs.rs` (registry pages rendered from schemas);
+//! - values: `cty/` (types, values with unknowns, their JSON and msgpack forms),
+//!   `diag.rs` (diagnostics with attribute paths);
+//! - support: `log.rs` (hclog-style logging), `calendar.rs` (date arithmetic);
+//! - `tests.rs`: the framework exercised on a test-only resource.
 
-pub mod action;
+// Namespaces used by path outside the framework.
 pub mod calendar;
 pub mod cty;
-
-/// Code generated from `proto/` by `cargo xtask codegen` (tools/codegen), committed.
-pub mod proto {
-    #![allow(clippy::all, clippy::pedantic, missing_docs)]
-    pub mod tfplugin6 {
-        include!("proto/tfplugin6.rs");
-    }
-    pub mod go_plugin {
-        include!("proto/plugin.rs");
-    }
-    pub mod health {
-        include!("proto/grpc.health.v1.rs");
-    }
-}
-pub mod consistency;
-pub mod ctx;
-pub mod diag;
 pub mod docs;
-pub mod grpc;
-pub mod identity;
-pub mod list;
 pub mod log;
-pub mod model;
 pub mod moves;
-pub mod plan;
-pub mod resource;
+pub mod proto;
 pub mod schema;
 pub mod server;
-mod stop;
-#[cfg(test)]
-mod tests;
-pub mod timeouts;
 pub mod tls;
 pub mod upgrade;
 pub mod validators;
 
-// What a backend needs to declare its provider, resources, data sources, list resources and
-// actions; the modules above stay reachable for the rest.
-pub use action::{Action, Progress};
-pub use ctx::{Configured, Ctx, Settings};
+// Reached through the re-exports below; public while backends still import them by path.
+pub mod action;
+pub mod ctx;
+pub mod diag;
+pub mod grpc;
+pub mod identity;
+pub mod list;
+pub mod model;
+pub mod plan;
+pub mod resource;
+pub mod timeouts;
+
+mod adapter;
+mod stop;
+#[cfg(test)]
+mod tests;
+
+// What a backend declares its provider, resources, data sources, list resources and
+// actions with, and what serves them.
+pub use action::{action, Action, AnyAction, Progress};
+pub use ctx::{string_setting, Configured, Ctx, Settings};
 pub use cty::{Number, Type, Value};
-pub use diag::{AttrPath, Diagnostic, Diagnostics};
+pub use diag::{AttrPath, Diagnostic, Diagnostics, Severity};
+pub use grpc::ProviderService;
 pub use identity::Identity;
-pub use list::{ListResource, Listed};
-pub use model::{Cty, Tri};
+pub use list::{list_resource, AnyListResource, ListResource, Listed};
+pub use model::{conform, Cty, Tri};
 pub use moves::MoveSource;
 pub use plan::Plan;
-pub use resource::{Applied, DataSource, Provider, Resource};
-pub use schema::{Attribute, Block, Schema};
+pub use resource::{
+    data_source, resource, AnyDataSource, AnyResource, Applied, DataSource, Planned, Provider,
+    Resource,
+};
+pub use schema::{Attribute, Block, NestedBlock, ObjectNesting, Schema};
 pub use stop::Stop;
 pub use timeouts::{timeouts_block, Timeouts};
 pub use upgrade::StateUpgrader;

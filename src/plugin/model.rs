@@ -245,32 +245,32 @@ macro_rules! model {
         $(#[$meta])*
         $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
 
-        impl $crate::plugin::model::Cty for $name {
+        impl $crate::plugin::Cty for $name {
             fn from_cty(
-                value: &$crate::plugin::cty::Value,
-                path: &$crate::plugin::diag::AttrPath,
-            ) -> Result<Self, $crate::plugin::diag::Diagnostic> {
+                value: &$crate::plugin::Value,
+                path: &$crate::plugin::AttrPath,
+            ) -> Result<Self, $crate::plugin::Diagnostic> {
                 match value {
-                    $crate::plugin::cty::Value::Object(attrs) => Ok($name {
-                        $($field: $crate::plugin::model::Cty::from_cty(
-                            attrs.get(stringify!($field)).unwrap_or(&$crate::plugin::cty::Value::Null),
+                    $crate::plugin::Value::Object(attrs) => Ok($name {
+                        $($field: $crate::plugin::Cty::from_cty(
+                            attrs.get(stringify!($field)).unwrap_or(&$crate::plugin::Value::Null),
                             &path.attr(stringify!($field)),
                         )?),*
                     }),
-                    other => Err($crate::plugin::diag::Diagnostic::error(
+                    other => Err($crate::plugin::Diagnostic::error(
                         "Unexpected value",
                         format!("expected an object for {}, got {:?}", stringify!($name), other),
                     ).at(path.clone())),
                 }
             }
 
-            fn to_cty(&self) -> $crate::plugin::cty::Value {
+            fn to_cty(&self) -> $crate::plugin::Value {
                 let mut attrs = std::collections::BTreeMap::new();
                 $(attrs.insert(
                     stringify!($field).to_string(),
-                    $crate::plugin::model::Cty::to_cty(&self.$field),
+                    $crate::plugin::Cty::to_cty(&self.$field),
                 );)*
-                $crate::plugin::cty::Value::Object(attrs)
+                $crate::plugin::Value::Object(attrs)
             }
         }
     };

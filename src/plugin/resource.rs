@@ -1,20 +1,21 @@
 //! What a provider is made of: the `Provider`, `Resource` and `DataSource` traits a backend
 //! implements on typed models, and the adapters that turn them into value-level operations
-//! for the RPC layer (decoding, validation, declarative plan rules, encoding, and waiting
-//! for provider settings that are unknown until apply).
+//! for the RPC layer: on the shared core (decoding, validation, encoding, settings unknown
+//! until apply), a resource's declarative plan rules and CRUD, and a data source's read.
 
 use async_trait::async_trait;
 
 use super::action::AnyAction;
-use super::ctx::{settings_unknown_error, Configured, Ctx};
+use super::adapter::Core;
+use super::ctx::{Configured, Ctx};
 use super::cty::{Type, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::identity::Identity;
 use super::list::AnyListResource;
-use super::model::{conform, Cty};
+use super::model::Cty;
 use super::moves::MoveSource;
 use super::plan::{plan_effects, plan_values, Plan};
-use super::schema::{Block, Mode, Schema};
+use super::schema::Schema;
 use super::stop::Stop;
 use super::upgrade::StateUpgrader;
 
@@ -187,74 +188,46 @@ pub trait AnyDataSource: Send + Sync {
 }
 
 pub fn resource<R: Resource>(inner: R) -> Box<dyn AnyResource> {
-    let schema = inner.schema();
-    Box::new(Adapter {
-        ty: schema.block.ty(),
-        identity: inner.identity(),
-        inner,
-        schema,
-    })
+    let identity = inner.identity();
+    let core = Core::new(inner.type_name(), inner.schema(), inner.settings(), inner);
+    Box::new(ResourceAdapter { core, identity })
 }
 
 pub fn data_source<D: DataSource>(inner: D) -> Box<dyn AnyDataSource> {
-    let schema = inner.schema();
-    Box::new(Adapter {
-        ty: schema.block.ty(),
-        identity: None,
-        inner,
-        schema,
-    })
+    let core = Core::new(inner.type_name(), inner.schema(), inner.settings(), inner);
+    Box::new(DataSourceAdapter { core })
 }
 
-struct Adapter<T> {
-    inner: T,
-    schema: Schema,
-    /// The schema's value type, computed once.
-    ty: Type,
+struct ResourceAdapter<R> {
+    core: Core<R>,
     identity: Option<Identity>,
 }
 
-impl<T> Adapter<T> {
-    fn decode<M: Cty>(&self, value: &Value) -> Result<M, Diagnostics> {
-        M::from_cty(value, &AttrPath::root()).map_err(Diagnostics::from)
-    }
-
-    fn encode<M: Cty>(&self, model: &M) -> Value {
-        conform(model.to_cty(), &self.ty)
-    }
-
-    /// The schema's declarative validators, then the resource's own cross-attribute checks.
-    fn validate_with(&self, config: &Value, custom: impl FnOnce(&mut Diagnostics)) -> Diagnostics {
-        let mut diags = Diagnostics::new();
-        validate_block(&self.schema.block, config, &AttrPath::root(), &mut diags);
-        custom(&mut diags);
-        diags
-    }
-}
-
 #[async_trait]
-impl<R: Resource> AnyResource for Adapter<R> {
+impl<R: Resource> AnyResource for ResourceAdapter<R> {
     fn type_name(&self) -> &'static str {
-        self.inner.type_name()
+        self.core.type_name
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        &self.core.schema
     }
 
     fn value_type(&self) -> &Type {
-        &self.ty
+        &self.core.ty
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        self.validate_with(config, |diags| self.inner.validate(config, diags))
+        self.core
+            .validate(config, |diags| self.core.inner.validate(config, diags))
     }
 
     async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> Planned {
-        let unknown_settings = ctx.unknown_settings(self.inner.settings());
+        let (core, inner) = (&self.core, &self.core.inner);
+        let unknown_settings = core.unknown_settings(ctx);
         if proposed.is_null() {
-            let diagnostics = match self.decode(&prior) {
-                Ok(model) => self.inner.plan_destroy(&model),
+            let diagnostics = match core.decode(&prior) {
+                Ok(model) => inner.plan_destroy(&model),
                 Err(d) => d,
             };
             return Planned {
@@ -265,7 +238,7 @@ impl<R: Resource> AnyResource for Adapter<R> {
             };
         }
         let mut diagnostics = Diagnostics::new();
-        let block = &self.schema.block;
+        let block = &core.schema.block;
         let planned = plan_values(block, ctx, &prior, proposed, &config, &mut diagnostics);
         let deferred = !unknown_settings.is_empty() && ctx.deferral_allowed;
         let mut plan = Plan {
@@ -275,7 +248,7 @@ impl<R: Resource> AnyResource for Adapter<R> {
             unknown_settings,
         };
         if !deferred {
-            diagnostics.extend(self.inner.modify_plan(ctx, &mut plan).await);
+            diagnostics.extend(inner.modify_plan(ctx, &mut plan).await);
         }
         let (planned, requires_replace) =
             plan_effects(block, &plan.prior, &plan.config, plan.planned);
@@ -288,15 +261,14 @@ impl<R: Resource> AnyResource for Adapter<R> {
     }
 
     async fn apply(&self, ctx: &Ctx, prior: Value, planned: Value) -> (Value, Diagnostics) {
-        let unknown = ctx.unknown_settings(self.inner.settings());
-        if !unknown.is_empty() {
-            let what = format!("apply a change to {}", self.inner.type_name());
-            return (prior, settings_unknown_error(&unknown, &what));
+        let (core, inner) = (&self.core, &self.core.inner);
+        if let Err(d) = core.require_settings(ctx, "apply a change to") {
+            return (prior, d);
         }
         let applied = match (&prior, &planned) {
             (_, Value::Null) => {
-                let diags = match self.decode(&prior) {
-                    Ok(model) => self.inner.delete(ctx, model).await,
+                let diags = match core.decode(&prior) {
+                    Ok(model) => inner.delete(ctx, model).await,
                     Err(d) => d,
                 };
                 // A failed delete keeps the object in state: it still exists.
@@ -307,31 +279,32 @@ impl<R: Resource> AnyResource for Adapter<R> {
                 };
                 return (state, diags);
             }
-            (Value::Null, _) => match self.decode(&planned) {
-                Ok(p) => self.inner.create(ctx, p).await,
+            (Value::Null, _) => match core.decode(&planned) {
+                Ok(p) => inner.create(ctx, p).await,
                 Err(d) => return (Value::Null, d),
             },
-            _ => match (self.decode(&prior), self.decode(&planned)) {
-                (Ok(old), Ok(new)) => self.inner.update(ctx, old, new).await,
+            _ => match (core.decode(&prior), core.decode(&planned)) {
+                (Ok(old), Ok(new)) => inner.update(ctx, old, new).await,
                 (Err(d), _) | (_, Err(d)) => return (prior, d),
             },
         };
         let state = applied
             .state
             .as_ref()
-            .map_or(Value::Null, |m| self.encode(m));
+            .map_or(Value::Null, |m| core.encode(m));
         (state, applied.diagnostics)
     }
 
     async fn read(&self, ctx: &Ctx, current: Value) -> Read {
-        let unknown = ctx.unknown_settings(self.inner.settings());
+        let (core, inner) = (&self.core, &self.core.inner);
+        let unknown = core.unknown_settings(ctx);
         if !unknown.is_empty() {
             // Planning with settings known only at apply: the state stays as last read.
             let diagnostics = if ctx.deferral_allowed {
                 Diagnostics::new()
             } else {
                 Diagnostic::warning(
-                    format!("{} not refreshed", self.inner.type_name()),
+                    format!("{} not refreshed", core.type_name),
                     format!(
                         "The provider setting {} is known only after apply, so this plan shows the state as it was last read.",
                         unknown.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
@@ -345,10 +318,10 @@ impl<R: Resource> AnyResource for Adapter<R> {
                 deferred: ctx.deferral_allowed,
             };
         }
-        let (state, diagnostics) = match self.decode(&current) {
+        let (state, diagnostics) = match core.decode(&current) {
             Err(d) => (current, d),
-            Ok(model) => match self.inner.read(ctx, model).await {
-                Ok(Some(m)) => (self.encode(&m), Diagnostics::new()),
+            Ok(model) => match inner.read(ctx, model).await {
+                Ok(Some(m)) => (core.encode(&m), Diagnostics::new()),
                 Ok(None) => (Value::Null, Diagnostics::new()),
                 // Keep the state as it was: a failed refresh must not drop the resource.
                 Err(d) => (current, d),
@@ -362,22 +335,17 @@ impl<R: Resource> AnyResource for Adapter<R> {
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> (Option<Value>, Diagnostics) {
-        let unknown = ctx.unknown_settings(self.inner.settings());
-        if !unknown.is_empty() {
-            if ctx.deferral_allowed {
-                return (None, Diagnostics::new());
-            }
-            let what = format!("import {}", self.inner.type_name());
-            return (None, settings_unknown_error(&unknown, &what));
+        if let Some(diags) = self.core.settings_pending(ctx, "import") {
+            return (None, diags);
         }
-        match self.inner.import(ctx, id).await {
-            Ok(m) => (Some(self.encode(&m)), Diagnostics::new()),
+        match self.core.inner.import(ctx, id).await {
+            Ok(m) => (Some(self.core.encode(&m)), Diagnostics::new()),
             Err(d) => (None, d),
         }
     }
 
     fn state_upgraders(&self) -> Vec<StateUpgrader> {
-        self.inner.state_upgraders()
+        self.core.inner.state_upgraders()
     }
 
     fn identity(&self) -> Option<&Identity> {
@@ -385,109 +353,55 @@ impl<R: Resource> AnyResource for Adapter<R> {
     }
 
     fn move_sources(&self) -> Vec<MoveSource> {
-        self.inner.move_sources()
+        self.core.inner.move_sources()
     }
 }
 
+struct DataSourceAdapter<D> {
+    core: Core<D>,
+}
+
 #[async_trait]
-impl<D: DataSource> AnyDataSource for Adapter<D> {
+impl<D: DataSource> AnyDataSource for DataSourceAdapter<D> {
     fn type_name(&self) -> &'static str {
-        self.inner.type_name()
+        self.core.type_name
     }
 
     fn schema(&self) -> &Schema {
-        &self.schema
+        &self.core.schema
     }
 
     fn value_type(&self) -> &Type {
-        &self.ty
+        &self.core.ty
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        self.validate_with(config, |diags| self.inner.validate(config, diags))
+        self.core
+            .validate(config, |diags| self.core.inner.validate(config, diags))
     }
 
     async fn read(&self, ctx: &Ctx, config: Value) -> Read {
-        let unknown = ctx.unknown_settings(self.inner.settings());
-        let (state, diagnostics, deferred) = if !unknown.is_empty() {
-            let diags = if ctx.deferral_allowed {
-                Diagnostics::new()
-            } else {
-                let what = format!("read data source {}", self.inner.type_name());
-                settings_unknown_error(&unknown, &what)
+        let core = &self.core;
+        if let Some(diagnostics) = core.settings_pending(ctx, "read data source") {
+            // Deferred (or refused): every value waits for apply.
+            return Read {
+                state: Value::Unknown(Default::default()),
+                diagnostics,
+                deferred: ctx.deferral_allowed,
             };
-            // Deferred: every value waits for apply.
-            (
-                Value::Unknown(Default::default()),
-                diags,
-                ctx.deferral_allowed,
-            )
-        } else {
-            let result = match self.decode(&config) {
-                Ok(model) => self.inner.read(ctx, model).await,
-                Err(d) => Err(d),
-            };
-            match result {
-                Ok(m) => (self.encode(&m), Diagnostics::new(), false),
-                Err(d) => (Value::Null, d, false),
-            }
+        }
+        let result = match core.decode(&config) {
+            Ok(model) => core.inner.read(ctx, model).await,
+            Err(d) => Err(d),
+        };
+        let (state, diagnostics) = match result {
+            Ok(m) => (core.encode(&m), Diagnostics::new()),
+            Err(d) => (Value::Null, d),
         };
         Read {
             state,
             diagnostics,
-            deferred,
-        }
-    }
-}
-
-/// Runs every attribute's validators over a (possibly partly unknown) configuration.
-pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
-    if !matches!(value, Value::Object(_)) {
-        return;
-    }
-    for a in &block.attributes {
-        let v = value.attr(&a.name);
-        let at = path.attr(&a.name);
-        // Terraform leaves this to providers: a value it would silently plan over.
-        if a.mode == Mode::Computed && !v.is_null() {
-            diags.error_at(
-                at.clone(),
-                format!("Read-only attribute {at}"),
-                format!("{at} is read-only: its value comes from the API, so it cannot be set. Remove it from the configuration."),
-            );
-            continue;
-        }
-        for validator in &a.validators {
-            validator.validate(v, &at, a.sensitive, diags);
-        }
-        if let Some((_, inner)) = &a.nested {
-            let inner = Block {
-                attributes: inner.clone(),
-                ..Block::default()
-            };
-            match v {
-                Value::List(items) | Value::Set(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        validate_block(&inner, item, &at.index(i), diags);
-                    }
-                }
-                Value::Map(items) => {
-                    for (k, item) in items {
-                        validate_block(&inner, item, &at.key(k), diags);
-                    }
-                }
-                object => validate_block(&inner, object, &at, diags),
-            }
-        }
-    }
-    for b in &block.blocks {
-        match value.attr(&b.name) {
-            Value::List(items) | Value::Set(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    validate_block(&b.block, item, &path.attr(&b.name).index(i), diags);
-                }
-            }
-            v => validate_block(&b.block, v, &path.attr(&b.name), diags),
+            deferred: false,
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Schemas as a resource declares them: attributes with their types, modes, validators and
 //! plan rules, nested blocks, descriptions. Terraform receives the protocol view; the
-//! framework keeps the rest (validators, defaults, plan rules) to enforce them itself.
+//! framework keeps the rest (validators, defaults, plan rules) to enforce them itself;
+//! [`validate_block`] runs the validators over a configuration.
 
 use std::fmt;
 use std::sync::Arc;
 
 use super::cty::{Type, Value};
+use super::diag::{AttrPath, Diagnostics};
 use super::proto::tfplugin6 as pb;
 use super::validators::Validator;
 
@@ -479,6 +481,58 @@ impl NestedBlock {
             } as i32,
             min_items: self.min_items,
             max_items: self.max_items,
+        }
+    }
+}
+
+/// Runs every attribute's validators over a (possibly partly unknown) configuration.
+pub fn validate_block(block: &Block, value: &Value, path: &AttrPath, diags: &mut Diagnostics) {
+    if !matches!(value, Value::Object(_)) {
+        return;
+    }
+    for a in &block.attributes {
+        let v = value.attr(&a.name);
+        let at = path.attr(&a.name);
+        // Terraform leaves this to providers: a value it would silently plan over.
+        if a.mode == Mode::Computed && !v.is_null() {
+            diags.error_at(
+                at.clone(),
+                format!("Read-only attribute {at}"),
+                format!("{at} is read-only: its value comes from the API, so it cannot be set. Remove it from the configuration."),
+            );
+            continue;
+        }
+        for validator in &a.validators {
+            validator.validate(v, &at, a.sensitive, diags);
+        }
+        if let Some((_, inner)) = &a.nested {
+            let inner = Block {
+                attributes: inner.clone(),
+                ..Block::default()
+            };
+            match v {
+                Value::List(items) | Value::Set(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        validate_block(&inner, item, &at.index(i), diags);
+                    }
+                }
+                Value::Map(items) => {
+                    for (k, item) in items {
+                        validate_block(&inner, item, &at.key(k), diags);
+                    }
+                }
+                object => validate_block(&inner, object, &at, diags),
+            }
+        }
+    }
+    for b in &block.blocks {
+        match value.attr(&b.name) {
+            Value::List(items) | Value::Set(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    validate_block(&b.block, item, &path.attr(&b.name).index(i), diags);
+                }
+            }
+            v => validate_block(&b.block, v, &path.attr(&b.name), diags),
         }
     }
 }

@@ -426,7 +426,7 @@ fn nested_attribute_validators_run_with_element_paths() {
     let config =
         Value::Object([("rules".to_string(), Value::List(vec![rule(80), rule(0)]))].into());
     let mut diags = Diagnostics::new();
-    super::resource::validate_block(&block, &config, &AttrPath::root(), &mut diags);
+    super::schema::validate_block(&block, &config, &AttrPath::root(), &mut diags);
     assert_eq!(diags.0.len(), 1);
     assert_eq!(
         diags.0[0].path.as_ref().unwrap().to_string(),
@@ -452,7 +452,7 @@ fn read_only_attributes_cannot_be_configured() {
     };
     let validate = |value: Value| {
         let mut diags = Diagnostics::new();
-        super::resource::validate_block(&block, &config(value), &AttrPath::root(), &mut diags);
+        super::schema::validate_block(&block, &config(value), &AttrPath::root(), &mut diags);
         diags
     };
     assert!(validate(Value::Null).is_empty());

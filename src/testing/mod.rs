@@ -3,6 +3,7 @@
 //! plan and apply against Terraform core's consistency rules, so a resource test fails
 //! where Terraform would report "Provider produced inconsistent result".
 
+mod consistency;
 pub mod http_server;
 
 use std::collections::BTreeMap;
@@ -10,14 +11,11 @@ use std::sync::Arc;
 
 use pools_sandbox::{Config, Sandbox};
 
-use crate::plugin::consistency::{apply_violations, later_plan_violations, plan_violations};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Value;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::resource::{AnyDataSource, AnyResource, Planned, Provider};
-use crate::plugin::schema::Block;
-use crate::plugin::Stop;
+use crate::plugin::{
+    AnyDataSource, AnyResource, Block, Ctx, Diagnostics, Planned, Provider, Stop, Value,
+};
 use crate::provider::PoolsProvider;
+use consistency::{apply_violations, later_plan_violations, plan_violations};
 
 pub struct Harness {
     pub sandbox: Sandbox,
@@ -226,7 +224,7 @@ async fn configure(provider_config: &Value) -> Ctx {
     let stop = Stop::new();
     let mut diags = Diagnostics::new();
     let provider_config =
-        crate::plugin::model::conform(provider_config.clone(), &PoolsProvider.schema().block.ty());
+        crate::plugin::conform(provider_config.clone(), &PoolsProvider.schema().block.ty());
     let configured = PoolsProvider
         .configure(&provider_config, &stop, &mut diags)
         .await;
@@ -261,12 +259,12 @@ pub fn s(text: &str) -> Value {
 }
 
 pub fn n(number: i64) -> Value {
-    Value::Number(crate::plugin::cty::Number::from_i64(number))
+    Value::Number(crate::plugin::Number::from_i64(number))
 }
 
 /// Fills every attribute and block the user left out with null, as Terraform does.
 fn conform_config(block: &Block, config: &Value) -> Value {
-    crate::plugin::model::conform(config.clone(), &block.ty())
+    crate::plugin::conform(config.clone(), &block.ty())
 }
 
 /// Terraform's proposed new state: configured values, and for computed attributes the user

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use super::msgpack::{kind_name, MAX_DEPTH};
+use super::number::Number;
 use super::path::{DecodeError, EncodeError, Path, PathStep};
-use super::{Number, Type, Value};
+use super::value::{Type, Value, MAX_DEPTH};
 
 /// How strictly [`decode_with`] reads objects.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -337,7 +337,7 @@ impl Decoder {
     fn expected(&self, ty: &Type, found: &Json) -> DecodeError {
         self.error(format!(
             "expected {}, found {}",
-            kind_name(ty),
+            ty.kind_name(),
             found.describe()
         ))
     }
@@ -529,7 +529,7 @@ impl Encoder {
                     .map(|(name, ty)| (name, values.get(name).unwrap_or(&Value::Null), ty));
                 self.object(all, PathStep::Attr)?
             }
-            (ty, _) => return Err(self.error(format!("expected {}", kind_name(ty)))),
+            (ty, _) => return Err(self.error(format!("expected {}", ty.kind_name()))),
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use super::path::{DecodeError, Path};
-use super::Type;
+use super::value::Type;
 
 /// Deeper type descriptions are refused rather than risking the stack.
 const MAX_TYPE_DEPTH: usize = 64;

@@ -1,6 +1,13 @@
+//! Types and values: [`Type`], [`Value`] (null, unknown with its [`Refinements`], known, or
+//! dynamic with its type), and what the codecs share about them.
+
 use std::collections::BTreeMap;
 
-use super::Number;
+use super::number::Number;
+
+/// How deeply decoded values may nest (dynamic values bring their own types, so the
+/// schema alone does not bound this).
+pub const MAX_DEPTH: usize = 128;
 
 /// A cty type. Object attributes are kept sorted by name, as cty orders them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,6 +59,21 @@ impl Type {
     /// An object type from (attribute, type) pairs, as schemas and state layouts list them.
     pub fn object<'a>(attrs: impl IntoIterator<Item = (&'a str, Type)>) -> Type {
         Type::Object(attrs.into_iter().map(|(k, t)| (k.to_string(), t)).collect())
+    }
+
+    /// How errors name a type's kind: "a list", "an object".
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Type::Bool => "a bool",
+            Type::Number => "a number",
+            Type::String => "a string",
+            Type::Dynamic => "a dynamic value",
+            Type::List(_) => "a list",
+            Type::Set(_) => "a set",
+            Type::Map(_) => "a map",
+            Type::Object(_) => "an object",
+            Type::Tuple(_) => "a tuple",
+        }
     }
 }
 

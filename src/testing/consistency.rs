@@ -1,5 +1,6 @@
 //! Terraform core's consistency rules, checked on our side so that tests catch a broken
-//! plan or apply before Terraform reports "Provider produced inconsistent result":
+//! plan or apply before Terraform reports "Provider produced inconsistent result" (test
+//! support: the [`super::Harness`] checks every plan and apply with them):
 //!
 //! - a planned value is valid for its configuration: every configured value is kept (or
 //!   the prior value, when the provider judges them equal), and only computed attributes
@@ -8,8 +9,8 @@
 //!   every value the plan knew is unchanged, unknowns may become anything of their type
 //!   (but not null when refined as not null), and an applied value is wholly known.
 
-use super::cty::Value;
-use super::schema::{Block, Mode, Nesting};
+use crate::plugin::schema::{Mode, Nesting};
+use crate::plugin::{Block, Value};
 
 /// Every way `planned` breaks Terraform's rules for a plan of `config` from `prior`.
 pub fn plan_violations(
@@ -250,8 +251,8 @@ fn value_compatible(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::cty::{Number, Refinements, Type};
-    use crate::plugin::schema::{Attribute, NestedBlock};
+    use crate::plugin::cty::Refinements;
+    use crate::plugin::{Attribute, NestedBlock, Number, Type};
 
     fn block() -> Block {
         Block::new("")
