@@ -1,7 +1,7 @@
 //! The provider's `ona` block: the token and the API base URL, with the environment
 //! variables the official SDK reads.
 
-use crate::ona::client::{OnaClient, DEFAULT_BASE_URL};
+use crate::ona::api::client::{OnaClient, DEFAULT_BASE_URL};
 use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};

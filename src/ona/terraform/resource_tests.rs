@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::client::OnaClient;
-use super::model::WarmPoolFilter;
 use super::resource::WarmPoolResource;
 use super::settings::Ona;
+use crate::ona::api::client::OnaClient;
+use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostics};

@@ -8,10 +8,10 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::convert::phase_name;
 use super::errors::OnaErrors;
-use super::model::*;
+use super::wire::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
+use crate::ona::terraform::model::phase_name;
 use crate::plugin::Stop;
 use crate::trust::Trust;
 use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Wait, WaitError};

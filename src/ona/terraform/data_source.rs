@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 
-use super::convert::{phase_name, pool_sizes};
-use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
+use super::model::{phase_name, pool_sizes};
 use super::pools::{api_error, find_pool};
 use super::settings::{Ona, API_SETTINGS};
+use crate::ona::api::wire::{WarmPool, WarmPoolFilter, WarmPoolPhase};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};

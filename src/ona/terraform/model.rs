@@ -1,7 +1,7 @@
 //! The `pools_warm_pool` model and its mapping from the API's warm pools; sizes as the API
 //! settles them.
 
-use super::model::{WarmPool, WarmPoolPhase};
+use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::cty::{Number, Value};
 use crate::plugin::model::Tri;
 use crate::plugin::timeouts::Timeouts;

@@ -6,11 +6,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::client::OnaClient;
-use super::convert::{is_going, phase_name, pool_sizes, WarmPoolModel};
-use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
+use super::model::{is_going, phase_name, pool_sizes, WarmPoolModel};
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::Unmade;
+use crate::ona::api::client::OnaClient;
+use crate::ona::api::wire::{WarmPool, WarmPoolFilter, WarmPoolPhase};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
 use crate::plugin::resource::Applied;
 use crate::wait::{poll_paced, send_change, Poll, Seen, Sent, Unsent, Wait, WaitError};

@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 
-use super::convert::{is_going, WarmPoolModel};
-use super::model::WarmPoolFilter;
+use super::model::{is_going, WarmPoolModel};
 use super::pools::api_error;
 use super::settings::{Ona, API_SETTINGS};
+use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Type;
 use crate::plugin::diag::Diagnostics;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::convert::{default_max_size, default_min_size, is_going, WarmPoolModel};
+use super::model::{default_max_size, default_min_size, is_going, WarmPoolModel};
 use super::pools::{api_error, create_pool, delete_pool, left_behind, settle, to_i32, update_pool};
 use super::settings::{Ona, API_SETTINGS};
 use crate::intents::{Intent, Unmade};
