@@ -3,8 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::model::{is_going, WarmPoolModel};
-use super::pools::api_error;
+use super::model::{api_error, is_going, WarmPoolModel};
 use super::settings::{Ona, API_SETTINGS};
 use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::ctx::Ctx;

@@ -3,12 +3,15 @@
 //! resource and its migration from the official provider, the data sources, and the steps
 //! the resource takes through the API.
 
+pub mod change;
+pub mod create;
 pub mod data_source;
 pub mod list;
 pub mod migrate;
 pub mod model;
-pub mod pools;
+pub mod read;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;
 pub mod settings;
+pub mod wait;

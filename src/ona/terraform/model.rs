@@ -1,10 +1,9 @@
-//! The `pools_warm_pool` model and its mapping from the API's warm pools; sizes as the API
-//! settles them.
+//! The Terraform model of a `pools_warm_pool` and its mapping to and from the API's messages:
+//! a pool read into the model, sizes as the API settles them and as its 32-bit fields carry
+//! them, and API errors as diagnostics.
 
 use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
-use crate::plugin::cty::{Number, Value};
-use crate::plugin::model::Tri;
-use crate::plugin::timeouts::Timeouts;
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Number, Timeouts, Tri, Value};
 
 crate::model! {
     /// The state of one `pools_warm_pool`. `Tri` fields are computed: a plan may leave
@@ -150,4 +149,26 @@ fn planned_sizes(min: &Value, max: &Value) -> (Value, Value) {
             (min_planned, max_planned)
         }
     }
+}
+
+/// An error from the API, or from waiting on it, as a diagnostic under `summary`.
+pub fn api_error(summary: &str, error: &impl std::fmt::Display) -> Diagnostics {
+    Diagnostic::error(summary, error.to_string()).into()
+}
+
+/// A size as the API's 32-bit field carries it.
+pub fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
+    i32::try_from(value).map_err(|_| {
+        Diagnostic::error(
+            format!("Invalid value for {name}"),
+            format!("{name} is out of range: {value}"),
+        )
+        .at(AttrPath::attrs(&[name]))
+        .into()
+    })
+}
+
+/// The sizes a pool reports, as sent.
+pub fn has_sizes(pool: &WarmPool, min: i32, max: i32) -> bool {
+    pool_sizes(pool) == Some((min.into(), max.into()))
 }

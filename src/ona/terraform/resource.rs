@@ -5,9 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::model::{default_max_size, default_min_size, is_going, WarmPoolModel};
-use super::pools::{api_error, create_pool, delete_pool, left_behind, settle, to_i32, update_pool};
+use super::change::{delete_pool, update_pool};
+use super::create::{create_pool, left_behind};
+use super::model::{
+    api_error, default_max_size, default_min_size, is_going, to_i32, WarmPoolModel,
+};
 use super::settings::{Ona, API_SETTINGS};
+use super::wait::settle;
 use crate::intents::{Intent, Unmade};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;

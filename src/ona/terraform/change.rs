@@ -1,0 +1,132 @@
+//! The change steps: setting a pool's sizes and deleting it, each sent once and never
+//! repeated blindly (see [`crate::wait::send_change`]), and the advice that goes with an
+//! error the API will not heal.
+
+use super::model::{api_error, has_sizes, is_going, phase_name, pool_sizes};
+use super::wait::wait_gone;
+use crate::http::ApiError;
+use crate::ona::api::client::OnaClient;
+use crate::ona::api::wire::WarmPool;
+use crate::plugin::{Diagnostic, Diagnostics};
+use crate::wait::{send_change, Seen, Sent, Unsent, Wait, WaitError};
+
+/// Which change an error answered, for the advice that goes with it.
+#[derive(Clone, Copy)]
+pub enum Change {
+    Create,
+    Update,
+    Delete,
+}
+
+/// An error that waiting will not heal, with what to do about it. 401 and 403 already point
+/// at the credentials (see [`ApiError`]'s Display).
+pub fn refused(summary: &str, change: Change, e: &ApiError) -> Diagnostics {
+    let advice = match (change, e.code.as_deref()) {
+        (_, Some("invalid_argument" | "out_of_range")) => {
+            "Fix the value the API names (min_size from 0 to 20, max_size from 1 to 20, min_size <= max_size), then apply again."
+        }
+        (Change::Create, Some("failed_precondition")) => {
+            "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again."
+        }
+        (Change::Create, Some("not_found")) => {
+            "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to."
+        }
+        (Change::Update, Some("not_found")) => {
+            "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew."
+        }
+        (_, Some("failed_precondition")) => {
+            "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled."
+        }
+        _ => "",
+    };
+    let detail = match advice {
+        "" => e.to_string(),
+        advice => format!("{e}\n\n{advice}"),
+    };
+    Diagnostic::error(summary, detail).into()
+}
+
+/// Sets the pool's sizes, never sending them again blindly (see
+/// [`crate::wait::send_change`]): after an answer that was lost or refused, the pool is read
+/// first, and the sizes are sent again only when it does not have them.
+pub async fn update_pool(
+    client: &OnaClient,
+    id: &str,
+    (min, max): (i32, i32),
+    wait: &Wait,
+) -> Result<WarmPool, Diagnostics> {
+    let summary = "Cannot update the warm pool";
+    let look = || async {
+        Ok(match client.get_warm_pool(id).await? {
+            Some(pool) if has_sizes(&pool, min, max) => Seen::Landed(pool),
+            Some(pool) => {
+                let (had_min, had_max) = pool_sizes(&pool).unwrap_or_default();
+                Seen::Missing(format!(
+                    "the pool still has min_size {had_min} and max_size {had_max}"
+                ))
+            }
+            None => Seen::Ended(Diagnostic::error(
+                "Warm pool disappeared",
+                format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew."),
+            )),
+        })
+    };
+    let what = format!("the API to accept the new sizes of warm pool {id}");
+    let send = || client.update_warm_pool(id, min, max);
+    match send_change(&client.pacing(), wait, &what, send, look).await {
+        Ok(Sent::Answered(pool) | Sent::Landed(pool)) => Ok(pool),
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => Err(refused(summary, Change::Update, &e)),
+        Err(Unsent::Lost { seen, .. }) => Err(Diagnostic::error(
+            "Warm pool sizes not changed",
+            format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; {seen}. Check the network path to the Ona API, then apply again."),
+        )
+        .into()),
+        Err(Unsent::Ended(d)) => Err(d.into()),
+        Err(Unsent::Waited(e)) => Err(Diagnostic::error(
+            summary,
+            format!("{e}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update."),
+        )
+        .into()),
+    }
+}
+
+/// Deletes the pool and waits until it is gone. The delete is never sent again blindly
+/// (see [`crate::wait::send_change`]): the pool is read first, and DELETING (or gone) means
+/// carry on waiting.
+pub async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
+    let summary = "Cannot delete the warm pool";
+    let look = || async {
+        Ok::<_, ApiError>(match client.get_warm_pool(id).await? {
+            None => Seen::Landed(()),
+            Some(pool) if is_going(&pool.status.phase) => Seen::Landed(()),
+            Some(pool) => Seen::Missing(format!(
+                "the pool is still in phase {}",
+                phase_name(&pool.status.phase)
+            )),
+        })
+    };
+    let what = format!("the API to accept the deletion of warm pool {id}");
+    let send = || client.delete_warm_pool(id);
+    match send_change::<_, _, Diagnostics, _, _, _, _>(&client.pacing(), wait, &what, send, look).await {
+        Ok(_) => {}
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => {
+            return refused(summary, Change::Delete, &e)
+        }
+        Err(Unsent::Lost { error, seen }) => {
+            return api_error(
+                summary,
+                &format!("{error}. The delete was sent twice, no answer came back either time, and {seen}: check the network path to the Ona API, then apply again."),
+            )
+        }
+        Err(Unsent::Ended(d)) => return d,
+        Err(Unsent::Waited(e)) => return api_error(summary, &format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
+    }
+    match wait_gone(client, id, wait).await {
+        Ok(()) => Diagnostics::new(),
+        Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
+        Err(e) => api_error(
+            "The warm pool is not gone yet",
+            &format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
+        ),
+    }
+}
