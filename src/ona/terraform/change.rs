@@ -1,8 +1,9 @@
 //! The change steps: setting a pool's sizes and deleting it, each sent once and never
-//! repeated blindly (see [`crate::wait::send_change`]), and the advice that goes with an
-//! error the API will not heal.
+//! repeated blindly (see [`crate::wait::send_change`]), and the advice for a change the API
+//! refuses.
 
-use super::model::{api_error, has_sizes, is_going, phase_name, pool_sizes};
+use super::diagnostics::{api_error, refused, FIX_SIZES};
+use super::model::{has_sizes, is_going, phase_name, pool_sizes};
 use super::wait::wait_gone;
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
@@ -10,40 +11,21 @@ use crate::ona::api::wire::WarmPool;
 use crate::plugin::{Diagnostic, Diagnostics};
 use crate::wait::{send_change, Seen, Sent, Unsent, Wait, WaitError};
 
-/// Which change an error answered, for the advice that goes with it.
-#[derive(Clone, Copy)]
-pub enum Change {
-    Create,
-    Update,
-    Delete,
+/// What to do about a change (an update or the delete) the API refused, by its Connect code.
+fn advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref()? {
+        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
+        "failed_precondition" => Some("The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled."),
+        _ => None,
+    }
 }
 
-/// An error that waiting will not heal, with what to do about it. 401 and 403 already point
-/// at the credentials (see [`ApiError`]'s Display).
-pub fn refused(summary: &str, change: Change, e: &ApiError) -> Diagnostics {
-    let advice = match (change, e.code.as_deref()) {
-        (_, Some("invalid_argument" | "out_of_range")) => {
-            "Fix the value the API names (min_size from 0 to 20, max_size from 1 to 20, min_size <= max_size), then apply again."
-        }
-        (Change::Create, Some("failed_precondition")) => {
-            "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again."
-        }
-        (Change::Create, Some("not_found")) => {
-            "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to."
-        }
-        (Change::Update, Some("not_found")) => {
-            "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew."
-        }
-        (_, Some("failed_precondition")) => {
-            "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled."
-        }
-        _ => "",
-    };
-    let detail = match advice {
-        "" => e.to_string(),
-        advice => format!("{e}\n\n{advice}"),
-    };
-    Diagnostic::error(summary, detail).into()
+/// An update also learns from `not_found` that the pool is gone.
+fn update_advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref() {
+        Some("not_found") => Some("The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew."),
+        _ => advice(e),
+    }
 }
 
 /// Sets the pool's sizes, never sending them again blindly (see
@@ -75,7 +57,7 @@ pub async fn update_pool(
     let send = || client.update_warm_pool(id, min, max);
     match send_change(&client.pacing(), wait, &what, send, look).await {
         Ok(Sent::Answered(pool) | Sent::Landed(pool)) => Ok(pool),
-        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => Err(refused(summary, Change::Update, &e)),
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => Err(refused(summary, &e, update_advice(&e))),
         Err(Unsent::Lost { seen, .. }) => Err(Diagnostic::error(
             "Warm pool sizes not changed",
             format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; {seen}. Check the network path to the Ona API, then apply again."),
@@ -110,23 +92,23 @@ pub async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnosti
     match send_change::<_, _, Diagnostics, _, _, _, _>(&client.pacing(), wait, &what, send, look).await {
         Ok(_) => {}
         Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => {
-            return refused(summary, Change::Delete, &e)
+            return refused(summary, &e, advice(&e))
         }
         Err(Unsent::Lost { error, seen }) => {
             return api_error(
                 summary,
-                &format!("{error}. The delete was sent twice, no answer came back either time, and {seen}: check the network path to the Ona API, then apply again."),
+                format!("{error}. The delete was sent twice, no answer came back either time, and {seen}: check the network path to the Ona API, then apply again."),
             )
         }
         Err(Unsent::Ended(d)) => return d,
-        Err(Unsent::Waited(e)) => return api_error(summary, &format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
+        Err(Unsent::Waited(e)) => return api_error(summary, format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
     }
     match wait_gone(client, id, wait).await {
         Ok(()) => Diagnostics::new(),
         Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
         Err(e) => api_error(
             "The warm pool is not gone yet",
-            &format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
+            format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
         ),
     }
 }

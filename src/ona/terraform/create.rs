@@ -4,8 +4,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::change::{refused, Change};
-use super::model::{api_error, has_sizes, is_going, to_i32, WarmPoolModel};
+use super::diagnostics::{api_error, refused, FIX_SIZES};
+use super::model::{has_sizes, is_going, to_i32, WarmPoolModel};
 use super::read::find_pool;
 use super::wait::wait_gone;
 use crate::http::{ApiError, ErrorKind};
@@ -14,6 +14,16 @@ use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPool;
 use crate::plugin::{Diagnostic, Diagnostics};
 use crate::wait::{poll_paced, Poll, Wait, WaitError};
+
+/// What to do about a create the API refused, by its Connect code.
+fn advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref()? {
+        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
+        "failed_precondition" => Some("Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again."),
+        "not_found" => Some("Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to."),
+        _ => None,
+    }
+}
 
 /// The error for a create that found the (project, class) pair taken, with the way to adopt
 /// the existing pool.
@@ -105,7 +115,7 @@ async fn send_create(
         };
         let diagnostics = match e {
             WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => may_have_made(&e),
-            WaitError::Failed(e) => refused("Cannot create the warm pool", Change::Create, &e),
+            WaitError::Failed(e) => refused("Cannot create the warm pool", &e, advice(&e)),
             other if unsettled => may_have_made(&other),
             other => Diagnostic::error(
                 "Cannot create the warm pool",

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::model::{api_error, phase_name, pool_sizes};
+use super::diagnostics::api_error;
+use super::model::{phase_name, pool_sizes};
 use super::read::find_pool;
 use super::settings::{Ona, API_SETTINGS};
 use crate::ona::api::wire::{WarmPool, WarmPoolFilter, WarmPoolPhase};

@@ -3,7 +3,8 @@
 
 use async_trait::async_trait;
 
-use super::model::{api_error, is_going, WarmPoolModel};
+use super::diagnostics::api_error;
+use super::model::{is_going, WarmPoolModel};
 use super::settings::{Ona, API_SETTINGS};
 use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::ctx::Ctx;

@@ -6,6 +6,7 @@
 pub mod change;
 pub mod create;
 pub mod data_source;
+mod diagnostics;
 pub mod list;
 pub mod migrate;
 pub mod model;

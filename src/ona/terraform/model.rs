@@ -1,6 +1,6 @@
 //! The Terraform model of a `pools_warm_pool` and its mapping to and from the API's messages:
 //! a pool read into the model, sizes as the API settles them and as its 32-bit fields carry
-//! them, and API errors as diagnostics.
+//! them.
 
 use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Number, Timeouts, Tri, Value};
@@ -149,11 +149,6 @@ fn planned_sizes(min: &Value, max: &Value) -> (Value, Value) {
             (min_planned, max_planned)
         }
     }
-}
-
-/// An error from the API, or from waiting on it, as a diagnostic under `summary`.
-pub fn api_error(summary: &str, error: &impl std::fmt::Display) -> Diagnostics {
-    Diagnostic::error(summary, error.to_string()).into()
 }
 
 /// A size as the API's 32-bit field carries it.

@@ -7,9 +7,8 @@ use async_trait::async_trait;
 
 use super::change::{delete_pool, update_pool};
 use super::create::{create_pool, left_behind};
-use super::model::{
-    api_error, default_max_size, default_min_size, is_going, to_i32, WarmPoolModel,
-};
+use super::diagnostics::api_error;
+use super::model::{default_max_size, default_min_size, is_going, to_i32, WarmPoolModel};
 use super::settings::{Ona, API_SETTINGS};
 use super::wait::settle;
 use crate::intents::{Intent, Unmade};
