@@ -3,13 +3,53 @@
 //! refuses.
 
 use super::diagnostics::{api_error, refused, FIX_SIZES};
-use super::model::{has_sizes, is_going, phase_name, pool_sizes};
-use super::wait::wait_gone;
+use super::model::{has_sizes, is_going, phase_name, pool_sizes, WarmPoolModel};
+use super::wait::{settle, wait_gone};
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPool;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{Applied, Diagnostic, Diagnostics};
 use crate::wait::{send_change, Seen, Sent, Unsent, Wait, WaitError};
+
+/// Sets the planned sizes and waits for READY when asked to. When only Terraform-side
+/// settings changed (`wait_for_ready`, `timeouts`), Ona is not called at all.
+pub async fn update(
+    client: &OnaClient,
+    prior: WarmPoolModel,
+    planned: WarmPoolModel,
+    wait: &Wait,
+) -> Applied<WarmPoolModel> {
+    let mut state = planned;
+    state.keep_observed(&prior);
+    let (min, max) = state.sizes();
+    if (Some(min), Some(max)) == (prior.min_size, prior.max_size) {
+        return Applied::ok(state);
+    }
+    let Some(id) = prior.id.known().cloned() else {
+        let detail = "The state has no warm pool id: remove it from state (terraform state rm) and import the pool.";
+        return Applied::failed(
+            Some(prior),
+            Diagnostic::error("Warm pool has no id", detail),
+        );
+    };
+    let sizes = match state.wire_sizes() {
+        Ok(sizes) => sizes,
+        Err(d) => return Applied::failed(Some(prior), d),
+    };
+    match update_pool(client, &id, sizes, wait).await {
+        Ok(pool) => settle(client, state, pool, wait).await,
+        Err(d) => Applied::failed(Some(prior), d),
+    }
+}
+
+/// Deletes the pool in `prior` and waits until it is gone; a state with no id has nothing to
+/// delete.
+pub async fn delete(client: &OnaClient, prior: &WarmPoolModel, wait: &Wait) -> Diagnostics {
+    match prior.id.as_deref() {
+        Some(id) => delete_pool(client, id, wait).await,
+        None => Diagnostics::new(),
+    }
+}
 
 /// What to do about a change (an update or the delete) the API refused, by its Connect code.
 fn advice(e: &ApiError) -> Option<&'static str> {
@@ -31,7 +71,7 @@ fn update_advice(e: &ApiError) -> Option<&'static str> {
 /// Sets the pool's sizes, never sending them again blindly (see
 /// [`crate::wait::send_change`]): after an answer that was lost or refused, the pool is read
 /// first, and the sizes are sent again only when it does not have them.
-pub async fn update_pool(
+async fn update_pool(
     client: &OnaClient,
     id: &str,
     (min, max): (i32, i32),
@@ -75,7 +115,7 @@ pub async fn update_pool(
 /// Deletes the pool and waits until it is gone. The delete is never sent again blindly
 /// (see [`crate::wait::send_change`]): the pool is read first, and DELETING (or gone) means
 /// carry on waiting.
-pub async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
+async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
     let summary = "Cannot delete the warm pool";
     let look = || async {
         Ok::<_, ApiError>(match client.get_warm_pool(id).await? {

@@ -5,15 +5,44 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::diagnostics::{api_error, refused, FIX_SIZES};
-use super::model::{has_sizes, is_going, to_i32, WarmPoolModel};
+use super::model::{has_sizes, is_going, WarmPoolModel};
 use super::read::find_pool;
-use super::wait::wait_gone;
+use super::wait::{settle, wait_gone};
 use crate::http::{ApiError, ErrorKind};
-use crate::intents::Unmade;
+use crate::intents::{Intent, Unmade};
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPool;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{Applied, Diagnostic, Diagnostics};
 use crate::wait::{poll_paced, Poll, Wait, WaitError};
+
+/// Creates the planned pool and waits for READY when asked to. A note kept until the outcome
+/// is known (see [`crate::intents`]) lets the next create of the pair adopt what a provider
+/// process killed in the meantime made.
+pub async fn create(
+    client: &OnaClient,
+    planned: WarmPoolModel,
+    wait: &Wait,
+) -> Applied<WarmPoolModel> {
+    let key = format!(
+        "ona {} {}",
+        planned.project_id, planned.environment_class_id
+    );
+    let (intent, earlier) = Intent::begin(&key);
+    let found = match earlier {
+        Some(_) => left_behind(client, &planned).await,
+        None => Ok(None),
+    };
+    let created = match found {
+        Ok(Some(pool)) => Ok(pool),
+        Ok(None) => create_pool(client, &planned, wait).await,
+        // The earlier create's outcome is still not known.
+        Err(d) => Err(Unmade::unsettled(d)),
+    };
+    match created {
+        Ok(pool) => settle(client, planned, pool, wait).await,
+        Err(unmade) => Applied::failed(None, intent.failed(unmade)),
+    }
+}
 
 /// What to do about a create the API refused, by its Connect code.
 fn advice(e: &ApiError) -> Option<&'static str> {
@@ -178,12 +207,11 @@ async fn adopt(
 
 /// The pool an earlier provider process made for `planned` before it was killed (its note
 /// is the evidence, see [`crate::intents`]): the pair's pool, when it has the planned sizes.
-pub async fn left_behind(
+async fn left_behind(
     client: &OnaClient,
     planned: &WarmPoolModel,
 ) -> Result<Option<WarmPool>, Diagnostics> {
-    let (min, max) = planned.sizes();
-    let (min, max) = (to_i32(min, "min_size")?, to_i32(max, "max_size")?);
+    let (min, max) = planned.wire_sizes()?;
     let (project, class) = (&planned.project_id, &planned.environment_class_id);
     match find_pool(client, project, class).await {
         Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => {
@@ -200,17 +228,17 @@ pub async fn left_behind(
 /// Creates the pool, or adopts the one a create with a lost answer made. When the pair is
 /// taken by a pool on its way out, waits for it to go and tries once more; a live pool is
 /// reported with the import hint.
-pub async fn create_pool(
+async fn create_pool(
     client: &OnaClient,
     planned: &WarmPoolModel,
     wait: &Wait,
 ) -> Result<WarmPool, Unmade> {
-    let (min, max) = planned.sizes();
+    let (min, max) = planned.wire_sizes()?;
     let request = CreateRequest {
         project: &planned.project_id,
         class: &planned.environment_class_id,
-        min: to_i32(min, "min_size")?,
-        max: to_i32(max, "max_size")?,
+        min,
+        max,
     };
     let (project, class) = (request.project, request.class);
     let taken = match send_create(client, &request, wait).await? {

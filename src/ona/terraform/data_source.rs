@@ -5,9 +5,9 @@ use async_trait::async_trait;
 
 use super::diagnostics::api_error;
 use super::model::{phase_name, pool_sizes};
-use super::read::find_pool;
+use super::read::{find_pool, list_pools};
 use super::settings::{Ona, API_SETTINGS};
-use crate::ona::api::wire::{WarmPool, WarmPoolFilter, WarmPoolPhase};
+use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -257,18 +257,9 @@ impl DataSource for WarmPoolsDataSource {
 
     async fn read(&self, ctx: &Ctx, config: WarmPoolsModel) -> Result<WarmPoolsModel, Diagnostics> {
         let client = Ona::client(ctx)?;
-        let lower = |ids: &Option<Vec<String>>| -> Vec<String> {
-            ids.iter()
-                .flatten()
-                .map(|s| s.to_ascii_lowercase())
-                .collect()
-        };
-        let filter = WarmPoolFilter {
-            project_ids: lower(&config.project_ids),
-            environment_class_ids: lower(&config.environment_class_ids),
-        };
-        let pools = client
-            .list_warm_pools(&filter)
+        let projects = config.project_ids.as_deref().unwrap_or_default();
+        let classes = config.environment_class_ids.as_deref().unwrap_or_default();
+        let pools = list_pools(client, projects, classes)
             .await
             .map_err(|e| api_error("Cannot list warm pools", &e))?;
         // Pools already deleted are history, not inventory.

@@ -3,16 +3,16 @@
 //! resource and its migration from the official provider, the data sources, and the steps
 //! the resource takes through the API.
 
-pub mod change;
-pub mod create;
+mod change;
+mod create;
 pub mod data_source;
 mod diagnostics;
 pub mod list;
 pub mod migrate;
 pub mod model;
-pub mod read;
+mod read;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;
 pub mod settings;
-pub mod wait;
+mod wait;

@@ -67,8 +67,25 @@ impl WarmPoolModel {
         self.updated_at.clone_from(&other.updated_at);
     }
 
+    /// A pool as an import shows it: all the API reports, and `wait_for_ready` at its default.
+    pub fn imported(pool: &WarmPool) -> Self {
+        let mut model = WarmPoolModel {
+            wait_for_ready: Some(true),
+            ..WarmPoolModel::default()
+        };
+        model.observe(pool);
+        model
+    }
+
     pub fn sizes(&self) -> (i64, i64) {
         effective_sizes(self.min_size, self.max_size)
+    }
+
+    /// The sizes as the API's 32-bit fields carry them; out of their range is an error on the
+    /// attribute.
+    pub fn wire_sizes(&self) -> Result<(i32, i32), Diagnostics> {
+        let (min, max) = self.sizes();
+        Ok((to_i32(min, "min_size")?, to_i32(max, "max_size")?))
     }
 }
 
@@ -151,8 +168,7 @@ fn planned_sizes(min: &Value, max: &Value) -> (Value, Value) {
     }
 }
 
-/// A size as the API's 32-bit field carries it.
-pub fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
+fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
     i32::try_from(value).map_err(|_| {
         Diagnostic::error(
             format!("Invalid value for {name}"),

@@ -5,16 +5,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::change::{delete_pool, update_pool};
-use super::create::{create_pool, left_behind};
-use super::diagnostics::api_error;
-use super::model::{default_max_size, default_min_size, is_going, to_i32, WarmPoolModel};
+use super::model::{default_max_size, default_min_size, WarmPoolModel};
 use super::settings::{Ona, API_SETTINGS};
-use super::wait::settle;
-use crate::intents::{Intent, Unmade};
+use super::{change, create, read};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
+use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::identity::Identity;
 use crate::plugin::moves::MoveSource;
 use crate::plugin::resource::{Applied, Resource};
@@ -182,53 +178,16 @@ impl Resource for WarmPoolResource {
             Ok(c) => c,
             Err(d) => return Applied::failed(None, d),
         };
-        let wait = Wait::new(
-            "create",
-            Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT),
-            &ctx.stop,
-        );
-        // Kept until the outcome is known: a process killed before then leaves it behind,
-        // and the next create of the pair adopts what that process made.
-        let key = format!(
-            "ona {} {}",
-            planned.project_id, planned.environment_class_id
-        );
-        let (intent, earlier) = Intent::begin(&key);
-        let found = match earlier {
-            Some(_) => left_behind(client, &planned).await,
-            None => Ok(None),
-        };
-        let created = match found {
-            Ok(Some(pool)) => Ok(pool),
-            Ok(None) => create_pool(client, &planned, &wait).await,
-            // The earlier create's outcome is still not known.
-            Err(d) => Err(Unmade::unsettled(d)),
-        };
-        match created {
-            Ok(pool) => settle(client, planned, pool, &wait).await,
-            Err(unmade) => Applied::failed(None, intent.failed(unmade)),
-        }
+        let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
+        create::create(client, planned, &Wait::new("create", limit, &ctx.stop)).await
     }
 
     async fn read(
         &self,
         ctx: &Ctx,
-        mut current: WarmPoolModel,
+        current: WarmPoolModel,
     ) -> Result<Option<WarmPoolModel>, Diagnostics> {
-        let client = Ona::client(ctx)?;
-        let Some(id) = current.id.known().cloned() else {
-            return Ok(None);
-        };
-        match client.get_warm_pool(&id).await {
-            // A pool being deleted outside Terraform is as good as gone: plan to re-create.
-            Ok(None) => Ok(None),
-            Ok(Some(pool)) if is_going(&pool.status.phase) => Ok(None),
-            Ok(Some(pool)) => {
-                current.observe(&pool);
-                Ok(Some(current))
-            }
-            Err(e) => Err(api_error("Cannot read the warm pool", &e)),
-        }
+        read::read(Ona::client(ctx)?, current).await
     }
 
     async fn update(
@@ -241,34 +200,9 @@ impl Resource for WarmPoolResource {
             Ok(c) => c,
             Err(d) => return Applied::failed(Some(prior), d),
         };
-        let mut state = planned;
-        state.keep_observed(&prior);
-        let (min, max) = state.sizes();
-        if (Some(min), Some(max)) == (prior.min_size, prior.max_size) {
-            // Only Terraform-side settings (wait_for_ready, timeouts) changed.
-            return Applied::ok(state);
-        }
-        let Some(id) = prior.id.known().cloned() else {
-            let detail = "The state has no warm pool id: remove it from state (terraform state rm) and import the pool.";
-            return Applied::failed(
-                Some(prior),
-                Diagnostic::error("Warm pool has no id", detail),
-            );
-        };
-        let sizes = to_i32(min, "min_size").and_then(|min| Ok((min, to_i32(max, "max_size")?)));
-        let (min, max) = match sizes {
-            Ok(s) => s,
-            Err(d) => return Applied::failed(Some(prior), d),
-        };
-        let wait = Wait::new(
-            "update",
-            Timeouts::of(&state.timeouts, "update", UPDATE_TIMEOUT),
-            &ctx.stop,
-        );
-        match update_pool(client, &id, (min, max), &wait).await {
-            Ok(pool) => settle(client, state, pool, &wait).await,
-            Err(d) => Applied::failed(Some(prior), d),
-        }
+        let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
+        let wait = Wait::new("update", limit, &ctx.stop);
+        change::update(client, prior, planned, &wait).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: WarmPoolModel) -> Diagnostics {
@@ -276,43 +210,12 @@ impl Resource for WarmPoolResource {
             Ok(c) => c,
             Err(d) => return d,
         };
-        let Some(id) = prior.id.as_deref() else {
-            return Diagnostics::new();
-        };
-        let wait = Wait::new(
-            "delete",
-            Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT),
-            &ctx.stop,
-        );
-        delete_pool(client, id, &wait).await
+        let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
+        change::delete(client, &prior, &Wait::new("delete", limit, &ctx.stop)).await
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<WarmPoolModel, Diagnostics> {
-        let id = id.trim();
-        if !validators::is_uuid(id) {
-            return Err(Diagnostic::error(
-                "Invalid import id",
-                format!("A warm pool is imported by its id, a UUID like 01234567-89ab-cdef-0123-456789abcdef; got {id:?}."),
-            )
-            .into());
-        }
-        let client = Ona::client(ctx)?;
-        let pool = match client.get_warm_pool(id).await {
-            Ok(Some(pool)) if !is_going(&pool.status.phase) => pool,
-            Ok(_) => {
-                return Err(Diagnostic::error(
-                    "Cannot import the warm pool",
-                    format!("There is no warm pool with id {id} (or it is being deleted)."),
-                )
-                .into())
-            }
-            Err(e) => return Err(api_error("Cannot import the warm pool", &e)),
-        };
-        let mut model = WarmPoolModel {
-            wait_for_ready: Some(true),
-            ..WarmPoolModel::default()
-        };
-        model.observe(&pool);
-        Ok(model)
+        let id = read::import_id(id)?;
+        read::import(Ona::client(ctx)?, id).await
     }
 }
