@@ -51,11 +51,17 @@ pub async fn delete(client: &OnaClient, prior: &WarmPoolModel, wait: &Wait) -> D
     }
 }
 
+/// The advice for `failed_precondition` on a change.
+const NOT_NOW: &str = "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled.";
+
+/// The advice for `not_found` on an update.
+const GONE: &str = "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew.";
+
 /// What to do about a change (an update or the delete) the API refused, by its Connect code.
 fn advice(e: &ApiError) -> Option<&'static str> {
     match e.code.as_deref()? {
         "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
-        "failed_precondition" => Some("The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled."),
+        "failed_precondition" => Some(NOT_NOW),
         _ => None,
     }
 }
@@ -63,7 +69,7 @@ fn advice(e: &ApiError) -> Option<&'static str> {
 /// An update also learns from `not_found` that the pool is gone.
 fn update_advice(e: &ApiError) -> Option<&'static str> {
     match e.code.as_deref() {
-        Some("not_found") => Some("The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew."),
+        Some("not_found") => Some(GONE),
         _ => advice(e),
     }
 }
@@ -87,28 +93,28 @@ async fn update_pool(
                     "the pool still has min_size {had_min} and max_size {had_max}"
                 ))
             }
-            None => Seen::Ended(Diagnostic::error(
-                "Warm pool disappeared",
-                format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew."),
-            )),
+            None => {
+                let detail = format!("Warm pool {id} no longer exists (deleted outside Terraform): run terraform apply again, which plans to create it anew.");
+                Seen::Ended(Diagnostic::error("Warm pool disappeared", detail))
+            }
         })
     };
     let what = format!("the API to accept the new sizes of warm pool {id}");
     let send = || client.update_warm_pool(id, min, max);
     match send_change(&client.pacing(), wait, &what, send, look).await {
         Ok(Sent::Answered(pool) | Sent::Landed(pool)) => Ok(pool),
-        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => Err(refused(summary, &e, update_advice(&e))),
-        Err(Unsent::Lost { seen, .. }) => Err(Diagnostic::error(
-            "Warm pool sizes not changed",
-            format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; {seen}. Check the network path to the Ona API, then apply again."),
-        )
-        .into()),
+        Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => {
+            Err(refused(summary, &e, update_advice(&e)))
+        }
+        Err(Unsent::Lost { seen, .. }) => {
+            let detail = format!("UpdateWarmPool of warm pool {id} was sent twice and no answer came back either time; {seen}. Check the network path to the Ona API, then apply again.");
+            Err(Diagnostic::error("Warm pool sizes not changed", detail).into())
+        }
         Err(Unsent::Ended(d)) => Err(d.into()),
-        Err(Unsent::Waited(e)) => Err(Diagnostic::error(
-            summary,
-            format!("{e}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update."),
-        )
-        .into()),
+        Err(Unsent::Waited(e)) => {
+            let detail = format!("{e}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update.");
+            Err(Diagnostic::error(summary, detail).into())
+        }
     }
 }
 
@@ -129,19 +135,25 @@ async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
     };
     let what = format!("the API to accept the deletion of warm pool {id}");
     let send = || client.delete_warm_pool(id);
-    match send_change::<_, _, Diagnostics, _, _, _, _>(&client.pacing(), wait, &what, send, look).await {
+    let pacing = client.pacing();
+    match send_change::<_, _, Diagnostics, _, _, _, _>(&pacing, wait, &what, send, look).await {
         Ok(_) => {}
         Err(Unsent::Refused(e) | Unsent::Unreadable(e)) => {
-            return refused(summary, &e, advice(&e))
+            return refused(summary, &e, advice(&e));
         }
         Err(Unsent::Lost { error, seen }) => {
             return api_error(
                 summary,
                 format!("{error}. The delete was sent twice, no answer came back either time, and {seen}: check the network path to the Ona API, then apply again."),
-            )
+            );
         }
         Err(Unsent::Ended(d)) => return d,
-        Err(Unsent::Waited(e)) => return api_error(summary, format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete.")),
+        Err(Unsent::Waited(e)) => {
+            return api_error(
+                summary,
+                format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete."),
+            );
+        }
     }
     match wait_gone(client, id, wait).await {
         Ok(()) => Diagnostics::new(),

@@ -44,12 +44,18 @@ pub async fn create(
     }
 }
 
+/// The advice for `failed_precondition` on a create.
+const ENABLE_PREBUILDS: &str = "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again.";
+
+/// The advice for `not_found` on a create.
+const CHECK_IDS: &str = "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to.";
+
 /// What to do about a create the API refused, by its Connect code.
 fn advice(e: &ApiError) -> Option<&'static str> {
     match e.code.as_deref()? {
         "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
-        "failed_precondition" => Some("Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again."),
-        "not_found" => Some("Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to."),
+        "failed_precondition" => Some(ENABLE_PREBUILDS),
+        "not_found" => Some(CHECK_IDS),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@
 mod change;
 mod create;
 pub mod data_source;
+mod descriptions;
 mod diagnostics;
 pub mod list;
 pub mod migrate;

@@ -5,6 +5,10 @@
 use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Number, Timeouts, Tri, Value};
 
+/// The sizes the API accepts (inclusive).
+pub const MIN_SIZE_RANGE: (i64, i64) = (0, 20);
+pub const MAX_SIZE_RANGE: (i64, i64) = (1, 20);
+
 crate::model! {
     /// The state of one `pools_warm_pool`. `Tri` fields are computed: a plan may leave
     /// them unknown, which never means "removed".

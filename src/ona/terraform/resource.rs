@@ -5,22 +5,19 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::model::{default_max_size, default_min_size, WarmPoolModel};
+use super::descriptions as doc;
+use super::model::{
+    default_max_size, default_min_size, WarmPoolModel, MAX_SIZE_RANGE, MIN_SIZE_RANGE,
+};
 use super::settings::{Ona, API_SETTINGS};
-use super::{change, create, read};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::identity::Identity;
-use crate::plugin::moves::MoveSource;
-use crate::plugin::resource::{Applied, Resource};
-use crate::plugin::schema::{Attribute, Block, Schema};
-use crate::plugin::timeouts::{timeouts_block, Timeouts};
+use super::{change, create, migrate, read};
 use crate::plugin::validators;
+use crate::plugin::{
+    timeouts_block, Applied, AttrPath, Attribute, Block, Ctx, Diagnostics, Identity, MoveSource,
+    Resource, Schema, Timeouts, Value,
+};
 use crate::wait::Wait;
 
-pub const MIN_SIZE_RANGE: (i64, i64) = (0, 20);
-pub const MAX_SIZE_RANGE: (i64, i64) = (1, 20);
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(600);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -78,78 +75,56 @@ impl Resource for WarmPoolResource {
     fn schema(&self) -> Schema {
         let (min_lo, min_hi) = MIN_SIZE_RANGE;
         let (max_lo, max_hi) = MAX_SIZE_RANGE;
-        let description = format!("An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class. {}", crate::wait::POLLING_RULE);
-        let block = Block::new(&description)
-        .attribute(
-            Attribute::string("id")
-                .computed()
-                .use_state_for_unknown()
-                .describe("The warm pool's id (a UUID)."),
-        )
-        .attribute(uuid_attribute(
-            "project_id",
-            "The project whose prebuilds the pool warms (a UUID). The project must have prebuilds enabled. Changing it replaces the pool.",
-        ))
-        .attribute(uuid_attribute(
-            "environment_class_id",
-            "The environment class to warm (a UUID). It must be in the project's prebuild configuration. Changing it replaces the pool.",
-        ))
-        .attribute(
-            Attribute::int("min_size")
-                .default_derived("`1`", default_min_size)
-                .validate(validators::int_between(min_lo, min_hi))
-                .describe(&format!(
-                    "The fewest warm instances to keep, from {min_lo} to {min_hi}; at most `max_size`. `0` allows scaling down fully."
-                )),
-        )
-        .attribute(
-            Attribute::int("max_size")
-                .default_derived("`min_size` (or `1` when that is `0` or unset)", default_max_size)
-                .validate(validators::int_between(max_lo, max_hi))
-                .describe(&format!(
-                    "The most warm instances to keep, from {max_lo} to {max_hi}; at least `min_size`."
-                )),
-        )
-        .attribute(
-            Attribute::bool("wait_for_ready")
-                .default(Value::Bool(true))
-                .local()
-                .describe("Whether create and update wait until the pool is `READY`. A pool that turns `DEGRADED` ends the wait with its failure message. Default: `true`."),
-        )
-        .attribute(
-            observed(Attribute::string("phase"))
-                .describe("The pool's lifecycle phase: `PENDING`, `READY`, `DEGRADED`, `DELETING` (or `UNSPECIFIED`)."),
-        )
-        .attribute(
-            observed(Attribute::int("running_instances"))
-                .describe("How many warm instances are running, ready to be claimed."),
-        )
-        .attribute(
-            observed(Attribute::int("stopped_instances"))
-                .describe("How many pre-provisioned instances are stopped, used to backfill running ones faster."),
-        )
-        .attribute(
-            observed(Attribute::int("desired_size"))
-                .describe("The number of instances the autoscaler currently aims for, between `min_size` and `max_size`."),
-        )
-        .attribute(
-            observed(Attribute::string("snapshot_id"))
-                .describe("The prebuild snapshot the pool warms; null until a prebuild has completed. Ona rotates it when a newer prebuild completes."),
-        )
-        .attribute(
-            Attribute::string("created_at")
-                .computed()
-                .use_state_for_unknown()
-                .describe("When the pool was created (RFC 3339)."),
-        )
-        .attribute(
-            observed(Attribute::string("updated_at"))
-                .describe("When the pool was last changed (RFC 3339)."),
-        )
-        .block(timeouts_block(
-            &["create", "update", "delete"],
-            &[CREATE_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
-        ));
+        let block = Block::new(&doc::resource())
+            .attribute(
+                Attribute::string("id")
+                    .computed()
+                    .use_state_for_unknown()
+                    .describe(doc::ID),
+            )
+            .attribute(uuid_attribute("project_id", doc::PROJECT_ID))
+            .attribute(uuid_attribute(
+                "environment_class_id",
+                doc::ENVIRONMENT_CLASS_ID,
+            ))
+            .attribute(
+                Attribute::int("min_size")
+                    .default_derived("`1`", default_min_size)
+                    .validate(validators::int_between(min_lo, min_hi))
+                    .describe(&doc::min_size()),
+            )
+            .attribute(
+                Attribute::int("max_size")
+                    .default_derived(doc::MAX_SIZE_DEFAULT, default_max_size)
+                    .validate(validators::int_between(max_lo, max_hi))
+                    .describe(&doc::max_size()),
+            )
+            .attribute(
+                Attribute::bool("wait_for_ready")
+                    .default(Value::Bool(true))
+                    .local()
+                    .describe(doc::WAIT_FOR_READY),
+            )
+            .attribute(observed(Attribute::string("phase")).describe(doc::PHASE))
+            .attribute(
+                observed(Attribute::int("running_instances")).describe(doc::RUNNING_INSTANCES),
+            )
+            .attribute(
+                observed(Attribute::int("stopped_instances")).describe(doc::STOPPED_INSTANCES),
+            )
+            .attribute(observed(Attribute::int("desired_size")).describe(doc::DESIRED_SIZE))
+            .attribute(observed(Attribute::string("snapshot_id")).describe(doc::SNAPSHOT_ID))
+            .attribute(
+                Attribute::string("created_at")
+                    .computed()
+                    .use_state_for_unknown()
+                    .describe(doc::CREATED_AT),
+            )
+            .attribute(observed(Attribute::string("updated_at")).describe(doc::UPDATED_AT))
+            .block(timeouts_block(
+                &["create", "update", "delete"],
+                &[CREATE_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
+            ));
         Schema::new(block)
     }
 
@@ -158,7 +133,7 @@ impl Resource for WarmPoolResource {
     }
 
     fn move_sources(&self) -> Vec<MoveSource> {
-        super::migrate::sources()
+        migrate::sources()
     }
 
     /// `{id}`: an import block may name a warm pool by it.
