@@ -1,5 +1,7 @@
 //! Ona (Gitpod) PrebuildService client: Connect unary calls with JSON bodies and a bearer
-//! token.
+//! token, one method per call. It makes calls and says how to pace polls
+//! ([`OnaClient::pacing`]); waiting, and what an error means to Terraform, are the Terraform
+//! side's.
 
 use std::fmt;
 

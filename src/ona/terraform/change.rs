@@ -1,6 +1,6 @@
-//! The change steps: setting a pool's sizes and deleting it, each sent once and never
-//! repeated blindly (see [`crate::wait::send_change`]), and the advice for a change the API
-//! refuses.
+//! The change steps: setting a pool's sizes (then waiting for READY) and deleting it (then
+//! waiting until it is gone), each sent once and never repeated blindly (see
+//! [`crate::wait::send_change`]), with advice for a change the API refuses.
 
 use super::diagnostics::{api_error, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, phase_name, pool_sizes, WarmPoolModel};

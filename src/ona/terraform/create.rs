@@ -1,6 +1,7 @@
-//! The create step: creating a pool (waiting out a previous one on its way out, adopting the
-//! pool of a create whose answer was lost), and finding the pool an earlier, killed provider
-//! process made.
+//! The create step: creating a pool and waiting for READY, never making two. A previous pool
+//! of the pair on its way out is waited out; the pool of a create whose answer was lost is
+//! adopted; an intent note lets the next create find the pool a killed process made; and a
+//! create the API refuses comes with advice.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

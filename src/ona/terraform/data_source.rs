@@ -9,12 +9,10 @@ use super::model::{phase_name, pool_sizes};
 use super::read::{find_pool, list_pools};
 use super::settings::{Ona, API_SETTINGS};
 use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::DataSource;
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+};
 
 crate::model! {
     /// One warm pool as the data sources show it.

@@ -6,7 +6,7 @@ use super::model::{MAX_SIZE_RANGE, MIN_SIZE_RANGE};
 use crate::ona::api::DEFAULT_BASE_URL;
 use crate::wait::POLLING_RULE;
 
-// ---- the `pools_warm_pool` resource ------------------------------------------------------
+// ---- the `pools_warm_pool` resource ---------------------------------------------------------
 
 pub fn resource() -> String {
     format!("An Ona (formerly Gitpod) prebuild warm pool: environments pre-created from the latest prebuild of a project for one environment class, so new environments start near-instantly. There is at most one warm pool per project and environment class. {POLLING_RULE}")
@@ -37,7 +37,7 @@ pub const DESIRED_SIZE: &str =
 
 pub const SNAPSHOT_ID: &str = "The prebuild snapshot the pool warms; null until a prebuild has completed. Ona rotates it when a newer prebuild completes.";
 
-// ---- what the resource and the data sources both show ------------------------------------
+// ---- what the resource and the data sources both show ---------------------------------------
 
 pub const PHASE: &str =
     "The pool's lifecycle phase: `PENDING`, `READY`, `DEGRADED`, `DELETING` (or `UNSPECIFIED`).";
@@ -51,7 +51,7 @@ pub const CREATED_AT: &str = "When the pool was created (RFC 3339).";
 
 pub const UPDATED_AT: &str = "When the pool was last changed (RFC 3339).";
 
-// ---- the `pools_warm_pool` and `pools_warm_pools` data sources ---------------------------
+// ---- the `pools_warm_pool` and `pools_warm_pools` data sources ------------------------------
 
 pub const ONE_POOL: &str = "Looks up one Ona prebuild warm pool, either by `id` or by `project_id` and `environment_class_id` (there is at most one pool per pair).";
 
@@ -84,7 +84,7 @@ pub const IDS: &str =
 
 pub const WARM_POOLS: &str = "The matching pools, each with `id`, `project_id`, `environment_class_id`, `min_size`, `max_size`, `phase`, `failure_message`, `running_instances`, `stopped_instances`, `desired_size`, `snapshot_id`, `created_at` and `updated_at`.";
 
-// ---- the provider's `ona` block ----------------------------------------------------------
+// ---- the provider's `ona` block -------------------------------------------------------------
 
 pub const TOKEN: &str = "Ona personal access token. Default: the `ONA_API_KEY` environment variable, else `GITPOD_API_KEY` or `ONA_TOKEN` (the official Ona provider's).";
 

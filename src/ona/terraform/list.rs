@@ -7,12 +7,8 @@ use super::diagnostics::api_error;
 use super::model::{is_going, WarmPoolModel};
 use super::read::list_pools;
 use super::settings::{Ona, API_SETTINGS};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Type;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::list::{ListResource, Listed};
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Type};
 
 crate::model! {
     /// The `config` block of `list "pools_warm_pool"`.

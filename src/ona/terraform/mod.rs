@@ -1,7 +1,12 @@
-//! The Terraform side of Ona warm pools: the provider's `ona` block ([`settings`]), the
-//! Terraform model of a warm pool ([`model`]), the `pools_warm_pool` resource, its list
-//! resource and its migration from the official provider, the data sources, and the steps
-//! the resource takes through the API.
+//! The Terraform side of Ona warm pools, built on [`crate::ona::api`]:
+//! - what the provider declares: its `ona` block and configured client ([`settings`]), the
+//!   `pools_warm_pool` resource ([`resource`]), its list resource ([`list`]) and `moved`
+//!   source ([`migrate`]), the `pools_warm_pool` / `pools_warm_pools` data sources
+//!   ([`data_source`]), and the texts of their schemas (`descriptions`);
+//! - the Terraform model of a warm pool and its mapping from the API's messages ([`model`]);
+//! - the steps the resource takes through the API, one file per job: `create`, `read`,
+//!   `change` (update and delete) and `wait` (READY, gone), whose errors read as diagnostics
+//!   one way (`diagnostics`).
 
 mod change;
 mod create;

@@ -1,5 +1,7 @@
 //! The `pools_warm_pool` resource: one Ona prebuild warm pool per (project, environment
-//! class), sized by `min_size`/`max_size`, with waits on the pool's phase.
+//! class), sized by `min_size`/`max_size`, with waits on the pool's phase. Its schema with
+//! the plan rules declared on each attribute (and the size order checked across them), then
+//! each CRUD call handed to its step (`create`, `read`, `change`).
 
 use std::time::Duration;
 
@@ -21,46 +23,6 @@ use crate::wait::Wait;
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(600);
 const DELETE_TIMEOUT: Duration = Duration::from_secs(600);
-
-/// A value the API maintains: it changes with every size change (known after apply then),
-/// and stays as last read otherwise.
-fn observed(attribute: Attribute) -> Attribute {
-    attribute
-        .computed()
-        .use_state_for_unknown_unless(&["min_size", "max_size"])
-}
-
-fn uuid_attribute(name: &str, description: &str) -> Attribute {
-    Attribute::string(name)
-        .required()
-        .requires_replace()
-        .semantic_eq(uuid_eq)
-        .validate(validators::uuid())
-        .describe(description)
-}
-
-fn uuid_eq(a: &Value, b: &Value) -> bool {
-    matches!((a, b), (Value::String(a), Value::String(b)) if a.eq_ignore_ascii_case(b))
-}
-
-/// min_size <= max_size when both are known: one diagnostic on each path.
-fn check_size_order(config: &Value, diags: &mut Diagnostics) {
-    let known = |name| config.attr(name).as_i64();
-    if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
-        if min > max {
-            let detail = format!(
-                "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
-            );
-            for name in ["min_size", "max_size"] {
-                diags.error_at(
-                    AttrPath::attrs(&[name]),
-                    "Invalid warm pool size range",
-                    detail.clone(),
-                );
-            }
-        }
-    }
-}
 
 pub struct WarmPoolResource;
 
@@ -154,7 +116,8 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        create::create(client, planned, &Wait::new("create", limit, &ctx.stop)).await
+        let wait = Wait::new("create", limit, &ctx.stop);
+        create::create(client, planned, &wait).await
     }
 
     async fn read(
@@ -186,11 +149,57 @@ impl Resource for WarmPoolResource {
             Err(d) => return d,
         };
         let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        change::delete(client, &prior, &Wait::new("delete", limit, &ctx.stop)).await
+        let wait = Wait::new("delete", limit, &ctx.stop);
+        change::delete(client, &prior, &wait).await
     }
 
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<WarmPoolModel, Diagnostics> {
         let id = read::import_id(id)?;
         read::import(Ona::client(ctx)?, id).await
+    }
+}
+
+// ---- the schema's parts ---------------------------------------------------------------------
+
+/// A value the API maintains: it changes with every size change (known after apply then),
+/// and stays as last read otherwise.
+fn observed(attribute: Attribute) -> Attribute {
+    attribute
+        .computed()
+        .use_state_for_unknown_unless(&["min_size", "max_size"])
+}
+
+/// A UUID the user names: spelled in any case, and a new one replaces the pool.
+fn uuid_attribute(name: &str, description: &str) -> Attribute {
+    Attribute::string(name)
+        .required()
+        .requires_replace()
+        .semantic_eq(uuid_eq)
+        .validate(validators::uuid())
+        .describe(description)
+}
+
+fn uuid_eq(a: &Value, b: &Value) -> bool {
+    matches!((a, b), (Value::String(a), Value::String(b)) if a.eq_ignore_ascii_case(b))
+}
+
+// ---- plan rules -----------------------------------------------------------------------------
+
+/// min_size <= max_size when both are known: one diagnostic on each path.
+fn check_size_order(config: &Value, diags: &mut Diagnostics) {
+    let known = |name| config.attr(name).as_i64();
+    if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
+        if min > max {
+            let detail = format!(
+                "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
+            );
+            for name in ["min_size", "max_size"] {
+                diags.error_at(
+                    AttrPath::attrs(&[name]),
+                    "Invalid warm pool size range",
+                    detail.clone(),
+                );
+            }
+        }
     }
 }

@@ -8,12 +8,9 @@ use super::settings::Ona;
 use super::wait::wait_gone;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPoolFilter;
-use crate::plugin::ctx::{Configured, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::resource::{resource, AnyResource};
 use crate::plugin::validators;
-use crate::plugin::Stop;
+use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Stop, Value};
 use crate::testing::{id_of, n, s, Harness};
 use crate::wait::Wait;
 use pools_sandbox::ona::fixtures::{
