@@ -4,7 +4,7 @@
 
 use super::diagnostics::{api_error, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, phase_name, pool_sizes, WarmPoolModel};
-use super::wait::{settle, wait_gone};
+use super::wait::{pool_gone, settle};
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPool;
@@ -39,38 +39,6 @@ pub async fn update(
     match update_pool(client, &id, sizes, wait).await {
         Ok(pool) => settle(client, state, pool, wait).await,
         Err(d) => Applied::failed(Some(prior), d),
-    }
-}
-
-/// Deletes the pool in `prior` and waits until it is gone; a state with no id has nothing to
-/// delete.
-pub async fn delete(client: &OnaClient, prior: &WarmPoolModel, wait: &Wait) -> Diagnostics {
-    match prior.id.as_deref() {
-        Some(id) => delete_pool(client, id, wait).await,
-        None => Diagnostics::new(),
-    }
-}
-
-/// The advice for `failed_precondition` on a change.
-const NOT_NOW: &str = "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled.";
-
-/// The advice for `not_found` on an update.
-const GONE: &str = "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew.";
-
-/// What to do about a change (an update or the delete) the API refused, by its Connect code.
-fn advice(e: &ApiError) -> Option<&'static str> {
-    match e.code.as_deref()? {
-        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
-        "failed_precondition" => Some(NOT_NOW),
-        _ => None,
-    }
-}
-
-/// An update also learns from `not_found` that the pool is gone.
-fn update_advice(e: &ApiError) -> Option<&'static str> {
-    match e.code.as_deref() {
-        Some("not_found") => Some(GONE),
-        _ => advice(e),
     }
 }
 
@@ -118,6 +86,15 @@ async fn update_pool(
     }
 }
 
+/// Deletes the pool in `prior` and waits until it is gone; a state with no id has nothing to
+/// delete.
+pub async fn delete(client: &OnaClient, prior: &WarmPoolModel, wait: &Wait) -> Diagnostics {
+    match prior.id.as_deref() {
+        Some(id) => delete_pool(client, id, wait).await,
+        None => Diagnostics::new(),
+    }
+}
+
 /// Deletes the pool and waits until it is gone. The delete is never sent again blindly
 /// (see [`crate::wait::send_change`]): the pool is read first, and DELETING (or gone) means
 /// carry on waiting.
@@ -155,12 +132,35 @@ async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
             );
         }
     }
-    match wait_gone(client, id, wait).await {
+    match pool_gone(client, id, wait).await {
         Ok(()) => Diagnostics::new(),
         Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
         Err(e) => api_error(
             "The warm pool is not gone yet",
             format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
         ),
+    }
+}
+
+/// The advice for `failed_precondition` on a change.
+const NOT_NOW: &str = "The API refused the change in the pool's current state (a pool being deleted cannot be changed): run terraform apply again once it has settled.";
+
+/// The advice for `not_found` on an update.
+const GONE: &str = "The warm pool no longer exists (it was deleted outside Terraform): run terraform apply again, which plans to create it anew.";
+
+/// What to do about a change (an update or the delete) the API refused, by its Connect code.
+fn advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref()? {
+        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
+        "failed_precondition" => Some(NOT_NOW),
+        _ => None,
+    }
+}
+
+/// An update also learns from `not_found` that the pool is gone.
+fn update_advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref() {
+        Some("not_found") => Some(GONE),
+        _ => advice(e),
     }
 }

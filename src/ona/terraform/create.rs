@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::diagnostics::{api_error, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, WarmPoolModel};
 use super::read::find_pool;
-use super::wait::{settle, wait_gone};
+use super::wait::{pool_gone, settle};
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::{Intent, Unmade};
 use crate::ona::api::client::OnaClient;
@@ -45,32 +45,70 @@ pub async fn create(
     }
 }
 
-/// The advice for `failed_precondition` on a create.
-const ENABLE_PREBUILDS: &str = "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again.";
-
-/// The advice for `not_found` on a create.
-const CHECK_IDS: &str = "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to.";
-
-/// What to do about a create the API refused, by its Connect code.
-fn advice(e: &ApiError) -> Option<&'static str> {
-    match e.code.as_deref()? {
-        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
-        "failed_precondition" => Some(ENABLE_PREBUILDS),
-        "not_found" => Some(CHECK_IDS),
-        _ => None,
+/// The pool an earlier provider process made for `planned` before it was killed (its note
+/// is the evidence, see [`crate::intents`]): the pair's pool, when it has the planned sizes.
+async fn left_behind(
+    client: &OnaClient,
+    planned: &WarmPoolModel,
+) -> Result<Option<WarmPool>, Diagnostics> {
+    let (min, max) = planned.wire_sizes()?;
+    let (project, class) = (&planned.project_id, &planned.environment_class_id);
+    match find_pool(client, project, class).await {
+        Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => {
+            Ok(Some(pool))
+        }
+        Ok(_) => Ok(None),
+        Err(e) => Err(api_error(
+            "Cannot look for the warm pool an earlier run made",
+            &e,
+        )),
     }
 }
 
-/// The error for a create that found the (project, class) pair taken, with the way to adopt
-/// the existing pool.
-fn already_exists(project: &str, class: &str, existing: &str) -> Diagnostics {
-    Diagnostic::error(
-        "Warm pool already exists",
-        format!(
-            "A warm pool already exists for project {project} and environment class {class} (id {existing}); there can be only one per project and environment class.\n\nTo manage it with Terraform, import it, replacing NAME with this resource's name:\n\n  terraform import 'pools_warm_pool.NAME' {existing}\n\nor with an import block:\n\n  import {{\n    to = pools_warm_pool.NAME\n    id = \"{existing}\"\n  }}"
-        ),
-    )
-    .into()
+/// Creates the pool, or adopts the one a create with a lost answer made. When the pair is
+/// taken by a pool on its way out, waits for it to go and tries once more; a live pool is
+/// reported with the import hint.
+async fn create_pool(
+    client: &OnaClient,
+    planned: &WarmPoolModel,
+    wait: &Wait,
+) -> Result<WarmPool, Unmade> {
+    let (min, max) = planned.wire_sizes()?;
+    let request = CreateRequest {
+        project: &planned.project_id,
+        class: &planned.environment_class_id,
+        min,
+        max,
+    };
+    let (project, class) = (request.project, request.class);
+    let taken = match send_create(client, &request, wait).await? {
+        CreateAnswer::Created(pool) => return Ok(pool),
+        CreateAnswer::Unknown(lost) => return adopt(client, &request, &lost, wait).await,
+        CreateAnswer::Taken(e) => e,
+    };
+    let existing = match find_pool(client, project, class).await {
+        Ok(Some(pool)) => pool,
+        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &taken).into()),
+    };
+    if !is_going(&existing.status.phase) {
+        return Err(already_exists(project, class, &existing.id).into());
+    }
+    pool_gone(client, &existing.id, wait)
+        .await
+        .map_err(|e| api_error("Cannot create the warm pool", &e))?;
+    match send_create(client, &request, wait).await? {
+        CreateAnswer::Created(pool) => Ok(pool),
+        CreateAnswer::Unknown(lost) => adopt(client, &request, &lost, wait).await,
+        CreateAnswer::Taken(e) => Err(api_error("Cannot create the warm pool", &e).into()),
+    }
+}
+
+/// The sizes of a create, and where it goes.
+struct CreateRequest<'a> {
+    project: &'a str,
+    class: &'a str,
+    min: i32,
+    max: i32,
 }
 
 /// What one create request, sent as often as it may be, came to.
@@ -80,14 +118,6 @@ enum CreateAnswer {
     Taken(ApiError),
     /// The create may have taken effect, but no usable answer says so.
     Unknown(ApiError),
-}
-
-/// The sizes of a create, and where it goes.
-struct CreateRequest<'a> {
-    project: &'a str,
-    class: &'a str,
-    min: i32,
-    max: i32,
 }
 
 /// Sends the create; after an answer that refuses it for now (429, 5xx) or a connection
@@ -212,61 +242,31 @@ async fn adopt(
     }
 }
 
-/// The pool an earlier provider process made for `planned` before it was killed (its note
-/// is the evidence, see [`crate::intents`]): the pair's pool, when it has the planned sizes.
-async fn left_behind(
-    client: &OnaClient,
-    planned: &WarmPoolModel,
-) -> Result<Option<WarmPool>, Diagnostics> {
-    let (min, max) = planned.wire_sizes()?;
-    let (project, class) = (&planned.project_id, &planned.environment_class_id);
-    match find_pool(client, project, class).await {
-        Ok(Some(pool)) if !is_going(&pool.status.phase) && has_sizes(&pool, min, max) => {
-            Ok(Some(pool))
-        }
-        Ok(_) => Ok(None),
-        Err(e) => Err(api_error(
-            "Cannot look for the warm pool an earlier run made",
-            &e,
-        )),
-    }
+/// The error for a create that found the (project, class) pair taken, with the way to adopt
+/// the existing pool.
+fn already_exists(project: &str, class: &str, existing: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Warm pool already exists",
+        format!(
+            "A warm pool already exists for project {project} and environment class {class} (id {existing}); there can be only one per project and environment class.\n\nTo manage it with Terraform, import it, replacing NAME with this resource's name:\n\n  terraform import 'pools_warm_pool.NAME' {existing}\n\nor with an import block:\n\n  import {{\n    to = pools_warm_pool.NAME\n    id = \"{existing}\"\n  }}"
+        ),
+    )
+    .into()
 }
 
-/// Creates the pool, or adopts the one a create with a lost answer made. When the pair is
-/// taken by a pool on its way out, waits for it to go and tries once more; a live pool is
-/// reported with the import hint.
-async fn create_pool(
-    client: &OnaClient,
-    planned: &WarmPoolModel,
-    wait: &Wait,
-) -> Result<WarmPool, Unmade> {
-    let (min, max) = planned.wire_sizes()?;
-    let request = CreateRequest {
-        project: &planned.project_id,
-        class: &planned.environment_class_id,
-        min,
-        max,
-    };
-    let (project, class) = (request.project, request.class);
-    let taken = match send_create(client, &request, wait).await? {
-        CreateAnswer::Created(pool) => return Ok(pool),
-        CreateAnswer::Unknown(lost) => return adopt(client, &request, &lost, wait).await,
-        CreateAnswer::Taken(e) => e,
-    };
-    let existing = match find_pool(client, project, class).await {
-        Ok(Some(pool)) => pool,
-        Ok(None) | Err(_) => return Err(api_error("Cannot create the warm pool", &taken).into()),
-    };
-    if !is_going(&existing.status.phase) {
-        return Err(already_exists(project, class, &existing.id).into());
-    }
-    wait_gone(client, &existing.id, wait)
-        .await
-        .map_err(|e| api_error("Cannot create the warm pool", &e))?;
-    match send_create(client, &request, wait).await? {
-        CreateAnswer::Created(pool) => Ok(pool),
-        CreateAnswer::Unknown(lost) => adopt(client, &request, &lost, wait).await,
-        CreateAnswer::Taken(e) => Err(api_error("Cannot create the warm pool", &e).into()),
+/// The advice for `failed_precondition` on a create.
+const ENABLE_PREBUILDS: &str = "Prebuilds must be enabled for the project, with this environment class in its prebuild configuration: change that in Ona (or choose another environment class), then apply again.";
+
+/// The advice for `not_found` on a create.
+const CHECK_IDS: &str = "Check that project_id and environment_class_id name a project and an environment class of the organization the token belongs to.";
+
+/// What to do about a create the API refused, by its Connect code.
+fn advice(e: &ApiError) -> Option<&'static str> {
+    match e.code.as_deref()? {
+        "invalid_argument" | "out_of_range" => Some(FIX_SIZES),
+        "failed_precondition" => Some(ENABLE_PREBUILDS),
+        "not_found" => Some(CHECK_IDS),
+        _ => None,
     }
 }
 

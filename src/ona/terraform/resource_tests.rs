@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::resource::WarmPoolResource;
 use super::settings::Ona;
-use super::wait::wait_gone;
+use super::wait::pool_gone;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::resource::{resource, AnyResource};
@@ -380,7 +380,7 @@ async fn a_pool_removed_outside_terraform_leaves_state() {
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(read, Value::Null);
     let wait = Wait::new("test", Duration::from_secs(5), &Stop::new());
-    wait_gone(client, &id_of(&state), &wait)
+    pool_gone(client, &id_of(&state), &wait)
         .await
         .expect("gone");
     let (read, diags) = h.read(&*r, &state).await;

@@ -10,6 +10,39 @@ use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::{Applied, Diagnostic, Diagnostics};
 use crate::wait::{poll_paced, Poll, Wait, WaitError};
 
+/// Waits for READY when asked to; the state always reflects the latest pool seen, and
+/// keeps the pool unless it is really gone.
+pub async fn settle(
+    client: &OnaClient,
+    mut state: WarmPoolModel,
+    pool: WarmPool,
+    wait: &Wait,
+) -> Applied<WarmPoolModel> {
+    state.observe(&pool);
+    if state.wait_for_ready == Some(false) || pool.status.phase == WarmPoolPhase::Ready {
+        return Applied::ok(state);
+    }
+    match pool_ready(client, &pool.id, wait).await {
+        Ok(ready) => {
+            state.observe(&ready);
+            Applied::ok(state)
+        }
+        Err(WaitFailure {
+            gone: true,
+            diagnostics,
+            ..
+        }) => Applied::failed(None, diagnostics),
+        Err(WaitFailure {
+            last, diagnostics, ..
+        }) => {
+            if let Some(last) = &last {
+                state.observe(last);
+            }
+            Applied::failed(Some(state), diagnostics)
+        }
+    }
+}
+
 /// How a wait for READY ended without reaching it.
 struct WaitFailure {
     /// The pool as last seen, if it was seen at all.
@@ -28,11 +61,7 @@ enum Settled {
 /// Polls the pool until it is READY, riding out transient errors. DEGRADED ends the wait
 /// with the API's failure message; so does the pool vanishing, an error that will not heal,
 /// a timeout, or Terraform asking to stop.
-async fn wait_until_ready(
-    client: &OnaClient,
-    id: &str,
-    wait: &Wait,
-) -> Result<WarmPool, WaitFailure> {
+async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPool, WaitFailure> {
     let last = Mutex::new(None::<WarmPool>);
     let seen = &last;
     let what = format!("warm pool {id} to be READY");
@@ -109,42 +138,9 @@ async fn wait_until_ready(
     }
 }
 
-/// Waits for READY when asked to; the state always reflects the latest pool seen, and
-/// keeps the pool unless it is really gone.
-pub async fn settle(
-    client: &OnaClient,
-    mut state: WarmPoolModel,
-    pool: WarmPool,
-    wait: &Wait,
-) -> Applied<WarmPoolModel> {
-    state.observe(&pool);
-    if state.wait_for_ready == Some(false) || pool.status.phase == WarmPoolPhase::Ready {
-        return Applied::ok(state);
-    }
-    match wait_until_ready(client, &pool.id, wait).await {
-        Ok(ready) => {
-            state.observe(&ready);
-            Applied::ok(state)
-        }
-        Err(WaitFailure {
-            gone: true,
-            diagnostics,
-            ..
-        }) => Applied::failed(None, diagnostics),
-        Err(WaitFailure {
-            last, diagnostics, ..
-        }) => {
-            if let Some(last) = &last {
-                state.observe(last);
-            }
-            Applied::failed(Some(state), diagnostics)
-        }
-    }
-}
-
 /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED),
 /// riding out transient errors until the deadline.
-pub async fn wait_gone(
+pub async fn pool_gone(
     client: &OnaClient,
     id: &str,
     wait: &Wait,
@@ -182,7 +178,7 @@ mod tests {
         let not_found = r#"{"code":"not_found","message":"gone"}"#;
         let (server, client) = client(vec![reply(200, deleting), reply(404, not_found)]).await;
         let wait = Wait::new("test", std::time::Duration::from_secs(3), &Stop::new());
-        wait_gone(&client, "wp1", &wait).await.unwrap();
+        pool_gone(&client, "wp1", &wait).await.unwrap();
         assert_eq!(server.requests().len(), 2);
     }
 
@@ -193,7 +189,7 @@ mod tests {
         let not_found = r#"{"code":"not_found","message":"gone"}"#;
         let (server, client) = client(vec![reply(403, denied), reply(404, not_found)]).await;
         let wait = Wait::new("test", std::time::Duration::from_secs(5), &Stop::new());
-        let err = wait_gone(&client, "wp1", &wait).await.unwrap_err();
+        let err = pool_gone(&client, "wp1", &wait).await.unwrap_err();
         assert!(
             matches!(&err, WaitError::Failed(e) if e.status == Some(403)),
             "{err}"
@@ -205,7 +201,7 @@ mod tests {
     #[allow(dead_code)]
     fn wait_futures_are_send(client: &OnaClient, wait: &Wait, state: WarmPoolModel) {
         fn send<T: Send>(_: T) {}
-        send(wait_gone(client, "id", wait));
+        send(pool_gone(client, "id", wait));
         send(settle(client, state, WarmPool::default(), wait));
     }
 }
