@@ -9,9 +9,7 @@ use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSour
 use crate::exoscale::evict::EvictAction;
 use crate::exoscale::list::InstancePoolList;
 use crate::exoscale::resource::InstancePoolResource;
-use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
-use crate::ona::list::WarmPoolList;
-use crate::ona::resource::WarmPoolResource;
+use crate::ona::{WarmPoolDataSource, WarmPoolList, WarmPoolResource, WarmPoolsDataSource};
 use crate::plugin::action::{action, AnyAction};
 use crate::plugin::ctx::{Configured, Settings};
 use crate::plugin::cty::Value;

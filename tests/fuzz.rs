@@ -31,10 +31,10 @@ use terraform_provider_pools::exoscale::model::{
 };
 use terraform_provider_pools::exoscale::resource::InstancePoolResource;
 use terraform_provider_pools::http::{decode_json, ErrorBody, ErrorKind};
-use terraform_provider_pools::ona::convert::{phase_name, pool_sizes, WarmPoolModel};
-use terraform_provider_pools::ona::data_source::{WarmPoolDataSource, WarmPoolView};
-use terraform_provider_pools::ona::model::{ListWarmPoolsResponse, WarmPool, WarmPoolResponse};
-use terraform_provider_pools::ona::resource::WarmPoolResource;
+use terraform_provider_pools::ona::api::wire::{ListWarmPoolsResponse, WarmPool, WarmPoolResponse};
+use terraform_provider_pools::ona::terraform::data_source::{WarmPoolDataSource, WarmPoolView};
+use terraform_provider_pools::ona::terraform::model::{phase_name, pool_sizes, WarmPoolModel};
+use terraform_provider_pools::ona::WarmPoolResource;
 use terraform_provider_pools::plugin::cty::{json as cty_json, msgpack, Type};
 use terraform_provider_pools::plugin::diag::{AttrPath, Severity};
 use terraform_provider_pools::plugin::model::{conform, Cty};
@@ -955,10 +955,10 @@ proptest! {
         let parsed = exoscale::errors::parse(status, &bytes);
         check_error_body(&parsed)?;
         prop_assert_eq!(parsed.kind, ErrorKind::from_status(status));
-        let parsed = ona::errors::parse(status, &bytes);
+        let parsed = ona::api::errors::parse(status, &bytes);
         check_error_body(&parsed)?;
-        prop_assert_eq!(parsed.kind, ona::errors::classify(status, parsed.code.as_deref()));
-        if let Some(parsed) = ona::errors::error_in_success(&bytes) {
+        prop_assert_eq!(parsed.kind, ona::api::errors::classify(status, parsed.code.as_deref()));
+        if let Some(parsed) = ona::api::errors::error_in_success(&bytes) {
             check_error_body(&parsed)?;
             prop_assert!(parsed.code.is_some());
         }

@@ -1,17 +1,16 @@
-//! Ona (ex-Gitpod) prebuild warm pools: API client and message types, the `pools_warm_pool`
-//! resource and the `pools_warm_pool` / `pools_warm_pools` data sources.
+//! Ona (ex-Gitpod) prebuild warm pools, in two halves:
+//! - [`api`]: the PrebuildService API as it is, knowing nothing of Terraform: the client,
+//!   its messages and its error dialect;
+//! - [`terraform`]: what Terraform sees, built on the API half: the provider's `ona` block,
+//!   the `pools_warm_pool` resource, its list resource and migration, the `pools_warm_pool`
+//!   / `pools_warm_pools` data sources, the Terraform model, and the create, read, change
+//!   and wait steps.
 
-pub mod client;
-pub mod convert;
-pub mod data_source;
-pub mod errors;
-pub mod list;
-pub mod migrate;
-pub mod model;
-pub mod pools;
-pub mod resource;
-#[cfg(test)]
-mod resource_tests;
-pub mod settings;
+pub mod api;
+pub mod terraform;
 
-pub use client::{OnaClient, DEFAULT_BASE_URL};
+// What the provider registers.
+pub use terraform::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
+pub use terraform::list::WarmPoolList;
+pub use terraform::resource::WarmPoolResource;
+pub use terraform::settings;

@@ -122,7 +122,7 @@ fn main() -> ExitCode {
         StandIn {
             provider: "ona",
             resource: "ona_warm_pool",
-            layout: ona::migrate::source_type(),
+            layout: ona::terraform::migrate::source_type(),
         }
     } else {
         eprintln!(

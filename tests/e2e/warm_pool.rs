@@ -9,8 +9,8 @@ use pools_sandbox::ona::fixtures::{
 use pools_sandbox::{Config, FaultRule, Sandbox, DEFAULT_ONA_TOKEN};
 use serde_json::Value;
 use std::time::Duration;
-use terraform_provider_pools::ona::client::OnaClient;
-use terraform_provider_pools::ona::model::WarmPool;
+use terraform_provider_pools::ona::api::wire::WarmPool;
+use terraform_provider_pools::ona::api::OnaClient;
 
 /// The newest Terraform runs the full lifecycles; the oldest a smoke lifecycle.
 const NEWEST: &str = "1.15.5";

@@ -3,16 +3,16 @@
 
 use async_trait::async_trait;
 
-use super::convert::{phase_name, pool_sizes};
-use super::model::{WarmPool, WarmPoolFilter, WarmPoolPhase};
-use super::pools::{api_error, find_pool};
+use super::descriptions as doc;
+use super::diagnostics::api_error;
+use super::model::{phase_name, pool_sizes};
+use super::read::{find_pool, list_pools};
 use super::settings::{Ona, API_SETTINGS};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::DataSource;
-use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
 use crate::plugin::validators;
+use crate::plugin::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+};
 
 crate::model! {
     /// One warm pool as the data sources show it.
@@ -59,45 +59,47 @@ impl From<&WarmPool> for WarmPoolView {
 /// The attributes of [`WarmPoolView`]; `lookup` makes the three ids optional inputs
 /// (the single-pool data source), otherwise everything is computed.
 fn view_block(description: &str, lookup: bool) -> Block {
-    let input = |a: Attribute| {
+    let input = |a: Attribute, text: &str| {
+        let a = a.describe(text);
         if lookup {
             a.optional_computed().validate(validators::uuid())
         } else {
             a.computed()
         }
     };
+    let read = |a: Attribute, text: &str| a.computed().describe(text);
     Block::new(description)
-        .attribute(input(Attribute::string("id").describe(
-            "The warm pool's id (a UUID). Set it to look the pool up by id.",
-        )))
-        .attribute(input(Attribute::string("project_id").describe(
-            "The project the pool belongs to (a UUID). Set it together with `environment_class_id` to look the pool up by that pair.",
-        )))
-        .attribute(input(Attribute::string("environment_class_id").describe(
-            "The environment class the pool warms (a UUID). Set it together with `project_id` to look the pool up by that pair.",
-        )))
-        .attribute(Attribute::int("min_size").computed().describe("The fewest warm instances the pool keeps."))
-        .attribute(Attribute::int("max_size").computed().describe("The most warm instances the pool keeps."))
-        .attribute(Attribute::string("phase").computed().describe(
-            "The pool's lifecycle phase: `PENDING`, `READY`, `DEGRADED`, `DELETING` (or `UNSPECIFIED`).",
+        .attribute(input(Attribute::string("id"), doc::LOOKUP_ID))
+        .attribute(input(
+            Attribute::string("project_id"),
+            doc::LOOKUP_PROJECT_ID,
         ))
-        .attribute(Attribute::string("failure_message").computed().describe(
-            "Why the pool is `DEGRADED`; null otherwise.",
+        .attribute(input(
+            Attribute::string("environment_class_id"),
+            doc::LOOKUP_ENVIRONMENT_CLASS_ID,
         ))
-        .attribute(Attribute::int("running_instances").computed().describe(
-            "How many warm instances are running, ready to be claimed.",
+        .attribute(read(Attribute::int("min_size"), doc::SEEN_MIN_SIZE))
+        .attribute(read(Attribute::int("max_size"), doc::SEEN_MAX_SIZE))
+        .attribute(read(Attribute::string("phase"), doc::PHASE))
+        .attribute(read(
+            Attribute::string("failure_message"),
+            doc::FAILURE_MESSAGE,
         ))
-        .attribute(Attribute::int("stopped_instances").computed().describe(
-            "How many pre-provisioned instances are stopped, used to backfill running ones faster.",
+        .attribute(read(
+            Attribute::int("running_instances"),
+            doc::RUNNING_INSTANCES,
         ))
-        .attribute(Attribute::int("desired_size").computed().describe(
-            "The number of instances the autoscaler currently aims for.",
+        .attribute(read(
+            Attribute::int("stopped_instances"),
+            doc::STOPPED_INSTANCES,
         ))
-        .attribute(Attribute::string("snapshot_id").computed().describe(
-            "The prebuild snapshot the pool warms; null until a prebuild has completed.",
+        .attribute(read(Attribute::int("desired_size"), doc::SEEN_DESIRED_SIZE))
+        .attribute(read(
+            Attribute::string("snapshot_id"),
+            doc::SEEN_SNAPSHOT_ID,
         ))
-        .attribute(Attribute::string("created_at").computed().describe("When the pool was created (RFC 3339)."))
-        .attribute(Attribute::string("updated_at").computed().describe("When the pool was last changed (RFC 3339)."))
+        .attribute(read(Attribute::string("created_at"), doc::CREATED_AT))
+        .attribute(read(Attribute::string("updated_at"), doc::UPDATED_AT))
 }
 
 fn is_set(value: &Value) -> bool {
@@ -123,10 +125,7 @@ impl DataSource for WarmPoolDataSource {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(view_block(
-            "Looks up one Ona prebuild warm pool, either by `id` or by `project_id` and `environment_class_id` (there is at most one pool per pair).",
-            true,
-        ))
+        Schema::new(view_block(doc::ONE_POOL, true))
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -227,47 +226,33 @@ impl DataSource for WarmPoolsDataSource {
 
     fn schema(&self) -> Schema {
         let pool_type = view_block("", false).ty();
+        let ids = |name| {
+            Attribute::set(name, Type::String)
+                .optional()
+                .validate(validators::each(validators::uuid()))
+        };
         Schema::new(
-            Block::new("Lists Ona prebuild warm pools, optionally only those of some projects and environment classes. Every page of results is read.")
-                .attribute(
-                    Attribute::set("project_ids", Type::String)
-                        .optional()
-                        .validate(validators::each(validators::uuid()))
-                        .describe("Only pools of these projects (UUIDs). Default: any project."),
-                )
-                .attribute(
-                    Attribute::set("environment_class_ids", Type::String)
-                        .optional()
-                        .validate(validators::each(validators::uuid()))
-                        .describe("Only pools of these environment classes (UUIDs). Default: any class."),
-                )
+            Block::new(doc::POOLS)
+                .attribute(ids("project_ids").describe(doc::FILTER_PROJECT_IDS))
+                .attribute(ids("environment_class_ids").describe(doc::FILTER_ENVIRONMENT_CLASS_IDS))
                 .attribute(
                     Attribute::list("ids", Type::String)
                         .computed()
-                        .describe("The ids of the matching pools, in the order the API lists them (creation order)."),
+                        .describe(doc::IDS),
                 )
                 .attribute(
                     Attribute::list("warm_pools", pool_type)
                         .computed()
-                        .describe("The matching pools, each with `id`, `project_id`, `environment_class_id`, `min_size`, `max_size`, `phase`, `failure_message`, `running_instances`, `stopped_instances`, `desired_size`, `snapshot_id`, `created_at` and `updated_at`."),
+                        .describe(doc::WARM_POOLS),
                 ),
         )
     }
 
     async fn read(&self, ctx: &Ctx, config: WarmPoolsModel) -> Result<WarmPoolsModel, Diagnostics> {
         let client = Ona::client(ctx)?;
-        let lower = |ids: &Option<Vec<String>>| -> Vec<String> {
-            ids.iter()
-                .flatten()
-                .map(|s| s.to_ascii_lowercase())
-                .collect()
-        };
-        let filter = WarmPoolFilter {
-            project_ids: lower(&config.project_ids),
-            environment_class_ids: lower(&config.environment_class_ids),
-        };
-        let pools = client
-            .list_warm_pools(&filter)
+        let projects = config.project_ids.as_deref().unwrap_or_default();
+        let classes = config.environment_class_ids.as_deref().unwrap_or_default();
+        let pools = list_pools(client, projects, classes)
             .await
             .map_err(|e| api_error("Cannot list warm pools", &e))?;
         // Pools already deleted are history, not inventory.

@@ -3,16 +3,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::client::OnaClient;
-use super::model::WarmPoolFilter;
 use super::resource::WarmPoolResource;
 use super::settings::Ona;
-use crate::plugin::ctx::{Configured, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
+use super::wait::pool_gone;
+use crate::ona::api::client::OnaClient;
+use crate::ona::api::wire::WarmPoolFilter;
 use crate::plugin::resource::{resource, AnyResource};
 use crate::plugin::validators;
-use crate::plugin::Stop;
+use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Stop, Value};
 use crate::testing::{id_of, n, s, Harness};
 use crate::wait::Wait;
 use pools_sandbox::ona::fixtures::{
@@ -382,8 +380,7 @@ async fn a_pool_removed_outside_terraform_leaves_state() {
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(read, Value::Null);
     let wait = Wait::new("test", Duration::from_secs(5), &Stop::new());
-    client
-        .wait_warm_pool_gone(&id_of(&state), &wait)
+    pool_gone(client, &id_of(&state), &wait)
         .await
         .expect("gone");
     let (read, diags) = h.read(&*r, &state).await;

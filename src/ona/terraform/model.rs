@@ -1,10 +1,13 @@
-//! The `pools_warm_pool` model and its mapping from the API's warm pools; sizes as the API
-//! settles them.
+//! The Terraform model of a `pools_warm_pool` and its mapping to and from the API's messages:
+//! a pool read into the model, sizes as the API settles them and as its 32-bit fields carry
+//! them.
 
-use super::model::{WarmPool, WarmPoolPhase};
-use crate::plugin::cty::{Number, Value};
-use crate::plugin::model::Tri;
-use crate::plugin::timeouts::Timeouts;
+use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Number, Timeouts, Tri, Value};
+
+/// The sizes the API accepts (inclusive).
+pub const MIN_SIZE_RANGE: (i64, i64) = (0, 20);
+pub const MAX_SIZE_RANGE: (i64, i64) = (1, 20);
 
 crate::model! {
     /// The state of one `pools_warm_pool`. `Tri` fields are computed: a plan may leave
@@ -68,8 +71,25 @@ impl WarmPoolModel {
         self.updated_at.clone_from(&other.updated_at);
     }
 
+    /// A pool as an import shows it: all the API reports, and `wait_for_ready` at its default.
+    pub fn imported(pool: &WarmPool) -> Self {
+        let mut model = WarmPoolModel {
+            wait_for_ready: Some(true),
+            ..WarmPoolModel::default()
+        };
+        model.observe(pool);
+        model
+    }
+
     pub fn sizes(&self) -> (i64, i64) {
         effective_sizes(self.min_size, self.max_size)
+    }
+
+    /// The sizes as the API's 32-bit fields carry them; out of their range is an error on the
+    /// attribute.
+    pub fn wire_sizes(&self) -> Result<(i32, i32), Diagnostics> {
+        let (min, max) = self.sizes();
+        Ok((to_i32(min, "min_size")?, to_i32(max, "max_size")?))
     }
 }
 
@@ -150,4 +170,20 @@ fn planned_sizes(min: &Value, max: &Value) -> (Value, Value) {
             (min_planned, max_planned)
         }
     }
+}
+
+fn to_i32(value: i64, name: &str) -> Result<i32, Diagnostics> {
+    i32::try_from(value).map_err(|_| {
+        Diagnostic::error(
+            format!("Invalid value for {name}"),
+            format!("{name} is out of range: {value}"),
+        )
+        .at(AttrPath::attrs(&[name]))
+        .into()
+    })
+}
+
+/// The sizes a pool reports, as sent.
+pub fn has_sizes(pool: &WarmPool, min: i32, max: i32) -> bool {
+    pool_sizes(pool) == Some((min.into(), max.into()))
 }

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::moves::{same, MoveSource};
+use crate::plugin::moves::same;
+use crate::plugin::{Diagnostic, Diagnostics, MoveSource, Type, Value};
 
 pub const OFFICIAL_PROVIDER: &str = "registry.terraform.io/gitpod-io/ona";
 

@@ -1,5 +1,7 @@
 //! Ona (Gitpod) PrebuildService client: Connect unary calls with JSON bodies and a bearer
-//! token.
+//! token, one method per call. It makes calls and says how to pace polls
+//! ([`OnaClient::pacing`]); waiting, and what an error means to Terraform, are the Terraform
+//! side's.
 
 use std::fmt;
 
@@ -8,13 +10,12 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::convert::phase_name;
 use super::errors::OnaErrors;
-use super::model::*;
+use super::wire::*;
 use crate::http::{ApiError, Call, ErrorKind, HttpApi};
 use crate::plugin::Stop;
 use crate::trust::Trust;
-use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Wait, WaitError};
+use crate::wait::{Endpoint, Pacing};
 
 /// The public API base, as the official SDK uses it.
 pub const DEFAULT_BASE_URL: &str = "https://app.ona.com/api";
@@ -82,7 +83,7 @@ impl OnaClient {
     }
 
     /// Creates a pool. Sent once: a lost answer must not turn into a duplicate (what to do
-    /// after a failure is decided in `pools::create_pool`).
+    /// after a failure is for the create step to decide).
     pub async fn create_warm_pool(
         &self,
         project_id: &str,
@@ -116,7 +117,7 @@ impl OnaClient {
     }
 
     /// Sets a pool's sizes. Sent once: whether to send it again after a lost answer is for
-    /// the caller to decide, after reading the pool (see `pools::update_pool`).
+    /// the caller to decide, after reading the pool (see [`crate::wait::send_change`]).
     pub async fn update_warm_pool(
         &self,
         id: &str,
@@ -133,7 +134,7 @@ impl OnaClient {
     }
 
     /// Starts deleting a pool; a pool that is already gone is not an error. Sent once, like
-    /// every change: the caller reads the pool before sending it again (`pools::delete_pool`).
+    /// every change: the caller reads the pool before sending it again.
     pub async fn delete_warm_pool(&self, id: &str) -> Result<(), ApiError> {
         let request = WarmPoolIdRequest {
             warm_pool_id: id.to_string(),
@@ -154,28 +155,6 @@ impl OnaClient {
             Ok(url) => Pacing::new(Endpoint::shared(&url.origin().ascii_serialization())),
             Err(_) => Pacing::unbounded(),
         }
-    }
-
-    /// Polls until the pool is gone (deletion is asynchronous: DELETING, then gone or DELETED),
-    /// riding out transient errors until the deadline.
-    pub async fn wait_warm_pool_gone(
-        &self,
-        id: &str,
-        wait: &Wait,
-    ) -> Result<(), WaitError<ApiError>> {
-        let what = format!("warm pool {id} to be deleted");
-        poll_paced(&self.pacing().kind("gone"), wait, &what, || async {
-            let found = match self.get_warm_pool(id).await {
-                Ok(found) => found,
-                Err(e) => return e.into_pending(),
-            };
-            Ok(match found {
-                None => Poll::Ready(()),
-                Some(pool) if pool.status.phase == WarmPoolPhase::Deleted => Poll::Ready(()),
-                Some(pool) => Poll::pending(format!("phase {}", phase_name(&pool.status.phase))),
-            })
-        })
-        .await
     }
 
     /// Lists every pool matching `filter`, following pagination to the end.
@@ -269,6 +248,7 @@ impl OnaClient {
 mod tests {
     use super::*;
     use crate::testing::http_server::{reply, TestServer};
+    use crate::wait::Wait;
     use serde_json::json;
 
     const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
@@ -320,7 +300,7 @@ mod tests {
     #[tokio::test]
     async fn changes_are_sent_once_and_reads_retried() {
         // Whether to send a change again is decided above the transport, after reading the
-        // pool (pools.rs): a lost answer may hide a change that landed.
+        // pool (the change steps): a lost answer may hide a change that landed.
         let unavailable = r#"{"code":"unavailable","message":"later"}"#;
         let script = vec![
             reply(503, unavailable),
@@ -449,31 +429,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn wait_gone_follows_deleting_to_not_found() {
-        let deleting = r#"{"warmPool":{"id":"wp1","status":{"phase":"WARM_POOL_PHASE_DELETING"}}}"#;
-        let not_found = r#"{"code":"not_found","message":"gone"}"#;
-        let (server, client) = client(vec![reply(200, deleting), reply(404, not_found)]).await;
-        let wait = Wait::new("test", std::time::Duration::from_secs(3), &Stop::new());
-        client.wait_warm_pool_gone("wp1", &wait).await.unwrap();
-        assert_eq!(server.requests().len(), 2);
-    }
-
-    #[tokio::test]
-    async fn wait_gone_ends_on_an_error_that_will_not_heal() {
-        // Transient errors are ridden out (see the resource tests, `reset*8` on the polls).
-        let denied = r#"{"code":"permission_denied","message":"no access"}"#;
-        let not_found = r#"{"code":"not_found","message":"gone"}"#;
-        let (server, client) = client(vec![reply(403, denied), reply(404, not_found)]).await;
-        let wait = Wait::new("test", std::time::Duration::from_secs(5), &Stop::new());
-        let err = client.wait_warm_pool_gone("wp1", &wait).await.unwrap_err();
-        assert!(
-            matches!(&err, WaitError::Failed(e) if e.status == Some(403)),
-            "{err}"
-        );
-        assert_eq!(server.requests().len(), 1);
-    }
-
-    #[tokio::test]
     async fn stop_ends_a_retry_backoff() {
         let stop = Stop::new();
         let limited = crate::testing::http_server::Reply {
@@ -521,7 +476,6 @@ mod tests {
     ) {
         fn send<T: Send>(_: T) {}
         send(ona.list_warm_pools(&WarmPoolFilter::default()));
-        send(ona.wait_warm_pool_gone("id", wait));
         send(exo.delete_instance_pool("ch-gva-2", "id"));
         send(exo.wait_instance_pool_gone("ch-gva-2", "id", wait));
         let op: Option<crate::exoscale::model::Operation> = None;

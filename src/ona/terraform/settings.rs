@@ -1,14 +1,11 @@
 //! The provider's `ona` block: the token and the API base URL, with the environment
 //! variables the official SDK reads.
 
-use crate::ona::client::{OnaClient, DEFAULT_BASE_URL};
-use crate::plugin::ctx::{string_setting, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::model::Tri;
-use crate::plugin::schema::{Attribute, Block};
+use super::descriptions as doc;
+use crate::ona::api::client::{OnaClient, DEFAULT_BASE_URL};
+use crate::plugin::ctx::string_setting;
 use crate::plugin::validators;
-use crate::plugin::Stop;
+use crate::plugin::{Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings, Stop, Tri, Value};
 use crate::trust;
 
 /// Settings every Ona API call needs (see [`crate::plugin::resource::Resource::settings`]).
@@ -35,16 +32,14 @@ pub fn block() -> Block {
             Attribute::string("token")
                 .optional()
                 .sensitive()
-                .describe("Ona personal access token. Default: the `ONA_API_KEY` environment variable, else `GITPOD_API_KEY` or `ONA_TOKEN` (the official Ona provider's).")
+                .describe(doc::TOKEN)
                 .validate(validators::not_empty())
                 .validate(validators::header_safe()),
         )
         .attribute(
             Attribute::string("endpoint")
                 .optional()
-                .describe(&format!(
-                    "API base URL. Default: the `ONA_BASE_URL` environment variable, else `ONA_HOST` (the official Ona provider's: the application host, such as `https://app.gitpod.io`) followed by `/api`, else `{DEFAULT_BASE_URL}`."
-                ))
+                .describe(&doc::endpoint())
                 .validate(validators::http_url()),
         )
         .attribute(trust::ca_file_attribute("Ona API"))

@@ -3,16 +3,12 @@
 
 use async_trait::async_trait;
 
-use super::convert::{is_going, WarmPoolModel};
-use super::model::WarmPoolFilter;
-use super::pools::api_error;
+use super::diagnostics::api_error;
+use super::model::{is_going, WarmPoolModel};
+use super::read::list_pools;
 use super::settings::{Ona, API_SETTINGS};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Type;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::list::{ListResource, Listed};
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Type};
 
 crate::model! {
     /// The `config` block of `list "pools_warm_pool"`.
@@ -59,18 +55,9 @@ impl ListResource for WarmPoolList {
         limit: usize,
     ) -> Result<Vec<Listed<WarmPoolModel>>, Diagnostics> {
         let client = Ona::client(ctx)?;
-        let lower = |ids: Option<Vec<String>>| {
-            ids.unwrap_or_default()
-                .iter()
-                .map(|id| id.to_ascii_lowercase())
-                .collect()
-        };
-        let filter = WarmPoolFilter {
-            project_ids: lower(filter.project_ids),
-            environment_class_ids: lower(filter.environment_class_ids),
-        };
-        let pools = client
-            .list_warm_pools(&filter)
+        let projects = filter.project_ids.unwrap_or_default();
+        let classes = filter.environment_class_ids.unwrap_or_default();
+        let pools = list_pools(client, &projects, &classes)
             .await
             .map_err(|e| api_error("Cannot list warm pools", &e))?;
         Ok(pools
@@ -79,11 +66,7 @@ impl ListResource for WarmPoolList {
             .take(limit)
             .map(|pool| {
                 // As an import would show it.
-                let mut state = WarmPoolModel {
-                    wait_for_ready: Some(true),
-                    ..WarmPoolModel::default()
-                };
-                state.observe(&pool);
+                let state = WarmPoolModel::imported(&pool);
                 Listed {
                     display_name: format!(
                         "warm pool {} (project {}, environment class {})",
