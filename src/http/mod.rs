@@ -6,7 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -16,9 +16,14 @@ use crate::plugin::Stop;
 use crate::trust::Trust;
 use crate::wait::Jitter;
 
+mod answer;
 mod date;
+mod no_answer;
 
+pub use answer::{clip, decode_json};
+use answer::{html_message, is_html};
 use date::retry_after_header;
+use no_answer::no_answer;
 
 /// Attempts per idempotent call, the first one included.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -30,8 +35,6 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const BACKOFF_START: Duration = Duration::from_millis(200);
 const BACKOFF_CAP: Duration = Duration::from_secs(5);
-/// Error bodies are quoted in diagnostics; keep them readable.
-const MAX_MESSAGE_CHARS: usize = 500;
 
 /// What went wrong, coarsely: enough to decide on retries and on the caller's reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,7 +448,7 @@ impl HttpApi {
             Ok::<_, reqwest::Error>((status, headers, body))
         };
         let (status, headers, body) = tokio::select! {
-            result = exchange => result.map_err(|e| self.transport_error(call, attempt, &e))?,
+            result = exchange => result.map_err(|e| no_answer(call, &e, self.error(call, attempt)))?,
             _ = self.stop.triggered() => return Err(self.stopped(call, attempt, true)),
         };
         let code = status.as_u16();
@@ -501,34 +504,6 @@ impl HttpApi {
         ApiError {
             kind: ErrorKind::Stopped,
             sent,
-            ..self.error(call, attempts)
-        }
-    }
-
-    fn transport_error(&self, call: &Call, attempts: u32, e: &reqwest::Error) -> ApiError {
-        let mut message = error_chain(e);
-        let certificate = certificate_error(e);
-        if let Some(advice) = certificate.and_then(certificate_advice) {
-            message.push_str(" (");
-            message.push_str(advice);
-            message.push(')');
-        }
-        let kind = if certificate.is_some() {
-            ErrorKind::Certificate
-        } else if e.is_timeout() {
-            ErrorKind::Timeout
-        } else {
-            ErrorKind::Connection
-        };
-        // Past connecting, the request may have been acted on although no answer came back;
-        // a call that is never repeated must not read as if nothing happened.
-        if !call.idempotent && !e.is_connect() {
-            message.push_str(" (the request may have reached the API and taken effect)");
-        }
-        ApiError {
-            kind,
-            message,
-            sent: !e.is_connect(),
             ..self.error(call, attempts)
         }
     }
@@ -629,64 +604,6 @@ fn url_without_query(url: &Url) -> String {
     shown.to_string()
 }
 
-/// The error and its causes on one line ("error sending request: connection refused").
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
-}
-
-/// The certificate problem that failed a TLS handshake, if that is what failed. rustls's
-/// error sits inside I/O errors (two, as seen with reqwest 0.12), whose `source` skips
-/// what they wrap, so each I/O error is opened as well.
-fn certificate_error<'e>(
-    e: &'e (dyn std::error::Error + 'static),
-) -> Option<&'e rustls::CertificateError> {
-    let mut cause = Some(e);
-    while let Some(current) = cause {
-        let mut inner = current;
-        while let Some(wrapped) = inner
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            inner = wrapped;
-        }
-        if let Some(rustls::Error::InvalidCertificate(problem)) = inner.downcast_ref() {
-            return Some(problem);
-        }
-        cause = current.source();
-    }
-    None
-}
-
-/// What to do about a certificate the provider refused.
-fn certificate_advice(problem: &rustls::CertificateError) -> Option<&'static str> {
-    use rustls::CertificateError as C;
-    match problem {
-        C::UnknownIssuer | C::BadSignature => Some(
-            "the server's certificate is not signed by an authority the provider trusts: if the \
-             API is reached through a private CA or a TLS-intercepting proxy, give that CA's \
-             certificate (PEM) as `ca_file` in the provider's block for this API, or add it to \
-             the system's CA store or SSL_CERT_FILE",
-        ),
-        C::NotValidForName | C::NotValidForNameContext { .. } => Some(
-            "the server's certificate does not name the endpoint's host: check the endpoint",
-        ),
-        C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
-            Some("the server's certificate is outside its validity period, or this machine's clock is wrong")
-        }
-        _ => None,
-    }
-}
-
 /// Exponential backoff with downward jitter (half to full step), raised to a
 /// server-requested pause when that is longer.
 pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Duration {
@@ -695,92 +612,6 @@ pub fn backoff(attempt: u32, jitter: f64, retry_after: Option<Duration>) -> Dura
         .min(BACKOFF_CAP);
     let pause = step.mul_f64(1.0 - 0.5 * jitter.clamp(0.0, 1.0));
     retry_after.map_or(pause, |asked| asked.max(pause))
-}
-
-/// Decodes a success body, saying in plain words what is wrong with one that does not fit:
-/// empty, cut short, not JSON at all, or JSON of another shape (naming the field).
-pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err("the body is empty, where JSON was expected".to_string());
-    }
-    // The common case first; the slower walk that names the failing field only on failure.
-    if let Ok(value) = serde_json::from_slice(body) {
-        return Ok(value);
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    // serde quotes a value of the wrong type in full, however long: clip what it says.
-    let value = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| clip(&describe_json_error(e.inner(), &e.path().to_string(), body)))?;
-    de.end()
-        .map_err(|e| clip(&describe_json_error(&e, ".", body)))?;
-    Ok(value)
-}
-
-fn describe_json_error(e: &serde_json::Error, path: &str, body: &[u8]) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => format!(
-            "truncated JSON: the body stops after {} bytes ({e})",
-            body.len()
-        ),
-        Category::Syntax => {
-            let start = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
-            format!("not JSON ({e}); it starts with {start:?}")
-        }
-        Category::Data if path != "." => {
-            format!("JSON that does not match the API's documented shape, at `{path}`: {e}")
-        }
-        Category::Data | Category::Io => {
-            format!("JSON that does not match the API's documented shape: {e}")
-        }
-    }
-}
-
-/// An HTML page, by its content type or its first bytes.
-fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
-    let typed = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
-    let start = body
-        .iter()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take(14)
-        .map(u8::to_ascii_lowercase)
-        .collect::<Vec<u8>>();
-    typed || start.starts_with(b"<!doctype html") || start.starts_with(b"<html")
-}
-
-fn html_message(status: u16, body: &[u8]) -> String {
-    let mut message = format!(
-        "the API answered with an HTML page (status {status}), not JSON: a proxy or gateway \
-         in front of the API probably answered instead of it"
-    );
-    if let Some(title) = html_title(&String::from_utf8_lossy(body)) {
-        message.push_str(&format!(" (page title: {title:?})"));
-    }
-    message
-}
-
-/// The text of an HTML page's `<title>`, if it has a non-empty one.
-fn html_title(page: &str) -> Option<String> {
-    let lower = page.to_ascii_lowercase();
-    let start = lower.find("<title")?;
-    let open_end = start + lower[start..].find('>')? + 1;
-    let close = open_end + lower[open_end..].find("</title")?;
-    let title = page
-        .get(open_end..close)?
-        .split_whitespace()
-        .collect::<Vec<_>>();
-    (!title.is_empty()).then(|| clip(&title.join(" ")))
-}
-
-/// Shortens a text quoted from an answer to what reads well in a diagnostic.
-pub fn clip(text: &str) -> String {
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
 }
 
 /// Percent-encodes one path segment (ids, names) so that it cannot change the path.
@@ -802,8 +633,8 @@ pub fn path_segment(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::answer::MAX_MESSAGE_CHARS;
     use super::*;
-    use reqwest::header::HeaderValue;
 
     #[test]
     fn statuses_alone_decide_the_kind_and_text_bodies_are_clipped() {
@@ -881,73 +712,6 @@ mod tests {
         assert_eq!(
             refused.to_string(),
             "Exoscale API: PUT /instance-pool/p1:scale failed: connection refused"
-        );
-    }
-
-    #[test]
-    fn decode_errors_say_what_is_wrong() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Pool {
-            id: String,
-            size: i64,
-        }
-        let empty = decode_json::<Pool>(b"  ").unwrap_err();
-        assert_eq!(empty, "the body is empty, where JSON was expected");
-        let cut = decode_json::<Pool>(br#"{"id":"p1","si"#).unwrap_err();
-        assert!(
-            cut.starts_with("truncated JSON: the body stops after 14 bytes (EOF while parsing"),
-            "{cut}"
-        );
-        let text = decode_json::<Pool>(b"Service temporarily down").unwrap_err();
-        assert!(text.starts_with("not JSON (expected value"), "{text}");
-        assert!(
-            text.ends_with(r#"it starts with "Service temporarily down""#),
-            "{text}"
-        );
-        let typed = decode_json::<Pool>(br#"{"id":"p1","size":"x"}"#).unwrap_err();
-        assert!(
-            typed.starts_with(
-                "JSON that does not match the API's documented shape, at `size`: invalid type: string \"x\", expected i64"
-            ),
-            "{typed}"
-        );
-        let nested =
-            decode_json::<Vec<Pool>>(br#"[{"id":"a","size":1},{"id":2,"size":1}]"#).unwrap_err();
-        assert!(
-            nested.contains("at `[1].id`: invalid type: integer `2`"),
-            "{nested}"
-        );
-        let trailing = decode_json::<Pool>(br#"{"id":"p1","size":1} x"#).unwrap_err();
-        assert!(trailing.contains("trailing characters"), "{trailing}");
-        assert_eq!(
-            decode_json::<Pool>(br#"{"id":"p1","size":1}"#)
-                .unwrap()
-                .size,
-            1
-        );
-    }
-
-    #[test]
-    fn html_pages_are_recognised_and_titled() {
-        let mut headers = HeaderMap::new();
-        assert!(is_html(&headers, b"\n  <!DOCTYPE HTML><html>"));
-        assert!(is_html(&headers, b"<html><body>x</body></html>"));
-        assert!(!is_html(&headers, br#"{"message":"<html>"}"#));
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("Text/HTML; charset=utf-8"),
-        );
-        assert!(is_html(&headers, b"Bad Gateway"));
-        assert_eq!(
-            html_title("<html><head><TITLE>\n 502  Bad Gateway </title></head>").as_deref(),
-            Some("502 Bad Gateway")
-        );
-        assert_eq!(html_title("<html><title></title></html>"), None);
-        assert_eq!(html_title("<html>no title</html>"), None);
-        assert_eq!(
-            html_message(502, b"<html><title>Oops</title></html>"),
-            "the API answered with an HTML page (status 502), not JSON: a proxy or gateway in front of the API probably answered instead of it (page title: \"Oops\")"
         );
     }
 
