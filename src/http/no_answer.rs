@@ -3,7 +3,8 @@
 //! final); its message gives the error's causes on one line, what to do about a refused
 //! certificate, and for a call never repeated, that it may have taken effect.
 
-use super::{ApiError, Call, ErrorKind};
+use super::call::Call;
+use super::error::{ApiError, ErrorKind};
 
 /// `error` (the attempt's error, naming its service and request) completed from `e`, the
 /// failure of that attempt at `call` before any answer came.
