@@ -87,10 +87,6 @@ impl HttpApi {
         self
     }
 
-    pub fn service(&self) -> &'static str {
-        self.service
-    }
-
     /// Makes in-flight calls and retries end early when `stop` is triggered.
     pub fn set_stop(&mut self, stop: Stop) {
         self.stop = stop;
