@@ -1,0 +1,29 @@
+//! Shared HTTP transport for both API clients: one JSON request helper that authorises each
+//! attempt, classifies failures, retries idempotent calls with backoff, and turns failed
+//! answers into an [`ApiError`] that reads well in a Terraform diagnostic. What an error
+//! body says is each backend's business: it hands [`HttpApi::new`] its [`ErrorDialect`].
+//!
+//! One file per job:
+//! - `client`: [`HttpApi`], its set-up, the retry loop of [`HttpApi::send`], one attempt;
+//! - `call`: the request ([`Call`]), its per-attempt [`Authorize`] hook, [`path_segment`];
+//! - `error`: [`ApiError`] and its [`ErrorKind`]; a backend's [`ErrorDialect`] and
+//!   [`ErrorBody`];
+//! - `retry`: whether a failed attempt is tried again, and after what pause;
+//! - `attempt_log`: the DEBUG line each attempt leaves;
+//! - `answer`: what is wrong with an answer's body ([`decode_json`], HTML pages), [`clip`];
+//! - `no_answer`: a call that got no answer (connection, timeout, refused certificate);
+//! - `date`: the Retry-After header and HTTP dates.
+
+mod answer;
+mod attempt_log;
+mod call;
+mod client;
+mod date;
+mod error;
+mod no_answer;
+mod retry;
+
+pub use answer::{clip, decode_json};
+pub use call::{path_segment, Authorize, Call};
+pub use client::HttpApi;
+pub use error::{ApiError, ErrorBody, ErrorDialect, ErrorKind};
