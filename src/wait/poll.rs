@@ -128,7 +128,7 @@ where
 
 /// [`poll_until`] against an API endpoint: the wait's first request is at once and free,
 /// and so is one check at the time waits of the same kind ended lately (see [`Pacing`]);
-/// every other check first takes a token from the endpoint's [`Budget`], shared by all the
+/// every other check first takes a token from the endpoint's [`Budget`](super::Budget), shared by all the
 /// waits of the process, so many parallel waits stretch their pauses instead of flooding
 /// the API. The last check, at the deadline, is free too. Free checks are a few per wait,
 /// so they follow the pace at which Terraform starts changes.
