@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
-use crate::exoscale::evict::EvictAction;
-use crate::exoscale::list::InstancePoolList;
-use crate::exoscale::resource::InstancePoolResource;
+use crate::exoscale::{
+    EvictAction, InstancePoolDataSource, InstancePoolList, InstancePoolResource,
+    InstancePoolsDataSource,
+};
 use crate::ona::data_source::{WarmPoolDataSource, WarmPoolsDataSource};
 use crate::ona::list::WarmPoolList;
 use crate::ona::resource::WarmPoolResource;

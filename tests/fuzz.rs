@@ -22,14 +22,14 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Value as Json};
 
-use terraform_provider_pools::exoscale::convert::{
-    decode_user_data, refreshed, ssh_key_names, InstancePoolModel,
-};
-use terraform_provider_pools::exoscale::model::{
+use terraform_provider_pools::exoscale::api::wire::{
     find_instance_type, IdRef, Instance, InstanceList, InstancePool, InstancePoolList,
     InstanceTypeList, Operation, ResettableField, UpdateInstancePool,
 };
-use terraform_provider_pools::exoscale::resource::InstancePoolResource;
+use terraform_provider_pools::exoscale::terraform::model::{
+    decode_user_data, refreshed, ssh_key_names, InstancePoolModel,
+};
+use terraform_provider_pools::exoscale::InstancePoolResource;
 use terraform_provider_pools::http::{decode_json, ErrorBody, ErrorKind};
 use terraform_provider_pools::ona::convert::{phase_name, pool_sizes, WarmPoolModel};
 use terraform_provider_pools::ona::data_source::{WarmPoolDataSource, WarmPoolView};
@@ -952,7 +952,7 @@ proptest! {
         (_, bytes) in mutated(error_bodies().into_iter().map(|b| ((), b)).collect()),
         status in prop::sample::select(STATUSES.to_vec()),
     ) {
-        let parsed = exoscale::errors::parse(status, &bytes);
+        let parsed = exoscale::api::errors::parse(status, &bytes);
         check_error_body(&parsed)?;
         prop_assert_eq!(parsed.kind, ErrorKind::from_status(status));
         let parsed = ona::errors::parse(status, &bytes);

@@ -516,7 +516,7 @@ mod tests {
     #[allow(dead_code)]
     fn client_futures_are_send(
         ona: &OnaClient,
-        exo: &crate::exoscale::ExoscaleClient,
+        exo: &crate::exoscale::api::ExoscaleClient,
         wait: &Wait,
     ) {
         fn send<T: Send>(_: T) {}
@@ -524,7 +524,7 @@ mod tests {
         send(ona.wait_warm_pool_gone("id", wait));
         send(exo.delete_instance_pool("ch-gva-2", "id"));
         send(exo.wait_instance_pool_gone("ch-gva-2", "id", wait));
-        let op: Option<crate::exoscale::model::Operation> = None;
+        let op: Option<crate::exoscale::api::wire::Operation> = None;
         if let Some(op) = op {
             send(exo.wait_operation("ch-gva-2", op, wait));
         }

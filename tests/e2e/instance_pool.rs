@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pools_sandbox::{Config, FaultRule, Sandbox};
 use serde_json::Value;
-use terraform_provider_pools::exoscale::client::{Deletion, ExoscaleClient};
+use terraform_provider_pools::exoscale::api::{Deletion, ExoscaleClient};
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
 use tokio::runtime::Runtime;

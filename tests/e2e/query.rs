@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
 use pools_sandbox::Sandbox;
-use terraform_provider_pools::exoscale::client::ExoscaleClient;
-use terraform_provider_pools::exoscale::model::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::ExoscaleClient;
 use terraform_provider_pools::ona::client::OnaClient;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;

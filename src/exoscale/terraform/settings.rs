@@ -1,7 +1,7 @@
 //! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
 //! environment fallback, and the zones the API serves.
 
-use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT};
+use crate::exoscale::api::client::{ExoscaleClient, DEFAULT_ENDPOINT};
 use crate::plugin::ctx::{string_setting, Ctx, Settings};
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};

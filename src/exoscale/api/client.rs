@@ -9,10 +9,10 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::catalogue::Catalogue;
 use super::errors::ExoscaleErrors;
-use super::instance_types::Catalogue;
-use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
+use super::wire::*;
 use crate::http::{path_segment, ApiError, Call, HttpApi};
 use crate::plugin::Stop;
 use crate::trust::Trust;

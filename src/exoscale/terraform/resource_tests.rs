@@ -7,10 +7,10 @@ use std::time::Duration;
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
-use super::client::ExoscaleClient;
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
+use crate::exoscale::api::client::ExoscaleClient;
 use crate::intents;
 use crate::plugin::ctx::{Configured, Ctx, Settings};
 use crate::plugin::cty::Value;

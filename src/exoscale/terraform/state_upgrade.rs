@@ -80,9 +80,9 @@ fn from_v0(value: Value) -> Result<Value, Diagnostics> {
 mod tests {
     use tonic::Request;
 
+    use super::super::model::InstancePoolModel;
+    use super::super::resource::resource_schema;
     use super::*;
-    use crate::exoscale::convert::InstancePoolModel;
-    use crate::exoscale::resource::resource_schema;
     use crate::plugin::cty::{json, msgpack};
     use crate::plugin::diag::AttrPath;
     use crate::plugin::grpc::ProviderService;

@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::ExoscaleClient;
-use super::convert::{self, InstancePoolModel};
-use super::model::{CreateInstancePool, Instance, InstancePool, Operation, PoolState};
+use super::model::{self, InstancePoolModel};
 use super::pools::{
     api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot,
+};
+use crate::exoscale::api::client::ExoscaleClient;
+use crate::exoscale::api::wire::{
+    CreateInstancePool, Instance, InstancePool, Operation, PoolState,
 };
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::{unix_now_ms, Intent, Unmade};
@@ -90,7 +92,7 @@ pub async fn create(
         },
         Err(d) => {
             diagnostics.extend(d);
-            Applied::failed(Some(convert::settled(state)), diagnostics)
+            Applied::failed(Some(model::settled(state)), diagnostics)
         }
     }
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::client::ExoscaleClient;
-use super::convert::{decode_user_data, ids, ssh_key_names, Member};
-use super::model::{InstancePool, InstanceType};
+use super::model::{decode_user_data, ids, ssh_key_names, Member};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
+use crate::exoscale::api::client::ExoscaleClient;
+use crate::exoscale::api::wire::{InstancePool, InstanceType};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};

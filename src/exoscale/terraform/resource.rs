@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::convert::{self, InstancePoolModel};
-use super::instance_types;
+use super::model::{self, InstancePoolModel};
 use super::pools::{
     api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
     parse_import_id, read_back, read_within,
 };
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
+use crate::exoscale::api::catalogue as instance_types;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -97,7 +97,7 @@ pub(super) fn resource_schema() -> Schema {
         .attribute(Attribute::int("disk_size").required().describe("The instances' disk size in GiB, from 10 to 51200.").validate(validators::int_between(10, 51200)))
         .attribute(
             Attribute::string("instance_prefix")
-                .default(Value::String(convert::DEFAULT_PREFIX.into()))
+                .default(Value::String(model::DEFAULT_PREFIX.into()))
                 .describe("The prefix of the instances' names (1 to 30 characters). Default: `pool`.")
                 .validate(validators::string_length(1, 30)),
         )
@@ -115,9 +115,9 @@ pub(super) fn resource_schema() -> Schema {
         .attribute(
             Attribute::string("user_data")
                 .optional()
-                .semantic_eq(convert::same_user_data_value)
-                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. A value counts as already encoded only when it is padded standard base64 of a cloud-init document (gzip data, or text starting with `#` or `Content-Type:`), so plain text such as `test` is always encoded. Removing it resets the user data.", convert::USER_DATA_MAX))
-                .validate(convert::user_data_validator()),
+                .semantic_eq(model::same_user_data_value)
+                .describe(&format!("Cloud-init user data for the instances, as plain text (sent base64-encoded) or already base64-encoded (sent as is); at most {} characters once encoded. A value counts as already encoded only when it is padded standard base64 of a cloud-init document (gzip data, or text starting with `#` or `Content-Type:`), so plain text such as `test` is always encoded. Removing it resets the user data.", model::USER_DATA_MAX))
+                .validate(model::user_data_validator()),
         )
         .attribute(
             Attribute::string("public_ip_assignment")
@@ -256,7 +256,7 @@ impl Resource for InstancePoolResource {
                 Ok(t) => t,
                 Err(d) => return Applied::failed(None, d),
             };
-        let body = convert::create_body(&planned, &instance_type.id);
+        let body = model::create_body(&planned, &instance_type.id);
         let mut state = planned.clone();
         state.zone = Tri::Known(zone.clone());
         state.instance_type_id = Tri::Known(instance_type.id);
@@ -299,7 +299,7 @@ impl Resource for InstancePoolResource {
                 Err(d) => return Applied::failed(Some(prior), d),
             }
         }
-        let changes = convert::changes(&prior, &target);
+        let changes = model::changes(&prior, &target);
         if !changes.is_empty() {
             if let Some(d) = managed_error(&prior, "changed") {
                 return Applied::failed(Some(prior), d);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::client::ExoscaleClient;
-use super::model::{find_instance_type, normalize_instance_type_name, InstanceType};
+use super::wire::{find_instance_type, normalize_instance_type_name, InstanceType};
 use crate::http::ApiError;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};

@@ -6,11 +6,11 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 
-use super::client::{Deletion, ExoscaleClient, OperationError};
-use super::convert;
-use super::convert::{Changes, InstancePoolModel};
-use super::model::{InstancePool, Operation, PoolState};
+use super::model;
+use super::model::{Changes, InstancePoolModel};
 use super::settings::ZONES;
+use crate::exoscale::api::client::{Deletion, ExoscaleClient, OperationError};
+use crate::exoscale::api::wire::{InstancePool, Operation, PoolState};
 use crate::http::ApiError;
 use crate::plugin::cty::Value;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
@@ -407,7 +407,7 @@ pub async fn model_of(
             Err(e) => return Err(api_error("Could not read the pool's instance type", e)),
         },
     };
-    let mut model = convert::refreshed(current, pool, shown);
+    let mut model = model::refreshed(current, pool, shown);
     model.zone = Tri::Known(zone.to_string());
     model.instances = Tri::Known(members(client, zone, pool).await?);
     Ok(model)
@@ -418,7 +418,7 @@ pub async fn members(
     client: &ExoscaleClient,
     zone: &str,
     pool: &InstancePool,
-) -> Result<Vec<convert::Member>, Diagnostics> {
+) -> Result<Vec<model::Member>, Diagnostics> {
     let (Some(id), false) = (
         pool.id.as_deref(),
         pool.instances.iter().flatten().next().is_none(),
@@ -430,7 +430,7 @@ pub async fn members(
         .await
         .map_err(|e| api_error("Could not list the pool's instances", e))?;
     listed.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-    Ok(listed.iter().map(convert::Member::from).collect())
+    Ok(listed.iter().map(model::Member::from).collect())
 }
 
 /// The error for changing or deleting a pool that another service manages, if it is one.

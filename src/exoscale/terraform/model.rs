@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::model::{
+use crate::exoscale::api::wire::{
     CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
 use crate::plugin::cty::Value;

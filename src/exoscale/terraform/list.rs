@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::convert::{self, InstancePoolModel};
-use super::instance_types;
+use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
+use crate::exoscale::api::catalogue as instance_types;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Type;
 use crate::plugin::diag::{Diagnostic, Diagnostics};
@@ -104,7 +104,7 @@ impl ListResource for InstancePoolList {
                 zone: Tri::Known(zone.clone()),
                 ..Default::default()
             };
-            let state = convert::refreshed(&seed, &pool, shown);
+            let state = model::refreshed(&seed, &pool, shown);
             let name = pool.name.as_deref().unwrap_or("(no name)");
             found.push(Listed {
                 display_name: format!("{name} ({id} in {zone})"),
