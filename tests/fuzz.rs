@@ -22,9 +22,10 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Value as Json};
 
+use terraform_provider_pools::exoscale::api::catalogue::find_instance_type;
 use terraform_provider_pools::exoscale::api::wire::{
-    find_instance_type, IdRef, Instance, InstanceList, InstancePool, InstancePoolList,
-    InstanceTypeList, Operation, ResettableField, UpdateInstancePool,
+    IdRef, Instance, InstanceList, InstancePool, InstancePoolList, InstanceTypeList, Operation,
+    ResettableField, UpdateInstancePool,
 };
 use terraform_provider_pools::exoscale::terraform::model::{
     decode_user_data, refreshed, ssh_key_names, InstancePoolModel,

@@ -1,7 +1,8 @@
-//! Instance types: resolving a user's `family.size` (any case) or id to the API's type.
-//! Each zone's catalogue is fetched once per provider process and shared by the resource,
-//! its list resource and the data sources ([`Catalogue`]): planning many pools costs one
-//! call per zone, even when they all plan at once.
+//! The instance type catalogue: each zone's instance types, fetched once per provider
+//! process and shared by the resource, its list resource and the data sources
+//! ([`Catalogue`]), so that planning many pools costs one call per zone, even when they all
+//! plan at once; and finding a type in such a list by its `family.size` name (any case) or
+//! id. The catalogue is handed the fetch: it knows no client.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,12 +12,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::ExoscaleClient;
-use super::wire::{find_instance_type, normalize_instance_type_name, InstanceType};
+use super::wire::InstanceType;
 use crate::http::ApiError;
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::validators::{self, is_uuid};
 
 /// How long a fetched catalogue is used. A provider process usually lives for one Terraform
 /// command, much shorter; a long-lived one (`--debug`) sees new types after this.
@@ -94,153 +91,67 @@ impl Catalogue {
     }
 }
 
-/// The instance type `text` (a name in any case, or an id) names in `zone`, or an error
-/// listing the zone's types.
-pub async fn resolve(
-    client: &ExoscaleClient,
-    zone: &str,
-    text: &str,
-) -> Result<InstanceType, Diagnostics> {
-    let types = client.instance_types(zone).await.map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            "Could not list instance types",
-            e.to_string(),
-        ))
-    })?;
-    find(&types, zone, text)
+/// Normalises a user-written instance type name (`Standard.Medium` -> `standard.medium`);
+/// None when it is not `family.size`.
+pub fn normalize_instance_type_name(name: &str) -> Option<String> {
+    let (family, size) = name.trim().split_once('.')?;
+    if family.is_empty() || size.is_empty() || size.contains('.') {
+        return None;
+    }
+    Some(format!("{family}.{size}").to_ascii_lowercase())
 }
 
-fn find(types: &[InstanceType], zone: &str, text: &str) -> Result<InstanceType, Diagnostics> {
-    let found = types
+/// Finds an instance type by `family.size` name, ignoring case.
+pub fn find_instance_type<'a>(types: &'a [InstanceType], name: &str) -> Option<&'a InstanceType> {
+    let wanted = normalize_instance_type_name(name)?;
+    types.iter().find(|t| t.name() == wanted)
+}
+
+/// The type `text` names: its id, or its `family.size` name in any case.
+pub fn find_by_id_or_name<'a>(types: &'a [InstanceType], text: &str) -> Option<&'a InstanceType> {
+    types
         .iter()
         .find(|t| t.id == text)
-        .or_else(|| find_instance_type(types, text));
-    if let Some(found) = found {
-        return Ok(found.clone());
-    }
-    let mut names: Vec<String> = types.iter().map(InstanceType::name).collect();
-    names.sort();
-    Err(Diagnostic::error(
-        "Unknown instance type",
-        format!(
-            "instance_type must be an instance type of zone {zone}, as `family.size` or its id; got {text:?}. Known types: {}.",
-            names.join(", ")
-        ),
-    )
-    .at(AttrPath::attrs(&["instance_type"]))
-    .into())
-}
-
-/// Two spellings of one instance type name (`Standard.Small` and `standard.small`).
-pub fn same_name(a: &Value, b: &Value) -> bool {
-    matches!((a.as_str(), b.as_str()), (Some(a), Some(b)) if a.trim().eq_ignore_ascii_case(b.trim()))
-}
-
-pub fn validator() -> impl validators::Validator {
-    validators::custom(
-        "an instance type as `family.size` (like \"standard.medium\") or an instance type id",
-        |v| {
-            v.as_str()
-                .is_some_and(|s| is_uuid(s) || normalize_instance_type_name(s).is_some())
-        },
-    )
+        .or_else(|| find_instance_type(types, text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::http_server::{reply, TestServer};
 
-    const TYPES: &str = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
-
-    async fn client(
-        script: Vec<crate::testing::http_server::Reply>,
-    ) -> (TestServer, ExoscaleClient) {
-        let server = TestServer::start(script).await;
-        let template = format!("{}/{{zone}}/v2", server.base);
-        let client = ExoscaleClient::new("EXOkey", "secret", &template).unwrap();
-        (server, client)
-    }
-
-    fn catalogue_calls(server: &TestServer) -> usize {
-        server
-            .requests()
-            .iter()
-            .filter(|r| r.target.ends_with("/instance-type"))
-            .count()
-    }
-
-    /// Twenty resources planning at once, then the data sources and the list resource
-    /// resolving names: one catalogue call per zone for all of them.
-    #[tokio::test]
-    async fn parallel_lookups_share_one_fetch() {
-        let (server, client) = client(vec![reply(200, TYPES), reply(200, TYPES)]).await;
-        let mut set = tokio::task::JoinSet::new();
-        let client = Arc::new(client);
-        for n in 0..20 {
-            let client = client.clone();
-            set.spawn(async move {
-                let name = if n % 2 == 0 {
-                    "standard.small"
-                } else {
-                    "STANDARD.Medium"
-                };
-                resolve(&client, "ch-gva-2", name).await.map(|t| t.id)
-            });
-        }
-        let mut ids = Vec::new();
-        while let Some(found) = set.join_next().await {
-            ids.push(found.unwrap().unwrap());
-        }
-        assert_eq!(ids.iter().filter(|id| *id == "t2").count(), 10);
-        assert_eq!(catalogue_calls(&server), 1);
-        // What the data sources and the read back use.
-        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
-        let by_id = client.instance_type_by_id("ch-gva-2", "t1").await.unwrap();
-        assert_eq!(by_id.map(|t| t.name()).as_deref(), Some("standard.medium"));
-        assert_eq!(
-            client
-                .find_instance_type_by_name("ch-gva-2", "standard.small")
-                .await
-                .unwrap()
-                .map(|t| t.id)
-                .as_deref(),
-            Some("t2")
-        );
-        assert_eq!(catalogue_calls(&server), 1);
-        // Another zone has its own catalogue.
-        client.instance_types("de-fra-1").await.unwrap();
-        assert_eq!(server.requests().len(), 2);
-    }
-
-    /// A failed fetch is the outcome of every caller that waited for it, and is not kept:
-    /// the next caller asks again. (The fetch's first attempt is answered 503, so the ten
-    /// callers are all waiting during its retry pause; the retry is refused for good.)
-    #[tokio::test]
-    async fn a_failure_is_shared_by_its_waiters_then_forgotten() {
-        let refused = r#"{"message":"forbidden"}"#;
-        let script = vec![
-            reply(503, r#"{"message":"try later"}"#),
-            reply(403, refused),
-            reply(200, TYPES),
+    #[test]
+    fn instance_type_names_ignore_case() {
+        let types = vec![
+            InstanceType {
+                id: "1".into(),
+                family: "standard".into(),
+                size: "medium".into(),
+                ..Default::default()
+            },
+            InstanceType {
+                id: "2".into(),
+                family: "gpu3080ti".into(),
+                size: "small".into(),
+                ..Default::default()
+            },
         ];
-        let (server, client) = client(script).await;
-        let client = Arc::new(client);
-        let mut set = tokio::task::JoinSet::new();
-        for _ in 0..10 {
-            let client = client.clone();
-            set.spawn(async move { client.instance_types("ch-gva-2").await.map(|t| t.len()) });
-        }
-        while let Some(outcome) = set.join_next().await {
-            let err = outcome.unwrap().unwrap_err();
-            assert_eq!(err.status, Some(403));
-        }
-        // One fetch, of two attempts.
-        assert_eq!(catalogue_calls(&server), 2);
-        // Later: fetched again, then kept.
-        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
-        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
-        assert_eq!(catalogue_calls(&server), 3);
+        assert_eq!(
+            find_instance_type(&types, "Standard.MEDIUM").map(|t| t.id.as_str()),
+            Some("1")
+        );
+        assert_eq!(
+            find_instance_type(&types, " gpu3080ti.small ").map(|t| t.id.as_str()),
+            Some("2")
+        );
+        assert_eq!(find_instance_type(&types, "standard"), None);
+        assert_eq!(find_instance_type(&types, "standard.medium.x"), None);
+        assert_eq!(types[0].name(), "standard.medium");
+        // By id first, then by name.
+        let by = |text| find_by_id_or_name(&types, text).map(|t| t.id.as_str());
+        assert_eq!(
+            (by("2"), by("STANDARD.medium"), by("3")),
+            (Some("2"), Some("1"), None)
+        );
     }
 
     /// Kept for [`CATALOGUE_TTL`], then fetched again (tokio's paused clock).

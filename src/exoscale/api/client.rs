@@ -9,7 +9,7 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::catalogue::Catalogue;
+use super::catalogue::{find_instance_type, Catalogue};
 use super::errors::ExoscaleErrors;
 use super::sign::{Signer, VALIDITY_SECS};
 use super::wire::*;
@@ -803,6 +803,46 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found.map(|t| t.id), Some("t2".to_string()));
+    }
+
+    const TYPES: &str = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
+
+    fn catalogue_calls(server: &TestServer) -> usize {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.target.ends_with("/instance-type"))
+            .count()
+    }
+
+    /// A failed fetch is the outcome of every caller that waited for it, and is not kept:
+    /// the next caller asks again. (The fetch's first attempt is answered 503, so the ten
+    /// callers are all waiting during its retry pause; the retry is refused for good.)
+    #[tokio::test]
+    async fn a_failure_is_shared_by_its_waiters_then_forgotten() {
+        let refused = r#"{"message":"forbidden"}"#;
+        let script = vec![
+            reply(503, r#"{"message":"try later"}"#),
+            reply(403, refused),
+            reply(200, TYPES),
+        ];
+        let (server, client) = client(script).await;
+        let client = Arc::new(client);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let client = client.clone();
+            set.spawn(async move { client.instance_types("ch-gva-2").await.map(|t| t.len()) });
+        }
+        while let Some(outcome) = set.join_next().await {
+            let err = outcome.unwrap().unwrap_err();
+            assert_eq!(err.status, Some(403));
+        }
+        // One fetch, of two attempts.
+        assert_eq!(catalogue_calls(&server), 2);
+        // Later: fetched again, then kept.
+        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
+        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
+        assert_eq!(catalogue_calls(&server), 3);
     }
 
     #[tokio::test]

@@ -505,22 +505,6 @@ impl InstanceType {
     }
 }
 
-/// Normalises a user-written instance type name (`Standard.Medium` -> `standard.medium`);
-/// None when it is not `family.size`.
-pub fn normalize_instance_type_name(name: &str) -> Option<String> {
-    let (family, size) = name.trim().split_once('.')?;
-    if family.is_empty() || size.is_empty() || size.contains('.') {
-        return None;
-    }
-    Some(format!("{family}.{size}").to_ascii_lowercase())
-}
-
-/// Finds an instance type by `family.size` name, ignoring case.
-pub fn find_instance_type<'a>(types: &'a [InstanceType], name: &str) -> Option<&'a InstanceType> {
-    let wanted = normalize_instance_type_name(name)?;
-    types.iter().find(|t| t.name() == wanted)
-}
-
 /// `GET /instance-type` answer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -762,35 +746,6 @@ mod tests {
             );
         }
         assert_eq!(ResettableField::from_path_name("name"), None);
-    }
-
-    #[test]
-    fn instance_type_names_ignore_case() {
-        let types = vec![
-            InstanceType {
-                id: "1".into(),
-                family: "standard".into(),
-                size: "medium".into(),
-                ..Default::default()
-            },
-            InstanceType {
-                id: "2".into(),
-                family: "gpu3080ti".into(),
-                size: "small".into(),
-                ..Default::default()
-            },
-        ];
-        assert_eq!(
-            find_instance_type(&types, "Standard.MEDIUM").map(|t| t.id.as_str()),
-            Some("1")
-        );
-        assert_eq!(
-            find_instance_type(&types, " gpu3080ti.small ").map(|t| t.id.as_str()),
-            Some("2")
-        );
-        assert_eq!(find_instance_type(&types, "standard"), None);
-        assert_eq!(find_instance_type(&types, "standard.medium.x"), None);
-        assert_eq!(types[0].name(), "standard.medium");
     }
 
     #[test]

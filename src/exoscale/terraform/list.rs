@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::exoscale::api::catalogue as instance_types;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Type;
 use crate::plugin::diag::{Diagnostic, Diagnostics};

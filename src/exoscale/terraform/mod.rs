@@ -3,6 +3,7 @@
 mod create;
 pub mod data_source;
 pub mod evict;
+pub mod instance_types;
 pub mod list;
 pub mod migrate;
 pub mod model;

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::pools::{
     api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
     parse_import_id, read_back, read_within,
 };
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
-use crate::exoscale::api::catalogue as instance_types;
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
 use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
@@ -33,7 +33,7 @@ pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const DELETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// The resource (each zone's instance types are held by the client: see
-/// [`instance_types::Catalogue`]).
+/// [`crate::exoscale::api::catalogue::Catalogue`]).
 #[derive(Default)]
 pub struct InstancePoolResource {}
 
