@@ -523,11 +523,6 @@ mod tests {
         send(ona.list_warm_pools(&WarmPoolFilter::default()));
         send(ona.wait_warm_pool_gone("id", wait));
         send(exo.delete_instance_pool("ch-gva-2", "id"));
-        send(exo.wait_instance_pool_gone("ch-gva-2", "id", wait));
-        let op: Option<crate::exoscale::api::wire::Operation> = None;
-        if let Some(op) = op {
-            send(exo.wait_operation("ch-gva-2", op, wait));
-        }
     }
 
     /// The client against the sandbox's malformed and lost answers: each is a clear error

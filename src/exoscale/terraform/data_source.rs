@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::model::{decode_user_data, ids, ssh_key_names, Member};
+use super::read::members;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::exoscale::api::client::ExoscaleClient;
 use crate::exoscale::api::wire::{InstancePool, InstanceType};
@@ -215,7 +216,7 @@ async fn view_with_members(
     types: &[InstanceType],
 ) -> Result<PoolView, Diagnostics> {
     let mut shown = view(pool, zone, types);
-    shown.instances = Some(super::pools::members(client, zone, pool).await?);
+    shown.instances = Some(members(client, zone, pool).await?);
     Ok(shown)
 }
 

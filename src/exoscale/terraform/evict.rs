@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::pools::{api_error, wait_for};
+use super::diagnostics::api_error;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
+use super::wait;
 use crate::plugin::action::{Action, Progress};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Type, Value};
@@ -115,7 +116,9 @@ impl Action for EvictAction {
             .say(format!("Waiting for operation {}", op.id))
             .await;
         let wait = Wait::new("timeout", limit, &ctx.stop);
-        match wait_for(client, &zone, op, "evict", &wait, "Evicting instances").await {
+        match wait::operation_succeeded(client, &zone, op, "evict", &wait, "Evicting instances")
+            .await
+        {
             Ok(()) => {
                 progress
                     .say(format!(

@@ -1,15 +1,18 @@
 //! The Terraform side of Exoscale Instance Pools.
 
+mod change;
 mod create;
 pub mod data_source;
+mod diagnostics;
 pub mod evict;
 pub mod instance_types;
 pub mod list;
 pub mod migrate;
 pub mod model;
-pub mod pools;
+mod read;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;
 pub mod settings;
 mod state_upgrade;
+pub mod wait;

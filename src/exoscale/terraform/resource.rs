@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::change::{apply_changes, managed_error, managed_pool_error, no_id};
+use super::diagnostics::api_error;
 use super::instance_types;
 use super::model::{self, InstancePoolModel};
-use super::pools::{
-    api_error, apply_changes, import_id_of, managed_error, managed_pool_error, model_of, no_id,
-    parse_import_id, read_back, read_within,
-};
+use super::read::{import_id_of, model_of, parse_import_id, read_back, read_within};
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
@@ -340,7 +339,7 @@ impl Resource for InstancePoolResource {
         let wait = Wait::new("delete", limit, &ctx.stop);
         let result = async {
             let (client, zone) = Exoscale::client_and_zone(ctx, prior.zone.as_deref())?;
-            super::pools::delete(client, &zone, &id, &wait).await
+            super::change::delete(client, &zone, &id, &wait).await
         }
         .await;
         result.err().unwrap_or_default()

@@ -10,6 +10,7 @@ use pools_sandbox::FaultRule;
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
+use super::wait::pool_gone;
 use crate::exoscale::api::client::ExoscaleClient;
 use crate::intents;
 use crate::plugin::ctx::{Configured, Ctx, Settings};
@@ -255,10 +256,7 @@ async fn a_pool_deleted_elsewhere_leaves_state_on_refresh() {
     let id = id_of(&state);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let wait = Wait::new("test", std::time::Duration::from_secs(5), &h.ctx.stop);
-    client
-        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
-        .await
-        .unwrap();
+    pool_gone(client, "ch-gva-2", &id, &wait).await.unwrap();
     let (refreshed, diags) = h.read(&*r, &state).await;
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(refreshed, Value::Null);
@@ -1273,10 +1271,7 @@ async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
     let id = id_of(&gone);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let wait = Wait::new("test", Duration::from_secs(5), &h.ctx.stop);
-    client
-        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
-        .await
-        .unwrap();
+    pool_gone(client, "ch-gva-2", &id, &wait).await.unwrap();
     let plan = h.plan(&*r, &gone, &scaled).await;
     h.sandbox.requests().clear();
     let (after, diags) = h.apply(&*r, &gone, &plan.planned).await;
