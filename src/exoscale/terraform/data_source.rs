@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::diagnostics::api_error;
 use super::model::{decode_user_data, ids, ssh_key_names, Member};
 use super::read::members;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
@@ -218,10 +219,6 @@ async fn view_with_members(
     let mut shown = view(pool, zone, types);
     shown.instances = Some(members(client, zone, pool).await?);
     Ok(shown)
-}
-
-fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
-    Diagnostic::error(summary, e.to_string()).into()
 }
 
 async fn instance_types(

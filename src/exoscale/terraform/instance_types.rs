@@ -2,6 +2,7 @@
 //! any case, or an id) in the zone's catalogue, with a diagnostic listing the zone's types
 //! when it names none; its validator; and the semantic equality of two spellings.
 
+use super::diagnostics::api_error;
 use crate::exoscale::api::catalogue::{find_by_id_or_name, normalize_instance_type_name};
 use crate::exoscale::api::wire::InstanceType;
 use crate::exoscale::api::ExoscaleClient;
@@ -15,12 +16,10 @@ pub async fn resolve(
     zone: &str,
     text: &str,
 ) -> Result<InstanceType, Diagnostics> {
-    let types = client.instance_types(zone).await.map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            "Could not list instance types",
-            e.to_string(),
-        ))
-    })?;
+    let types = client
+        .instance_types(zone)
+        .await
+        .map_err(|e| api_error("Could not list instance types", e))?;
     find(&types, zone, text)
 }
 

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::diagnostics::api_error;
 use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::Type;
-use crate::plugin::diag::{Diagnostic, Diagnostics};
+use crate::plugin::diag::Diagnostics;
 use crate::plugin::list::{ListResource, Listed};
 use crate::plugin::model::Tri;
 use crate::plugin::schema::{Attribute, Block, Schema};
@@ -72,12 +73,10 @@ impl ListResource for InstancePoolList {
         limit: usize,
     ) -> Result<Vec<Listed<InstancePoolModel>>, Diagnostics> {
         let (client, zone) = Exoscale::client_and_zone(ctx, filter.zone.as_deref())?;
-        let pools = client.list_instance_pools(&zone).await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Could not list instance pools",
-                e.to_string(),
-            ))
-        })?;
+        let pools = client
+            .list_instance_pools(&zone)
+            .await
+            .map_err(|e| api_error("Could not list instance pools", e))?;
         let wanted = |labels: &Option<BTreeMap<String, String>>| {
             filter
                 .labels
