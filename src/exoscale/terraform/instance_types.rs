@@ -3,11 +3,12 @@
 //! when it names none; its validator; and the semantic equality of two spellings.
 
 use super::diagnostics::api_error;
+use super::model::InstancePoolModel;
 use crate::exoscale::api::catalogue::{find_by_id_or_name, normalize_instance_type_name};
 use crate::exoscale::api::wire::InstanceType;
 use crate::exoscale::api::ExoscaleClient;
 use crate::plugin::validators::{self, is_uuid};
-use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Value};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Tri, Value};
 
 /// The instance type `text` (a name in any case, or an id) names in `zone`, or an error
 /// listing the zone's types.
@@ -21,6 +22,20 @@ pub async fn resolve(
         .await
         .map_err(|e| api_error("Could not list instance types", e))?;
     find(&types, zone, text)
+}
+
+/// The instance type id `planned` asks for: the `instance_type_id` the plan resolved, or,
+/// when the plan could not (the name, the zone or the provider's settings were known only
+/// at apply), its `instance_type` resolved now.
+pub async fn planned_id(
+    client: &ExoscaleClient,
+    zone: &str,
+    planned: &InstancePoolModel,
+) -> Result<String, Diagnostics> {
+    match &planned.instance_type_id {
+        Tri::Known(id) => Ok(id.clone()),
+        _ => Ok(resolve(client, zone, &planned.instance_type).await?.id),
+    }
 }
 
 fn find(types: &[InstanceType], zone: &str, text: &str) -> Result<InstanceType, Diagnostics> {

@@ -250,15 +250,14 @@ impl Resource for InstancePoolResource {
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
         let wait = Wait::new("create", limit, &ctx.stop);
-        let instance_type =
-            match instance_types::resolve(client, &zone, &planned.instance_type).await {
-                Ok(t) => t,
-                Err(d) => return Applied::failed(None, d),
-            };
-        let body = model::create_body(&planned, &instance_type.id);
+        let type_id = match instance_types::planned_id(client, &zone, &planned).await {
+            Ok(id) => id,
+            Err(d) => return Applied::failed(None, d),
+        };
+        let body = model::create_body(&planned, &type_id);
         let mut state = planned.clone();
         state.zone = Tri::Known(zone.clone());
-        state.instance_type_id = Tri::Known(instance_type.id);
+        state.instance_type_id = Tri::Known(type_id);
         let wait_instances = planned.wait_for_instances == Some(true);
         super::create::create(client, &zone, &body, state, wait_instances, &wait).await
     }
@@ -293,8 +292,8 @@ impl Resource for InstancePoolResource {
         let wait = Wait::new("update", limit, &ctx.stop);
         let mut target = planned.clone();
         if target.instance_type_id.is_unknown() {
-            match instance_types::resolve(client, &zone, &planned.instance_type).await {
-                Ok(t) => target.instance_type_id = Tri::Known(t.id),
+            match instance_types::planned_id(client, &zone, &planned).await {
+                Ok(id) => target.instance_type_id = Tri::Known(id),
                 Err(d) => return Applied::failed(Some(prior), d),
             }
         }
