@@ -1,22 +1,115 @@
-//! Changing and deleting a pool. Each change (an update, a reset, a scale, the delete) is
-//! sent through [`crate::wait::send_change`], so that it is never repeated blindly, then
-//! waited for until the pool settles; and a pool another service manages is never touched.
+//! Changing and deleting a pool. The update step turns the prior state into the planned
+//! one with the calls [`changes`] lists (one update, one reset per removed field, one
+//! scale); each of them, like the delete, is sent through [`crate::wait::send_change`], so
+//! that it is never repeated blindly, then waited for until the pool settles. A pool that
+//! another service manages is never touched.
 
 use std::future::Future;
 
 use super::diagnostics::api_error;
-use super::model::{Changes, InstancePoolModel};
+use super::instance_types;
+use super::model::{changes, Changes, InstancePoolModel};
+use super::read::{model_of, read_back};
 use super::wait::{self, wait_error};
 use crate::exoscale::api::wire::{InstancePool, Operation, PoolState};
 use crate::exoscale::api::{Deletion, ExoscaleClient};
 use crate::http::ApiError;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{Applied, Diagnostic, Diagnostics, Tri};
 use crate::wait::{Seen, Sent, Unsent, Wait};
 
-/// Carries out `changes` on pool `id`: the update, each reset, then the scale, each waited
-/// for until the pool settles (and, after a scale, the instances too when
+/// The update step: pool `prior` becomes what `planned` describes. Its `instance_type_id`
+/// is the planned one (resolved here only when the plan left it unknown). The new state is
+/// the pool as the last wait saw it settle, or, when nothing was sent or a step failed, as
+/// read now, in `planned`'s spelling: a failed step records what the API holds.
+pub async fn update(
+    client: &ExoscaleClient,
+    zone: &str,
+    prior: InstancePoolModel,
+    mut planned: InstancePoolModel,
+    wait: &Wait,
+) -> Applied<InstancePoolModel> {
+    let Some(id) = prior.id.known().cloned() else {
+        return Applied::failed(Some(prior), no_id());
+    };
+    if planned.instance_type_id.is_unknown() {
+        match instance_types::planned_id(client, zone, &planned).await {
+            Ok(id) => planned.instance_type_id = Tri::Known(id),
+            Err(d) => return Applied::failed(Some(prior), d),
+        }
+    }
+    let changes = changes(&prior, &planned);
+    if !changes.is_empty() {
+        if let Some(d) = managed_error(&prior, "changed") {
+            return Applied::failed(Some(prior), d);
+        }
+    }
+    let wait_instances = planned.wait_for_instances == Some(true);
+    let sent = send_changes(client, zone, &id, &changes, wait_instances, wait).await;
+    let read = match &sent {
+        Ok(Some(settled)) => model_of(client, zone, settled, &planned).await.map(Some),
+        _ => read_back(client, zone, &id, &planned).await,
+    };
+    match (read, sent.map(|_| ())) {
+        (Ok(Some(model)), Ok(())) => Applied::ok(model),
+        (Ok(Some(model)), Err(d)) => Applied::failed(Some(model), d),
+        // The change's own error says what happened, if there is one.
+        (Ok(None), Err(d)) => Applied::failed(None, d),
+        (Ok(None), Ok(())) => Applied::failed(
+            None,
+            api_error(
+                "Instance pool vanished",
+                format!("instance pool {id} no longer exists in zone {zone}"),
+            ),
+        ),
+        (Err(_), Err(d)) | (Err(d), Ok(())) => Applied::failed(Some(prior), d),
+    }
+}
+
+/// Deletes the pool and waits until it is gone. A pool already being destroyed is waited
+/// for; one already gone is done. A delete whose answer was lost reads the pool first.
+pub async fn delete(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    wait: &Wait,
+) -> Result<(), Diagnostics> {
+    let gone_or_going =
+        |pool: Option<&InstancePool>| pool.is_none_or(|p| p.state == Some(PoolState::Destroying));
+    let call = || client.delete_instance_pool(zone, id);
+    let sent = send(
+        client,
+        zone,
+        id,
+        "delete the instance pool",
+        call,
+        gone_or_going,
+        wait,
+    )
+    .await?;
+    match sent {
+        Sent::Answered(Deletion::Started(op)) => {
+            wait::operation_succeeded(
+                client,
+                zone,
+                op,
+                "delete",
+                wait,
+                "Deleting the instance pool did not complete",
+            )
+            .await?
+        }
+        Sent::Answered(Deletion::AlreadyGone) | Sent::Landed(None) => return Ok(()),
+        Sent::Answered(Deletion::AlreadyDestroying) | Sent::Landed(Some(_)) => {}
+    }
+    wait::pool_gone(client, zone, id, wait)
+        .await
+        .map_err(|e| wait_error("The instance pool was not deleted", e, wait))
+}
+
+/// Carries out `changes` on pool `id`: the update, each reset, then the scale, each sent
+/// once and waited for until the pool settles (and, after a scale, the instances too when
 /// `wait_instances`). Returns the pool as the last wait saw it (None: nothing to change).
-pub async fn apply_changes(
+async fn send_changes(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
@@ -27,7 +120,7 @@ pub async fn apply_changes(
     let mut seen = None;
     if !changes.update.is_empty() {
         let update = &changes.update;
-        let sent = send_change(
+        let sent = send(
             client,
             zone,
             id,
@@ -38,11 +131,11 @@ pub async fn apply_changes(
         )
         .await?;
         let doing = ("update", "Updating the instance pool");
-        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
+        seen = Some(settle(client, zone, id, sent, wait, doing).await?);
     }
     for field in &changes.resets {
         let field = *field;
-        let sent = send_change(
+        let sent = send(
             client,
             zone,
             id,
@@ -53,10 +146,10 @@ pub async fn apply_changes(
         )
         .await?;
         let doing = ("reset", "Resetting a pool field");
-        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
+        seen = Some(settle(client, zone, id, sent, wait, doing).await?);
     }
     if let Some(size) = changes.scale {
-        let sent = send_change(
+        let sent = send(
             client,
             zone,
             id,
@@ -67,7 +160,7 @@ pub async fn apply_changes(
         )
         .await?;
         let doing = ("scale", "Scaling the instance pool");
-        seen = Some(finish_change(client, zone, id, sent, wait, doing).await?);
+        seen = Some(settle(client, zone, id, sent, wait, doing).await?);
         if wait_instances {
             seen = Some(wait::pool_running(client, zone, id, size, wait).await?);
         }
@@ -75,26 +168,16 @@ pub async fn apply_changes(
     Ok(seen)
 }
 
-/// A change the API refused for good, with what to do about it.
-fn change_error(summary: &str, e: &ApiError, zone: &str, id: &str) -> Diagnostics {
-    let advice = match e.status {
-        Some(400) => " The API refused the values sent: fix them in the configuration and apply again.".to_string(),
-        Some(404) => format!(" Instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew."),
-        _ => String::new(),
-    };
-    Diagnostic::error(summary, format!("{e}.{advice}")).into()
-}
-
 /// Sends a change that is never repeated blindly (`what` as in "scale the instance pool"):
 /// see [`crate::wait::send_change`]. A look reads the pool: while an operation runs on it (a
 /// transitional state) the change waits; `landed` says whether the pool shows the change.
 /// Landed returns the pool read (None: gone, for a delete).
-pub async fn send_change<T, F>(
+async fn send<T, F>(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
     what: &str,
-    send: impl Fn() -> F,
+    call: impl Fn() -> F,
     landed: impl Fn(Option<&InstancePool>) -> bool,
     wait: &Wait,
 ) -> Result<Sent<T, Option<Box<InstancePool>>>, Diagnostics>
@@ -119,7 +202,7 @@ where
         })
     };
     let looking = format!("the change to {what} ({id} in {zone})");
-    crate::wait::send_change(&client.pacing(zone), wait, &looking, send, look)
+    crate::wait::send_change(&client.pacing(zone), wait, &looking, call, look)
         .await
         .map_err(|e| match e {
             Unsent::Refused(e) => change_error(&summary, &e, zone, id),
@@ -135,7 +218,7 @@ where
 
 /// After a change was sent: its operation (when the API answered one), then the pool
 /// settling. Returns the settled pool.
-async fn finish_change(
+async fn settle(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
@@ -154,45 +237,14 @@ async fn finish_change(
     wait::pool_settled(client, zone, id, wait, &summary).await
 }
 
-/// Deletes the pool and waits until it is gone. A pool already being destroyed is waited
-/// for; one already gone is done. A delete whose answer was lost reads the pool first.
-pub async fn delete(
-    client: &ExoscaleClient,
-    zone: &str,
-    id: &str,
-    wait: &Wait,
-) -> Result<(), Diagnostics> {
-    let gone_or_going =
-        |pool: Option<&InstancePool>| pool.is_none_or(|p| p.state == Some(PoolState::Destroying));
-    let send = || client.delete_instance_pool(zone, id);
-    let sent = send_change(
-        client,
-        zone,
-        id,
-        "delete the instance pool",
-        send,
-        gone_or_going,
-        wait,
-    )
-    .await?;
-    match sent {
-        Sent::Answered(Deletion::Started(op)) => {
-            wait::operation_succeeded(
-                client,
-                zone,
-                op,
-                "delete",
-                wait,
-                "Deleting the instance pool did not complete",
-            )
-            .await?
-        }
-        Sent::Answered(Deletion::AlreadyGone) | Sent::Landed(None) => return Ok(()),
-        Sent::Answered(Deletion::AlreadyDestroying) | Sent::Landed(Some(_)) => {}
-    }
-    wait::pool_gone(client, zone, id, wait)
-        .await
-        .map_err(|e| wait_error("The instance pool was not deleted", e, wait))
+/// A change the API refused for good, with what to do about it.
+fn change_error(summary: &str, e: &ApiError, zone: &str, id: &str) -> Diagnostics {
+    let advice = match e.status {
+        Some(400) => " The API refused the values sent: fix them in the configuration and apply again.".to_string(),
+        Some(404) => format!(" Instance pool {id} no longer exists in zone {zone} (deleted outside this apply?): plan again, and Terraform will create it anew."),
+        _ => String::new(),
+    };
+    Diagnostic::error(summary, format!("{e}.{advice}")).into()
 }
 
 /// The error for changing (or deleting) a pool that another service manages.

@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::change::{apply_changes, managed_error, managed_pool_error, no_id};
-use super::diagnostics::api_error;
+use super::change::{managed_error, managed_pool_error};
 use super::instance_types;
 use super::model::{self, InstancePoolModel};
-use super::read::{import_id_of, model_of, parse_import_id, read_back, read_within};
+use super::read::{import_id_of, parse_import_id, read_back, read_within};
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
 use crate::plugin::ctx::Ctx;
 use crate::plugin::cty::{Number, Type, Value};
@@ -285,46 +284,9 @@ impl Resource for InstancePoolResource {
             Ok(x) => x,
             Err(d) => return Applied::failed(Some(prior), d),
         };
-        let Some(id) = prior.id.known().cloned() else {
-            return Applied::failed(Some(prior), no_id());
-        };
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let wait = Wait::new("update", limit, &ctx.stop);
-        let mut target = planned.clone();
-        if target.instance_type_id.is_unknown() {
-            match instance_types::planned_id(client, &zone, &planned).await {
-                Ok(id) => target.instance_type_id = Tri::Known(id),
-                Err(d) => return Applied::failed(Some(prior), d),
-            }
-        }
-        let changes = model::changes(&prior, &target);
-        if !changes.is_empty() {
-            if let Some(d) = managed_error(&prior, "changed") {
-                return Applied::failed(Some(prior), d);
-            }
-        }
-        let wait_instances = planned.wait_for_instances == Some(true);
-        let outcome = apply_changes(client, &zone, &id, &changes, wait_instances, &wait).await;
-        // The last wait saw the pool settled: that is the state; else read it.
-        let read = match &outcome {
-            Ok(Some(pool)) => model_of(client, &zone, pool, &target).await.map(Some),
-            _ => read_back(client, &zone, &id, &target).await,
-        };
-        let outcome = outcome.map(|_| ());
-        match (read, outcome) {
-            (Ok(Some(model)), Ok(())) => Applied::ok(model),
-            (Ok(Some(model)), Err(d)) => Applied::failed(Some(model), d),
-            // The change's own error says what happened, if there is one.
-            (Ok(None), Err(d)) => Applied::failed(None, d),
-            (Ok(None), Ok(())) => Applied::failed(
-                None,
-                api_error(
-                    "Instance pool vanished",
-                    format!("instance pool {id} no longer exists in zone {zone}"),
-                ),
-            ),
-            (Err(_), Err(d)) | (Err(d), Ok(())) => Applied::failed(Some(prior), d),
-        }
+        super::change::update(client, &zone, prior, planned, &wait).await
     }
 
     async fn delete(&self, ctx: &Ctx, prior: InstancePoolModel) -> Diagnostics {
