@@ -14,7 +14,7 @@ use super::wait::{self, wait_error};
 use crate::exoscale::api::wire::{InstancePool, Operation, PoolState};
 use crate::exoscale::api::{Deletion, ExoscaleClient};
 use crate::http::ApiError;
-use crate::plugin::{Applied, Diagnostic, Diagnostics, Tri};
+use crate::plugin::{Applied, Diagnostic, Diagnostics, Tri, Value};
 use crate::wait::{Seen, Sent, Unsent, Wait};
 
 /// The update step: pool `prior` becomes what `planned` describes. Its `instance_type_id`
@@ -248,7 +248,7 @@ fn change_error(summary: &str, e: &ApiError, zone: &str, id: &str) -> Diagnostic
 }
 
 /// The error for changing (or deleting) a pool that another service manages.
-pub fn managed_pool_error(
+fn managed_pool_error(
     id: Option<&str>,
     manager: Option<&str>,
     kind: Option<&str>,
@@ -278,7 +278,18 @@ pub fn managed_error(model: &InstancePoolModel, action: &str) -> Option<Diagnost
     )
 }
 
-pub fn no_id() -> Diagnostics {
+/// [`managed_error`] at plan, for a change of the pool whose state is `prior`.
+pub fn managed_plan_error(prior: &Value) -> Option<Diagnostics> {
+    let attr = |name| prior.attr(name).as_str();
+    managed_pool_error(
+        attr("id"),
+        attr("manager_id"),
+        attr("manager_type"),
+        "changed",
+    )
+}
+
+fn no_id() -> Diagnostics {
     api_error(
         "Instance pool has no id",
         "the state has no pool id; remove it from state (terraform state rm) and import the pool",

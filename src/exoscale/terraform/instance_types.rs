@@ -8,7 +8,7 @@ use crate::exoscale::api::catalogue::{find_by_id_or_name, normalize_instance_typ
 use crate::exoscale::api::wire::InstanceType;
 use crate::exoscale::api::ExoscaleClient;
 use crate::plugin::validators::{self, is_uuid};
-use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Tri, Value};
+use crate::plugin::{AttrPath, Diagnostic, Diagnostics, Plan, Tri, Value};
 
 /// The instance type `text` (a name in any case, or an id) names in `zone`, or an error
 /// listing the zone's types.
@@ -22,6 +22,34 @@ pub async fn resolve(
         .await
         .map_err(|e| api_error("Could not list instance types", e))?;
     find(&types, zone, text)
+}
+
+/// Plans `instance_type_id` when `instance_type` is new or changed: resolved now, so that
+/// a typo fails at plan and a name spelled as the id of the prior type is no change (the
+/// prior spelling is kept); unknown while the name, the zone or the API (`client`, and
+/// the provider's settings) is. An unchanged name keeps the planned id.
+pub async fn plan_id(client: Option<&ExoscaleClient>, plan: &mut Plan) -> Diagnostics {
+    let wanted = plan.planned("instance_type").as_str().map(str::to_string);
+    let zone = plan.planned("zone").as_str().map(str::to_string);
+    let unchanged = !plan.is_create() && plan.prior("instance_type").as_str() == wanted.as_deref();
+    match (wanted, zone, client) {
+        _ if unchanged => {}
+        (Some(wanted), Some(zone), Some(client)) if plan.api_reachable() => {
+            match resolve(client, &zone, &wanted).await {
+                Ok(found) => {
+                    if plan.prior("instance_type_id").as_str() == Some(found.id.as_str()) {
+                        let prior = plan.prior("instance_type").clone();
+                        plan.set_planned("instance_type", prior);
+                    }
+                    plan.set_planned("instance_type_id", Value::String(found.id));
+                }
+                Err(d) => return d,
+            }
+        }
+        // The name or the zone is known only at apply: so is the id.
+        _ => plan.set_planned("instance_type_id", Value::Unknown(Default::default())),
+    }
+    Diagnostics::new()
 }
 
 /// The instance type id `planned` asks for: the `instance_type_id` the plan resolved, or,

@@ -3,6 +3,7 @@
 mod change;
 mod create;
 pub mod data_source;
+mod descriptions;
 mod diagnostics;
 pub mod evict;
 pub mod instance_types;
