@@ -6,4 +6,4 @@ pub mod errors;
 pub mod sign;
 pub mod wire;
 
-pub use client::{Deletion, ExoscaleClient, DEFAULT_ENDPOINT};
+pub use client::{Deletion, ExoscaleClient, DEFAULT_ENDPOINT, SERVICE};

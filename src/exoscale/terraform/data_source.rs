@@ -10,14 +10,13 @@ use super::diagnostics::api_error;
 use super::model::{decode_user_data, ids, ssh_key_names, Member};
 use super::read::members;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::exoscale::api::client::ExoscaleClient;
 use crate::exoscale::api::wire::{InstancePool, InstanceType};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::DataSource;
-use crate::plugin::schema::{Attribute, Block, ObjectNesting, Schema};
+use crate::exoscale::api::ExoscaleClient;
+use crate::plugin::schema::ObjectNesting;
 use crate::plugin::validators;
+use crate::plugin::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+};
 
 crate::model! {
     /// One pool as the data sources show it.

@@ -11,12 +11,10 @@ use async_trait::async_trait;
 use super::diagnostics::api_error;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use super::wait;
-use crate::plugin::action::{Action, Progress};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{
+    Action, AttrPath, Attribute, Block, Ctx, Diagnostics, Progress, Schema, Type, Value,
+};
 use crate::wait::Wait;
 
 const TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -80,7 +78,7 @@ impl Action for EvictAction {
         if let Value::Set(ids) = config.attr("instance_ids") {
             if ids.is_empty() {
                 diags.error_at(
-                    crate::plugin::diag::AttrPath::attrs(&["instance_ids"]),
+                    AttrPath::attrs(&["instance_ids"]),
                     "Invalid value for instance_ids",
                     "instance_ids must name at least one instance to evict.",
                 );

@@ -9,13 +9,8 @@ use super::diagnostics::api_error;
 use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Type;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::list::{ListResource, Listed};
-use crate::plugin::model::Tri;
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Tri, Type};
 
 crate::model! {
     /// The `config` block of `list "pools_instance_pool"`.

@@ -10,10 +10,8 @@ use base64::Engine as _;
 use crate::exoscale::api::wire::{
     CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
-use crate::plugin::cty::Value;
-use crate::plugin::model::Tri;
-use crate::plugin::timeouts::Timeouts;
 use crate::plugin::validators;
+use crate::plugin::{Timeouts, Tri, Value};
 
 crate::model! {
     /// One instance of a pool, as `instances` shows it.

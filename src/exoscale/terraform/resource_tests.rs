@@ -11,13 +11,10 @@ use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
 use super::wait::pool_gone;
-use crate::exoscale::api::client::ExoscaleClient;
+use crate::exoscale::api::ExoscaleClient;
 use crate::intents;
-use crate::plugin::ctx::{Configured, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::model::Tri;
 use crate::plugin::resource::{data_source, resource, AnyResource};
+use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Tri, Value};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
 use crate::wait::Wait;
 

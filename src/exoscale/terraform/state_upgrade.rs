@@ -6,9 +6,7 @@
 //! and its upgrader maps it straight to the current version. A future version adds its own
 //! prior type and upgrader beside these, and updates the existing upgraders' output.
 
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::upgrade::StateUpgrader;
+use crate::plugin::{Diagnostic, Diagnostics, StateUpgrader, Type, Value};
 
 pub fn upgraders() -> Vec<StateUpgrader> {
     vec![StateUpgrader::new(0, v0_type(), from_v0)]
@@ -84,13 +82,11 @@ mod tests {
     use super::super::resource::resource_schema;
     use super::*;
     use crate::plugin::cty::{json, msgpack};
-    use crate::plugin::diag::AttrPath;
     use crate::plugin::grpc::ProviderService;
-    use crate::plugin::model::Cty;
     use crate::plugin::proto::tfplugin6 as pb;
     use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
     use crate::plugin::upgrade::{upgrade_state, RawState};
-    use crate::plugin::Stop;
+    use crate::plugin::{AttrPath, Cty, Stop};
     use crate::provider::PoolsProvider;
 
     /// A pool's state as Terraform stored it with schema version 0.

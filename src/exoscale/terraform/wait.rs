@@ -6,8 +6,8 @@
 use std::fmt;
 
 use super::diagnostics::api_error;
-use crate::exoscale::api::client::{ExoscaleClient, SERVICE};
 use crate::exoscale::api::wire::{InstancePool, Operation, OperationState, PoolState};
+use crate::exoscale::api::{ExoscaleClient, SERVICE};
 use crate::http::ApiError;
 use crate::plugin::{Diagnostic, Diagnostics};
 use crate::wait::{human, poll_paced, Poll, Wait, WaitError};
