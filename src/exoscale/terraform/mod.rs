@@ -16,4 +16,6 @@ pub mod resource;
 mod resource_tests;
 pub mod settings;
 mod state_upgrade;
+#[cfg(test)]
+mod state_upgrade_tests;
 pub mod wait;
