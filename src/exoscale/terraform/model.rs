@@ -1,6 +1,8 @@
-//! The `pools_instance_pool` model and its mapping to and from the API's instance pools,
-//! keeping the user's spelling wherever the API's answer means the same thing (so plans
-//! stay clean).
+//! The Terraform model of a `pools_instance_pool` ([`InstancePoolModel`], its members as
+//! [`Member`]) and its mapping to and from the API's types: the create body, the pool read
+//! back ([`refreshed`], keeping the user's spelling wherever the API's answer means the same
+//! thing, so plans stay clean), and [`changes`], the pure diff of two models into the API
+//! calls that turn one into the other.
 
 use std::collections::BTreeMap;
 

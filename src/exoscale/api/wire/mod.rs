@@ -1,6 +1,6 @@
 //! The API's request and response types (kebab-case JSON), by what they describe: instance
-//! pools and the bodies that change them ([`pool`]), operations ([`operation`]), and
-//! Compute instances and instance types ([`instance`]).
+//! pools and the bodies that change them (`pool.rs`), operations (`operation.rs`), and
+//! Compute instances and instance types (`instance.rs`).
 
 mod instance;
 mod operation;
