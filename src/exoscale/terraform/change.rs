@@ -1,5 +1,5 @@
 //! Changing and deleting a pool. The update step turns the prior state into the planned
-//! one with the calls [`changes`] lists (one update, one reset per removed field, one
+//! one with the calls [`model::changes`] lists (one update, one reset per removed field, one
 //! scale); each of them, like the delete, is sent through [`crate::wait::send_change`], so
 //! that it is never repeated blindly, then waited for until the pool settles. A pool that
 //! another service manages is never touched.
@@ -8,7 +8,7 @@ use std::future::Future;
 
 use super::diagnostics::api_error;
 use super::instance_types;
-use super::model::{changes, Changes, InstancePoolModel};
+use super::model::{self, Changes, InstancePoolModel};
 use super::read::{model_of, read_back};
 use super::wait::{self, wait_error};
 use crate::exoscale::api::wire::{InstancePool, Operation, PoolState};
@@ -37,7 +37,7 @@ pub async fn update(
             Err(d) => return Applied::failed(Some(prior), d),
         }
     }
-    let changes = changes(&prior, &planned);
+    let changes = model::changes(&prior, &planned);
     if !changes.is_empty() {
         if let Some(d) = managed_error(&prior, "changed") {
             return Applied::failed(Some(prior), d);

@@ -51,10 +51,10 @@ pub async fn model_of(
             Err(e) => return Err(api_error("Could not read the pool's instance type", e)),
         },
     };
-    let mut model = model::refreshed(current, pool, shown);
-    model.zone = Tri::Known(zone.to_string());
-    model.instances = Tri::Known(members(client, zone, pool).await?);
-    Ok(model)
+    let mut read = model::refreshed(current, pool, shown);
+    read.zone = Tri::Known(zone.to_string());
+    read.instances = Tri::Known(members(client, zone, pool).await?);
+    Ok(read)
 }
 
 /// The pool's instances, in one `GET /instance?manager-id=` call (none for an empty pool).
