@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::exoscale::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
-use crate::exoscale::evict::EvictAction;
-use crate::exoscale::list::InstancePoolList;
-use crate::exoscale::resource::InstancePoolResource;
+use crate::exoscale::{
+    EvictAction, InstancePoolDataSource, InstancePoolList, InstancePoolResource,
+    InstancePoolsDataSource,
+};
 use crate::ona::{WarmPoolDataSource, WarmPoolList, WarmPoolResource, WarmPoolsDataSource};
 use crate::plugin::action::{action, AnyAction};
 use crate::plugin::ctx::{Configured, Settings};

@@ -22,14 +22,15 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Value as Json};
 
-use terraform_provider_pools::exoscale::convert::{
+use terraform_provider_pools::exoscale::api::catalogue::find_instance_type;
+use terraform_provider_pools::exoscale::api::wire::{
+    IdRef, Instance, InstanceList, InstancePool, InstancePoolList, InstanceTypeList, Operation,
+    ResettableField, UpdateInstancePool,
+};
+use terraform_provider_pools::exoscale::terraform::model::{
     decode_user_data, refreshed, ssh_key_names, InstancePoolModel,
 };
-use terraform_provider_pools::exoscale::model::{
-    find_instance_type, IdRef, Instance, InstanceList, InstancePool, InstancePoolList,
-    InstanceTypeList, Operation, ResettableField, UpdateInstancePool,
-};
-use terraform_provider_pools::exoscale::resource::InstancePoolResource;
+use terraform_provider_pools::exoscale::InstancePoolResource;
 use terraform_provider_pools::http::{decode_json, ErrorBody, ErrorKind};
 use terraform_provider_pools::ona::api::wire::{ListWarmPoolsResponse, WarmPool, WarmPoolResponse};
 use terraform_provider_pools::ona::terraform::data_source::{WarmPoolDataSource, WarmPoolView};
@@ -952,7 +953,7 @@ proptest! {
         (_, bytes) in mutated(error_bodies().into_iter().map(|b| ((), b)).collect()),
         status in prop::sample::select(STATUSES.to_vec()),
     ) {
-        let parsed = exoscale::errors::parse(status, &bytes);
+        let parsed = exoscale::api::errors::parse(status, &bytes);
         check_error_body(&parsed)?;
         prop_assert_eq!(parsed.kind, ErrorKind::from_status(status));
         let parsed = ona::api::errors::parse(status, &bytes);

@@ -1,21 +1,20 @@
-//! Exoscale Instance Pools: API client, request signing and API types.
+//! Exoscale Instance Pools (`pools_instance_pool`), in two halves:
+//! - [`api`]: the Exoscale API v2 as it is, knowing nothing of Terraform: the client (one
+//!   signed call per method, no waits), the API's types, its error dialect, request
+//!   signing and the per-zone instance type catalogue;
+//! - [`terraform`]: what Terraform sees, built on the API half: the provider's `exoscale`
+//!   block, the Terraform model, the `pools_instance_pool` resource and the steps it takes
+//!   (create, change, read, wait), its list resource, data sources, evict action,
+//!   migration from the official provider and state upgrades.
+//!
+//! The API half never imports the Terraform half.
 
-pub mod client;
-pub mod convert;
-mod create;
-pub mod data_source;
-pub mod errors;
-pub mod evict;
-pub mod instance_types;
-pub mod list;
-pub mod migrate;
-pub mod model;
-pub mod pools;
-pub mod resource;
-#[cfg(test)]
-mod resource_tests;
-pub mod settings;
-pub mod sign;
-mod state_upgrade;
+pub mod api;
+pub mod terraform;
 
-pub use client::{Deletion, ExoscaleClient, OperationError, DEFAULT_ENDPOINT};
+// What the provider registers.
+pub use terraform::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
+pub use terraform::evict::EvictAction;
+pub use terraform::list::InstancePoolList;
+pub use terraform::resource::InstancePoolResource;
+pub use terraform::settings;

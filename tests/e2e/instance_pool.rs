@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use pools_sandbox::{Config, FaultRule, Sandbox};
 use serde_json::Value;
-use terraform_provider_pools::exoscale::client::{Deletion, ExoscaleClient};
+use terraform_provider_pools::exoscale::api::{Deletion, ExoscaleClient};
+use terraform_provider_pools::exoscale::terraform::wait;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
 use tokio::runtime::Runtime;
@@ -160,8 +161,7 @@ impl Bed {
                 .unwrap_or_else(|e| panic!("out-of-band delete: {e}"));
             assert!(matches!(deletion, Deletion::Started(_)), "{deletion:?}");
             let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            client
-                .wait_instance_pool_gone(zone, id, &wait)
+            wait::pool_gone(&client, zone, id, &wait)
                 .await
                 .unwrap_or_else(|e| panic!("waiting for the delete: {e}"));
         });
@@ -176,8 +176,7 @@ impl Bed {
                 .await
                 .unwrap_or_else(|e| panic!("out-of-band scale: {e}"));
             let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            client
-                .wait_operation(zone, op, &wait)
+            wait::operation(&client, zone, op, "scale", &wait)
                 .await
                 .unwrap_or_else(|e| panic!("waiting for the scale: {e}"));
         });

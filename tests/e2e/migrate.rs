@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use pools_sandbox::ona::fixtures::{CLASS_SMALL_ID, PROJECT_ID};
 use serde_json::json;
-use terraform_provider_pools::exoscale::client::ExoscaleClient;
-use terraform_provider_pools::exoscale::model::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::ExoscaleClient;
+use terraform_provider_pools::exoscale::terraform::wait;
 use terraform_provider_pools::ona::api::OnaClient;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
@@ -90,8 +91,7 @@ fn moved_blocks_adopt_state_from_the_official_providers() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-        let op = exoscale
-            .wait_operation("ch-gva-2", op, &wait)
+        let op = wait::operation(&exoscale, "ch-gva-2", op, "create", &wait)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let id = op

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
 use pools_sandbox::Sandbox;
-use terraform_provider_pools::exoscale::client::ExoscaleClient;
-use terraform_provider_pools::exoscale::model::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
+use terraform_provider_pools::exoscale::api::ExoscaleClient;
+use terraform_provider_pools::exoscale::terraform::wait;
 use terraform_provider_pools::ona::api::OnaClient;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
@@ -44,8 +45,7 @@ fn create_pools(sandbox: &Sandbox, rt: &tokio::runtime::Runtime) {
                 .await
                 .unwrap_or_else(|e| panic!("create {name}: {e}"));
             let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            exoscale
-                .wait_operation("ch-gva-2", op, &wait)
+            wait::operation(&exoscale, "ch-gva-2", op, "create", &wait)
                 .await
                 .unwrap_or_else(|e| panic!("create {name}: {e}"));
         }

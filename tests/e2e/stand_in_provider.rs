@@ -116,7 +116,7 @@ fn main() -> ExitCode {
         StandIn {
             provider: "exoscale",
             resource: "exoscale_instance_pool",
-            layout: exoscale::migrate::source_type(),
+            layout: exoscale::terraform::migrate::source_type(),
         }
     } else if me.contains("ona") {
         StandIn {

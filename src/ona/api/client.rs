@@ -248,7 +248,6 @@ impl OnaClient {
 mod tests {
     use super::*;
     use crate::testing::http_server::{reply, TestServer};
-    use crate::wait::Wait;
     use serde_json::json;
 
     const POOL: &str = r#"{"warmPool":{"id":"wp1","metadata":{"projectId":"prj","environmentClassId":"ec"},
@@ -469,19 +468,10 @@ mod tests {
 
     /// The protocol layer runs calls on a multi-threaded runtime: client futures must be Send.
     #[allow(dead_code)]
-    fn client_futures_are_send(
-        ona: &OnaClient,
-        exo: &crate::exoscale::ExoscaleClient,
-        wait: &Wait,
-    ) {
+    fn client_futures_are_send(ona: &OnaClient, exo: &crate::exoscale::api::ExoscaleClient) {
         fn send<T: Send>(_: T) {}
         send(ona.list_warm_pools(&WarmPoolFilter::default()));
         send(exo.delete_instance_pool("ch-gva-2", "id"));
-        send(exo.wait_instance_pool_gone("ch-gva-2", "id", wait));
-        let op: Option<crate::exoscale::model::Operation> = None;
-        if let Some(op) = op {
-            send(exo.wait_operation("ch-gva-2", op, wait));
-        }
     }
 
     /// The client against the sandbox's malformed and lost answers: each is a clear error

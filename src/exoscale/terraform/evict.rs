@@ -8,14 +8,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::pools::{api_error, wait_for};
+use super::diagnostics::api_error;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::plugin::action::{Action, Progress};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::schema::{Attribute, Block, Schema};
+use super::wait;
 use crate::plugin::validators;
+use crate::plugin::{
+    Action, AttrPath, Attribute, Block, Ctx, Diagnostics, Progress, Schema, Type, Value,
+};
 use crate::wait::Wait;
 
 const TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -79,7 +78,7 @@ impl Action for EvictAction {
         if let Value::Set(ids) = config.attr("instance_ids") {
             if ids.is_empty() {
                 diags.error_at(
-                    crate::plugin::diag::AttrPath::attrs(&["instance_ids"]),
+                    AttrPath::attrs(&["instance_ids"]),
                     "Invalid value for instance_ids",
                     "instance_ids must name at least one instance to evict.",
                 );
@@ -115,7 +114,9 @@ impl Action for EvictAction {
             .say(format!("Waiting for operation {}", op.id))
             .await;
         let wait = Wait::new("timeout", limit, &ctx.stop);
-        match wait_for(client, &zone, op, "evict", &wait, "Evicting instances").await {
+        match wait::operation_succeeded(client, &zone, op, "evict", &wait, "Evicting instances")
+            .await
+        {
             Ok(()) => {
                 progress
                     .say(format!(

@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::moves::{non_empty, same, text, MoveSource};
+use crate::plugin::moves::{non_empty, same, text};
+use crate::plugin::{Diagnostic, Diagnostics, MoveSource, Number, Type, Value};
 
 pub const OFFICIAL_PROVIDER: &str = "registry.terraform.io/exoscale/exoscale";
 
@@ -127,10 +126,7 @@ fn convert(state: &Value) -> Result<Value, Diagnostics> {
         ("deploy_target_id", text(state, "deploy_target_id")),
         ("state", text(state, "state")),
         ("instance_ids", Value::List(members)),
-        (
-            "min_available",
-            Value::Number(crate::plugin::cty::Number::from_i64(0)),
-        ),
+        ("min_available", Value::Number(Number::from_i64(0))),
         (
             "application_consistent_snapshot_enabled",
             Value::Bool(false),

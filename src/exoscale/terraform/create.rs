@@ -3,21 +3,22 @@
 //! went out, no usable answer came back) the pool may exist all the same: it is looked for
 //! instead of sent again (see [`send_or_find`]).
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::client::ExoscaleClient;
-use super::convert::{self, InstancePoolModel};
-use super::model::{CreateInstancePool, Instance, InstancePool, Operation, PoolState};
-use super::pools::{
-    api_error, failure, model_of, wait_for, wait_running, wait_settled, Failure, Slot,
+use super::diagnostics::api_error;
+use super::model::{self, InstancePoolModel};
+use super::read::model_of;
+use super::wait;
+use crate::exoscale::api::wire::{
+    CreateInstancePool, Instance, InstancePool, Operation, PoolState,
 };
+use crate::exoscale::api::ExoscaleClient;
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::{unix_now_ms, Intent, Unmade};
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::model::Tri;
-use crate::plugin::resource::Applied;
+use crate::plugin::{Applied, Diagnostic, Diagnostics, Tri};
 use crate::wait::{human, poll_paced, Poll, Wait, WaitError};
 
 /// How far the API's clock may be behind ours when comparing its creation times with the
@@ -68,12 +69,12 @@ pub async fn create(
     let summary = "Creating the instance pool did not complete";
     let waited = async {
         if let Some(op) = op {
-            wait_for(client, zone, op, "create", wait, summary).await?;
+            wait::operation_succeeded(client, zone, op, "create", wait, summary).await?;
         }
         // Without an operation (adopted), the pool's state says when the create is done.
-        let pool = wait_settled(client, zone, &id, wait, summary).await?;
+        let pool = wait::pool_settled(client, zone, &id, wait, summary).await?;
         if wait_instances {
-            return wait_running(client, zone, &id, state.size, wait).await;
+            return wait::pool_running(client, zone, &id, state.size, wait).await;
         }
         Ok(pool)
     }
@@ -90,7 +91,7 @@ pub async fn create(
         },
         Err(d) => {
             diagnostics.extend(d);
-            Applied::failed(Some(convert::settled(state)), diagnostics)
+            Applied::failed(Some(model::settled(state)), diagnostics)
         }
     }
 }
@@ -442,4 +443,51 @@ fn create_error(e: &ApiError, zone: &str, body: &CreateInstancePool) -> Diagnost
         "Could not create the instance pool",
         format!("{e}.{advice}"),
     )
+}
+
+/// A value the looks of one poll loop share: a `Cell` that is `Sync`, as the resource's
+/// futures must be `Send`. Never held across an await.
+struct Slot<T>(Mutex<T>);
+
+impl<T: Clone> Slot<T> {
+    fn new(value: T) -> Self {
+        Slot(Mutex::new(value))
+    }
+
+    fn get(&self) -> T {
+        self.lock().clone()
+    }
+
+    fn set(&self, value: T) {
+        *self.lock() = value;
+    }
+
+    fn into_inner(self) -> T {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How a failed call that is never repeated blindly may be followed up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// Sent, without a usable answer: the API may have acted on it.
+    Lost,
+    /// Refused for now (429, 5xx, or the connection never opened): asking again may work.
+    Transient,
+    /// Asking again will not help.
+    Final,
+}
+
+fn failure(e: &ApiError) -> Failure {
+    if e.is_outcome_unknown() {
+        Failure::Lost
+    } else if e.is_transient() {
+        Failure::Transient
+    } else {
+        Failure::Final
+    }
 }

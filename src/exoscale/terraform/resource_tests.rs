@@ -7,16 +7,14 @@ use std::time::Duration;
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
-use super::client::ExoscaleClient;
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
+use super::wait::pool_gone;
+use crate::exoscale::api::ExoscaleClient;
 use crate::intents;
-use crate::plugin::ctx::{Configured, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::model::Tri;
 use crate::plugin::resource::{data_source, resource, AnyResource};
+use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Tri, Value};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
 use crate::wait::Wait;
 
@@ -215,6 +213,63 @@ async fn instance_type_spelling_never_makes_a_diff() {
     );
 }
 
+/// A new provider process (configured with `zone`), and the sandbox's request log cleared.
+async fn fresh_process(h: &mut Harness, zone: Value) {
+    h.sandbox.requests().clear();
+    h.reconfigure("exoscale", "zone", zone, false).await;
+}
+
+/// The instance type is resolved once, at plan, and apply uses the planned
+/// `instance_type_id`; an apply resolves it only when the plan could not. Counted over plan
+/// and apply in one provider process, then in two: each apply in a fresh process, whose
+/// catalogue is empty, so that any lookup at apply would list the zone's types again.
+#[tokio::test]
+async fn the_instance_type_is_resolved_at_plan_and_used_at_apply() {
+    let mut h = Harness::start().await;
+    let r = pool_resource();
+    let listed = |h: &Harness| h.calls("list-instance-types");
+
+    // One process: the plan lists the types; the create uses the planned id.
+    let plan = h.plan(&*r, &Value::Null, &config(&[])).await;
+    assert_eq!(listed(&h), 1);
+    let (state, diags) = h.apply(&*r, &Value::Null, &plan.planned).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(listed(&h), 1, "the create resolved the instance type again");
+
+    // Two processes: a create and an update, planned in one and applied in another.
+    let bigger = config(&[("instance_type", s("standard.medium"))]);
+    let update = h.plan(&*r, &state, &bigger).await;
+    let create = h
+        .plan(&*r, &Value::Null, &config(&[("name", s("db"))]))
+        .await;
+    fresh_process(&mut h, s("ch-gva-2")).await;
+    let (updated, diags) = h.apply(&*r, &state, &update.planned).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(
+        updated.attr("instance_type_id"),
+        &s(fx::INSTANCE_TYPE_MEDIUM)
+    );
+    let (created, diags) = h.apply(&*r, &Value::Null, &create.planned).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(
+        created.attr("instance_type_id"),
+        &s(fx::INSTANCE_TYPE_SMALL)
+    );
+    assert_eq!(listed(&h), 0, "an apply resolved a planned instance type");
+
+    // A plan that could not resolve it (the zone unknown until apply): the apply does, once.
+    fresh_process(&mut h, Value::Unknown(Default::default())).await;
+    let unresolved = h
+        .plan(&*r, &Value::Null, &config(&[("name", s("late"))]))
+        .await;
+    assert!(unresolved.planned.attr("instance_type_id").is_unknown());
+    fresh_process(&mut h, s("ch-gva-2")).await;
+    let (late, diags) = h.apply(&*r, &Value::Null, &unresolved.planned).await;
+    assert!(!diags.has_errors(), "{diags}");
+    assert_eq!(late.attr("instance_type_id"), &s(fx::INSTANCE_TYPE_SMALL));
+    assert_eq!(listed(&h), 1);
+}
+
 #[tokio::test]
 async fn import_by_id_and_zone_then_plan_is_empty() {
     let h = Harness::start().await;
@@ -255,10 +310,7 @@ async fn a_pool_deleted_elsewhere_leaves_state_on_refresh() {
     let id = id_of(&state);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let wait = Wait::new("test", std::time::Duration::from_secs(5), &h.ctx.stop);
-    client
-        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
-        .await
-        .unwrap();
+    pool_gone(client, "ch-gva-2", &id, &wait).await.unwrap();
     let (refreshed, diags) = h.read(&*r, &state).await;
     assert!(diags.is_empty(), "{diags}");
     assert_eq!(refreshed, Value::Null);
@@ -1273,10 +1325,7 @@ async fn a_change_to_a_pool_deleted_elsewhere_says_so() {
     let id = id_of(&gone);
     client.delete_instance_pool("ch-gva-2", &id).await.unwrap();
     let wait = Wait::new("test", Duration::from_secs(5), &h.ctx.stop);
-    client
-        .wait_instance_pool_gone("ch-gva-2", &id, &wait)
-        .await
-        .unwrap();
+    pool_gone(client, "ch-gva-2", &id, &wait).await.unwrap();
     let plan = h.plan(&*r, &gone, &scaled).await;
     h.sandbox.requests().clear();
     let (after, diags) = h.apply(&*r, &gone, &plan.planned).await;

@@ -1,14 +1,12 @@
 //! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
 //! environment fallback, and the zones the API serves.
 
-use crate::exoscale::client::{ExoscaleClient, DEFAULT_ENDPOINT};
-use crate::plugin::ctx::{string_setting, Ctx, Settings};
-use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::model::Tri;
-use crate::plugin::schema::{Attribute, Block};
+use crate::exoscale::api::{ExoscaleClient, DEFAULT_ENDPOINT};
+use crate::plugin::ctx::string_setting;
 use crate::plugin::validators;
-use crate::plugin::Stop;
+use crate::plugin::{
+    AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings, Stop, Tri, Value,
+};
 use crate::trust;
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
@@ -17,7 +15,7 @@ pub const ZONES: &[&str] = &[
 ];
 pub const DEFAULT_ZONE: &str = "ch-gva-2";
 
-/// Settings every Exoscale API call needs (see [`crate::plugin::resource::Resource::settings`]).
+/// Settings every Exoscale API call needs (see [`crate::plugin::Resource::settings`]).
 pub const API_SETTINGS: &[&str] = &[
     "exoscale.key",
     "exoscale.secret",

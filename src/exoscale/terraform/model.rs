@@ -1,19 +1,19 @@
-//! The `pools_instance_pool` model and its mapping to and from the API's instance pools,
-//! keeping the user's spelling wherever the API's answer means the same thing (so plans
-//! stay clean).
+//! The Terraform model of a `pools_instance_pool` ([`InstancePoolModel`], its members as
+//! [`Member`]) and its mapping to and from the API's types: the create body, the pool read
+//! back ([`refreshed`], keeping the user's spelling wherever the API's answer means the same
+//! thing, so plans stay clean), and [`changes`], the pure diff of two models into the API
+//! calls that turn one into the other.
 
 use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::model::{
+use crate::exoscale::api::wire::{
     CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
-use crate::plugin::cty::Value;
-use crate::plugin::model::Tri;
-use crate::plugin::timeouts::Timeouts;
 use crate::plugin::validators;
+use crate::plugin::{Timeouts, Tri, Value};
 
 crate::model! {
     /// One instance of a pool, as `instances` shows it.

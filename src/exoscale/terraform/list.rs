@@ -5,16 +5,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
-use super::convert::{self, InstancePoolModel};
+use super::diagnostics::api_error;
 use super::instance_types;
+use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::Type;
-use crate::plugin::diag::{Diagnostic, Diagnostics};
-use crate::plugin::list::{ListResource, Listed};
-use crate::plugin::model::Tri;
-use crate::plugin::schema::{Attribute, Block, Schema};
 use crate::plugin::validators;
+use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Tri, Type};
 
 crate::model! {
     /// The `config` block of `list "pools_instance_pool"`.
@@ -72,12 +68,10 @@ impl ListResource for InstancePoolList {
         limit: usize,
     ) -> Result<Vec<Listed<InstancePoolModel>>, Diagnostics> {
         let (client, zone) = Exoscale::client_and_zone(ctx, filter.zone.as_deref())?;
-        let pools = client.list_instance_pools(&zone).await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Could not list instance pools",
-                e.to_string(),
-            ))
-        })?;
+        let pools = client
+            .list_instance_pools(&zone)
+            .await
+            .map_err(|e| api_error("Could not list instance pools", e))?;
         let wanted = |labels: &Option<BTreeMap<String, String>>| {
             filter
                 .labels
@@ -104,7 +98,7 @@ impl ListResource for InstancePoolList {
                 zone: Tri::Known(zone.clone()),
                 ..Default::default()
             };
-            let state = convert::refreshed(&seed, &pool, shown);
+            let state = model::refreshed(&seed, &pool, shown);
             let name = pool.name.as_deref().unwrap_or("(no name)");
             found.push(Listed {
                 display_name: format!("{name} ({id} in {zone})"),

@@ -1,4 +1,6 @@
-//! Exoscale API v2 client for instance pools: signed JSON calls, operations and waiting.
+//! The Exoscale API v2 client: one signed JSON call per method, for instance pools, their
+//! operations, instances and instance types, and how waits on a zone are paced
+//! ([`ExoscaleClient::pacing`]). It never waits for an operation: that is the caller's step.
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,18 +11,19 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::catalogue::{find_instance_type, Catalogue};
 use super::errors::ExoscaleErrors;
-use super::instance_types::Catalogue;
-use super::model::*;
 use super::sign::{Signer, VALIDITY_SECS};
+use super::wire::*;
 use crate::http::{path_segment, ApiError, Call, HttpApi};
 use crate::plugin::Stop;
 use crate::trust::Trust;
-use crate::wait::{poll_paced, Endpoint, Pacing, Poll, Wait, WaitError};
+use crate::wait::{Endpoint, Pacing};
 
 /// The public API; `{zone}` is replaced by the zone of each call.
 pub const DEFAULT_ENDPOINT: &str = "https://api-{zone}.exoscale.com/v2";
-const SERVICE: &str = "Exoscale API";
+/// How messages name the API.
+pub const SERVICE: &str = "Exoscale API";
 
 /// What a delete call achieved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,40 +35,6 @@ pub enum Deletion {
     /// The pool no longer exists.
     AlreadyGone,
 }
-
-/// Why waiting for an operation failed (besides timing out or being stopped).
-#[derive(Debug, Clone)]
-pub enum OperationError {
-    Api(ApiError),
-    /// The operation ended in `failure`, `timeout` or another non-success state.
-    Unsuccessful(Operation),
-}
-
-impl fmt::Display for OperationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OperationError::Api(e) => e.fmt(f),
-            OperationError::Unsuccessful(op) => {
-                write!(f, "{SERVICE}: operation {}", op.id)?;
-                // The reference names the object the operation acts on (its `command` is only
-                // how to fetch that object, so it is not shown: it read like a failed read).
-                if let Some(id) = op.reference.as_ref().and_then(|r| r.id.as_deref()) {
-                    write!(f, " on {id}")?;
-                }
-                write!(f, " ended in {}", op.state.as_str())?;
-                if let Some(reason) = &op.reason {
-                    write!(f, " (reason: {reason})")?;
-                }
-                match op.message.as_deref().filter(|m| !m.is_empty()) {
-                    Some(message) => write!(f, ": {message}"),
-                    None => Ok(()),
-                }
-            }
-        }
-    }
-}
-
-impl std::error::Error for OperationError {}
 
 /// A client for one Exoscale account, across zones.
 pub struct ExoscaleClient {
@@ -197,7 +166,7 @@ impl ExoscaleClient {
     // Updates, scales, resets and deletes are sent once each: after a lost answer the first
     // request may already be running an operation, and a blind repeat would start another
     // on top of it or be refused as a conflict. The caller reads the pool first and sends
-    // again only when the change did not land (pools.rs, `send_change`).
+    // again only when the change did not land (see `crate::wait::send_change`).
     pub async fn update_instance_pool(
         &self,
         zone: &str,
@@ -279,86 +248,6 @@ impl ExoscaleClient {
             // The checks fail on the zone themselves.
             Err(_) => Pacing::unbounded(),
         }
-    }
-
-    /// Polls `op` until it leaves `pending`. Success returns the final operation; failure,
-    /// timeout (of the operation or of our deadline) and stop return an error.
-    pub async fn wait_operation(
-        &self,
-        zone: &str,
-        op: Operation,
-        wait: &Wait,
-    ) -> Result<Operation, WaitError<OperationError>> {
-        self.wait_operation_of(zone, op, "operation", wait).await
-    }
-
-    /// [`ExoscaleClient::wait_operation`] for an operation of a change of `kind` (`create`,
-    /// `scale`, ...): operations of one kind tend to take alike (see [`Pacing`]).
-    pub async fn wait_operation_of(
-        &self,
-        zone: &str,
-        op: Operation,
-        kind: &'static str,
-        wait: &Wait,
-    ) -> Result<Operation, WaitError<OperationError>> {
-        let what = match op.reference.as_ref().and_then(|r| r.command.as_deref()) {
-            Some(command) => format!("{SERVICE} operation {} ({command})", op.id),
-            None => format!("{SERVICE} operation {}", op.id),
-        };
-        let id = op.id.clone();
-        let id = id.as_str();
-        let mut first = Some(op);
-        let pacing = self.pacing(zone).kind(kind).first_look_given();
-        poll_paced(&pacing, wait, &what, || {
-            // The operation we were given counts as the first look.
-            let known = first.take();
-            async move {
-                let current = match known {
-                    Some(op) => op,
-                    None => match self.get_operation(zone, id).await {
-                        Ok(op) => op,
-                        // A failed look that may heal is one more pending look.
-                        Err(e) => return e.into_pending().map_err(OperationError::Api),
-                    },
-                };
-                match current.state {
-                    OperationState::Success => Ok(Poll::Ready(current)),
-                    // Unknown states are treated as still running, until the deadline.
-                    OperationState::Pending | OperationState::Unknown => {
-                        Ok(Poll::pending(format!("state {}", current.state.as_str())))
-                    }
-                    OperationState::Failure | OperationState::Timeout => {
-                        Err(OperationError::Unsuccessful(current))
-                    }
-                }
-            }
-        })
-        .await
-    }
-
-    /// Polls until the pool no longer exists (after a delete).
-    pub async fn wait_instance_pool_gone(
-        &self,
-        zone: &str,
-        id: &str,
-        wait: &Wait,
-    ) -> Result<(), WaitError<ApiError>> {
-        let what = format!("instance pool {id} in {zone} to be deleted");
-        let pacing = self.pacing(zone).kind("gone");
-        poll_paced(&pacing, wait, &what, || async {
-            let found = match self.get_instance_pool(zone, id).await {
-                Ok(found) => found,
-                Err(e) => return e.into_pending(),
-            };
-            Ok(match found {
-                None => Poll::Ready(()),
-                Some(pool) => Poll::pending(format!(
-                    "state {}",
-                    pool.state.as_ref().map_or("unknown", PoolState::as_str)
-                )),
-            })
-        })
-        .await
     }
 
     pub async fn list_instance_types(&self, zone: &str) -> Result<Vec<InstanceType>, ApiError> {
@@ -643,7 +532,7 @@ mod tests {
     }
 
     /// Changes are sent once too: after a failure the caller reads the pool before sending
-    /// again (pools.rs), which a retry here would skip.
+    /// again (`crate::wait::send_change`), which a retry here would skip.
     #[tokio::test]
     async fn changes_are_never_retried_by_the_transport() {
         let mut script: Vec<Reply> = (0..4)
@@ -746,55 +635,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn wait_operation_polls_to_success_or_names_the_failure() {
-        let success = r#"{"id":"o1","state":"success","reference":{"id":"p1"}}"#;
-        let failure = r#"{"id":"o1","state":"failure","reason":"busy","message":"no capacity","reference":{"id":"p1","command":"get-instance-pool"}}"#;
-        let (server, client) = client(vec![
-            reply(200, PENDING),
-            reply(200, success),
-            reply(200, failure),
-        ])
-        .await;
-        let wait = Wait::new("test", Duration::from_secs(5), &Stop::new());
-        let pending: Operation = serde_json::from_str(PENDING).unwrap();
-        let done = client
-            .wait_operation("ch-gva-2", pending.clone(), &wait)
-            .await
-            .unwrap();
-        assert_eq!(done.state, OperationState::Success);
-        assert!(server
-            .requests()
-            .iter()
-            .all(|r| r.target == "/ch-gva-2/v2/operation/o1"));
-        let err = client
-            .wait_operation("ch-gva-2", pending, &wait)
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Exoscale API: operation o1 on p1 ended in failure (reason: busy): no capacity"
-        );
-    }
-
-    /// On tokio's paused clock: the deadline comes before the first poll of the API, so
-    /// the operation given (pending) is the last state seen, and the wait ends at the
-    /// deadline exactly, whatever the machine's speed (no request is ever answered).
-    #[tokio::test(start_paused = true)]
-    async fn wait_operation_times_out_naming_the_operation() {
-        let (_server, client) = client(vec![reply(200, PENDING)]).await;
-        let pending: Operation = serde_json::from_str(PENDING).unwrap();
-        let wait = Wait::new("test", Duration::from_millis(50), &Stop::new());
-        let err = client
-            .wait_operation("ch-gva-2", pending, &wait)
-            .await
-            .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "timed out after 50ms waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"
-        );
-    }
-
-    #[tokio::test]
     async fn instance_types_resolve_by_name() {
         let types = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
         let (_server, client) = client(vec![reply(200, types)]).await;
@@ -803,6 +643,46 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found.map(|t| t.id), Some("t2".to_string()));
+    }
+
+    const TYPES: &str = r#"{"instance-types":[{"id":"t1","family":"standard","size":"medium"},{"id":"t2","family":"standard","size":"small"}]}"#;
+
+    fn catalogue_calls(server: &TestServer) -> usize {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.target.ends_with("/instance-type"))
+            .count()
+    }
+
+    /// A failed fetch is the outcome of every caller that waited for it, and is not kept:
+    /// the next caller asks again. (The fetch's first attempt is answered 503, so the ten
+    /// callers are all waiting during its retry pause; the retry is refused for good.)
+    #[tokio::test]
+    async fn a_failure_is_shared_by_its_waiters_then_forgotten() {
+        let refused = r#"{"message":"forbidden"}"#;
+        let script = vec![
+            reply(503, r#"{"message":"try later"}"#),
+            reply(403, refused),
+            reply(200, TYPES),
+        ];
+        let (server, client) = client(script).await;
+        let client = Arc::new(client);
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let client = client.clone();
+            set.spawn(async move { client.instance_types("ch-gva-2").await.map(|t| t.len()) });
+        }
+        while let Some(outcome) = set.join_next().await {
+            let err = outcome.unwrap().unwrap_err();
+            assert_eq!(err.status, Some(403));
+        }
+        // One fetch, of two attempts.
+        assert_eq!(catalogue_calls(&server), 2);
+        // Later: fetched again, then kept.
+        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
+        assert_eq!(client.instance_types("ch-gva-2").await.unwrap().len(), 2);
+        assert_eq!(catalogue_calls(&server), 3);
     }
 
     #[tokio::test]

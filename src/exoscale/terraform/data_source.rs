@@ -6,16 +6,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::client::ExoscaleClient;
-use super::convert::{decode_user_data, ids, ssh_key_names, Member};
-use super::model::{InstancePool, InstanceType};
+use super::diagnostics::api_error;
+use super::model::{decode_user_data, ids, ssh_key_names, Member};
+use super::read::members;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::plugin::ctx::Ctx;
-use crate::plugin::cty::{Type, Value};
-use crate::plugin::diag::{AttrPath, Diagnostic, Diagnostics};
-use crate::plugin::resource::DataSource;
-use crate::plugin::schema::{Attribute, Block, ObjectNesting, Schema};
+use crate::exoscale::api::wire::{InstancePool, InstanceType};
+use crate::exoscale::api::ExoscaleClient;
+use crate::plugin::schema::ObjectNesting;
 use crate::plugin::validators;
+use crate::plugin::{
+    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+};
 
 crate::model! {
     /// One pool as the data sources show it.
@@ -215,12 +216,8 @@ async fn view_with_members(
     types: &[InstanceType],
 ) -> Result<PoolView, Diagnostics> {
     let mut shown = view(pool, zone, types);
-    shown.instances = Some(super::pools::members(client, zone, pool).await?);
+    shown.instances = Some(members(client, zone, pool).await?);
     Ok(shown)
-}
-
-fn api_error(summary: &str, e: impl std::fmt::Display) -> Diagnostics {
-    Diagnostic::error(summary, e.to_string()).into()
 }
 
 async fn instance_types(
