@@ -24,10 +24,8 @@ mod debug_provider;
 use debug_provider::{cpu_seconds, DebugProvider};
 
 use terraform_provider_pools::plugin::cty::{json, msgpack, Type, Value};
-use terraform_provider_pools::plugin::grpc::ProviderService;
 use terraform_provider_pools::plugin::proto::tfplugin6 as pb;
-use terraform_provider_pools::plugin::resource::Provider as _;
-use terraform_provider_pools::plugin::Stop;
+use terraform_provider_pools::plugin::{Provider as _, ProviderService, Stop};
 use terraform_provider_pools::provider::PoolsProvider;
 use tonic::transport::{Channel, Endpoint};
 use tonic::Request;

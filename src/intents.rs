@@ -25,8 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::log;
+use crate::plugin::{log, Diagnostics};
 
 /// A create in flight; dropping it (the outcome is known) closes its note.
 pub struct Intent {

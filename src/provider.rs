@@ -10,14 +10,12 @@ use crate::exoscale::{
     InstancePoolsDataSource,
 };
 use crate::ona::{WarmPoolDataSource, WarmPoolList, WarmPoolResource, WarmPoolsDataSource};
-use crate::plugin::action::{action, AnyAction};
-use crate::plugin::ctx::{Configured, Settings};
 use crate::plugin::cty::Value;
-use crate::plugin::diag::Diagnostics;
-use crate::plugin::list::{list_resource, AnyListResource};
-use crate::plugin::resource::{data_source, resource, AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::{Block, NestedBlock, Schema};
-use crate::plugin::Stop;
+use crate::plugin::{
+    action, data_source, list_resource, resource, AnyAction, AnyDataSource, AnyListResource,
+    AnyResource, Configured, Diagnostics, Provider, Settings, Stop,
+};
 use crate::{exoscale, ona};
 
 pub struct PoolsProvider;
@@ -86,14 +84,14 @@ impl Provider for PoolsProvider {
 mod tests {
     use super::*;
     use crate::plugin::cty::msgpack;
-    use crate::plugin::grpc::ProviderService;
     use crate::plugin::proto::tfplugin6 as pb;
     use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
+    use crate::plugin::ProviderService;
     use crate::testing::{n, object, s};
     use tonic::Request;
 
     fn dynamic(value: &Value, ty: &crate::plugin::cty::Type) -> Option<pb::DynamicValue> {
-        let value = crate::plugin::model::conform(value.clone(), ty);
+        let value = crate::plugin::conform(value.clone(), ty);
         Some(pb::DynamicValue {
             msgpack: msgpack::encode(&value, ty).unwrap(),
             json: Vec::new(),
@@ -178,10 +176,9 @@ mod tests {
 mod identity_tests {
     use super::*;
     use crate::plugin::cty::msgpack;
-    use crate::plugin::grpc::ProviderService;
     use crate::plugin::proto::tfplugin6 as pb;
     use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
-    use crate::plugin::resource::Resource as _;
+    use crate::plugin::{ProviderService, Resource as _};
     use tonic::Request;
 
     #[tokio::test]
@@ -314,7 +311,7 @@ mod ca_file_tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert!(diags.is_empty(), "{diags:?}");
         let configured = configured.unwrap();
-        let ctx = crate::plugin::ctx::Ctx::new(Some(Arc::new(configured)), Stop::new());
+        let ctx = crate::plugin::Ctx::new(Some(Arc::new(configured)), Stop::new());
         let client = crate::ona::settings::Ona::client(&ctx).unwrap();
         let pools = client.list_warm_pools(&Default::default()).await;
         assert!(pools.is_ok(), "{pools:?}");

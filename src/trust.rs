@@ -16,11 +16,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::plugin::cty::Value;
-use crate::plugin::diag::{AttrPath, Diagnostics};
-use crate::plugin::log;
-use crate::plugin::model::Tri;
 use crate::plugin::schema::Attribute;
-use crate::plugin::validators;
+use crate::plugin::{log, validators, AttrPath, Diagnostics, Tri};
 
 /// The `ca_file` attribute of a backend's provider block; `api` names the API in its text.
 pub fn ca_file_attribute(api: &str) -> Attribute {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use terraform_provider_pools::plugin::docs::{render, Kind, Page};
-use terraform_provider_pools::plugin::resource::Provider;
+use terraform_provider_pools::plugin::Provider;
 use terraform_provider_pools::provider::PoolsProvider;
 
 fn root() -> PathBuf {

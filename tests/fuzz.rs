@@ -37,10 +37,8 @@ use terraform_provider_pools::ona::terraform::data_source::{WarmPoolDataSource, 
 use terraform_provider_pools::ona::terraform::model::{phase_name, pool_sizes, WarmPoolModel};
 use terraform_provider_pools::ona::WarmPoolResource;
 use terraform_provider_pools::plugin::cty::{json as cty_json, msgpack, Type};
-use terraform_provider_pools::plugin::diag::{AttrPath, Severity};
-use terraform_provider_pools::plugin::model::{conform, Cty};
-use terraform_provider_pools::plugin::resource::{DataSource, Resource};
 use terraform_provider_pools::plugin::upgrade::{upgrade_state, RawState, StateUpgrader};
+use terraform_provider_pools::plugin::{conform, AttrPath, Cty, DataSource, Resource, Severity};
 use terraform_provider_pools::{exoscale, ona};
 
 // ---- how many cases ----------------------------------------------------------------------

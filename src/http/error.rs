@@ -8,7 +8,6 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::answer::clip;
-use crate::wait::Poll;
 
 /// What went wrong, coarsely: enough to decide on retries and on the caller's reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,19 +112,6 @@ impl ApiError {
     /// like a lost answer, only a look at the API tells what happened.
     pub fn is_stopped_in_flight(&self) -> bool {
         self.kind == ErrorKind::Stopped && self.sent
-    }
-
-    /// A transient error as one more pending look in a wait (see [`crate::wait::poll_until`]),
-    /// keeping the server's requested pause; a final error as it is.
-    pub fn into_pending<T>(self) -> Result<Poll<T>, ApiError> {
-        if self.is_transient() {
-            Ok(Poll::Pending {
-                seen: format!("{self} (will retry)"),
-                retry_after: self.retry_after,
-            })
-        } else {
-            Err(self)
-        }
     }
 }
 

@@ -12,7 +12,8 @@
 //! - `attempt_log`: the DEBUG line each attempt leaves;
 //! - `answer`: what is wrong with an answer's body ([`decode_json`], HTML pages), [`clip`];
 //! - `no_answer`: a call that got no answer (connection, timeout, refused certificate);
-//! - `date`: the Retry-After header and HTTP dates.
+//! - `date`: the Retry-After header and HTTP dates;
+//! - `jitter`: the random source that spreads retries (and the waits' polls).
 
 mod answer;
 mod attempt_log;
@@ -20,6 +21,7 @@ mod call;
 mod client;
 mod date;
 mod error;
+mod jitter;
 mod no_answer;
 mod retry;
 
@@ -27,3 +29,4 @@ pub use answer::{clip, decode_json};
 pub use call::{path_segment, Authorize, Call};
 pub use client::HttpApi;
 pub use error::{ApiError, ErrorBody, ErrorDialect, ErrorKind};
+pub use jitter::Jitter;

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::call::Call;
 use super::error::ApiError;
-use crate::wait::Jitter;
+use super::jitter::Jitter;
 
 /// Attempts per idempotent call, the first one included.
 const MAX_ATTEMPTS: u32 = 5;

@@ -39,22 +39,20 @@ pub mod tls;
 pub mod upgrade;
 pub mod validators;
 
-// Reached through the re-exports below; public while backends still import them by path.
-pub mod action;
-pub mod ctx;
-pub mod diag;
-pub mod grpc;
-pub mod identity;
-pub mod list;
-pub mod model;
-pub mod plan;
-pub mod resource;
-pub mod timeouts;
-
+mod action;
 mod adapter;
+mod ctx;
+mod diag;
+mod grpc;
+mod identity;
+mod list;
+mod model;
+mod plan;
+mod resource;
 mod stop;
 #[cfg(test)]
 mod tests;
+mod timeouts;
 
 // What a backend declares its provider, resources, data sources, list resources and
 // actions with, and what serves them.

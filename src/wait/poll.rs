@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Jitter, Pacing, Wait};
+use super::deadline::Wait;
+use super::pacing::Pacing;
+use crate::http::{ApiError, Jitter};
 use crate::plugin::log;
 
 /// Shortest pause between polls.
@@ -38,6 +40,19 @@ impl<T> Poll<T> {
         Poll::Pending {
             seen: seen.into(),
             retry_after: None,
+        }
+    }
+
+    /// A look that failed: one more pending look when asking again may succeed (keeping the
+    /// server's requested pause), else the error as it is.
+    pub fn retry(e: ApiError) -> Result<Self, ApiError> {
+        if e.is_transient() {
+            Ok(Poll::Pending {
+                seen: format!("{e} (will retry)"),
+                retry_after: e.retry_after,
+            })
+        } else {
+            Err(e)
         }
     }
 }

@@ -6,7 +6,9 @@
 use std::future::Future;
 use std::sync::Mutex;
 
-use super::{poll_paced, Pacing, Poll, Wait, WaitError};
+use super::deadline::Wait;
+use super::pacing::Pacing;
+use super::poll::{poll_paced, Poll, WaitError};
 use crate::http::ApiError;
 
 /// Sends after which a change whose answers were lost is given up.
@@ -100,7 +102,7 @@ where
                     }
                     tally.look_first = false;
                 }
-                Err(e) => return e.into_pending().map_err(Unsent::Unreadable),
+                Err(e) => return Poll::retry(e).map_err(Unsent::Unreadable),
             }
         }
         let e = match send().await {

@@ -7,15 +7,13 @@
 use std::process::ExitCode;
 
 use async_trait::async_trait;
-use terraform_provider_pools::plugin::ctx::{Configured, Ctx};
 use terraform_provider_pools::plugin::cty::{Type, Value};
-use terraform_provider_pools::plugin::diag::{Diagnostic, Diagnostics};
-use terraform_provider_pools::plugin::resource::{
-    resource, AnyDataSource, AnyResource, Applied, Provider, Resource,
-};
 use terraform_provider_pools::plugin::schema::{Attribute, Block, Schema};
 use terraform_provider_pools::plugin::server::{serve, Mode};
-use terraform_provider_pools::plugin::Stop;
+use terraform_provider_pools::plugin::{
+    resource, AnyDataSource, AnyResource, Applied, Configured, Ctx, Diagnostic, Diagnostics,
+    Provider, Resource, Stop,
+};
 use terraform_provider_pools::{exoscale, ona};
 
 struct StandIn {

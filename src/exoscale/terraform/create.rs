@@ -166,7 +166,7 @@ async fn send_or_find(
             if look_first.get() {
                 let candidates = match candidates(client, zone, body, since_ms).await {
                     Ok(found) => found,
-                    Err(e) => return e.into_pending().map_err(|e| looking_error(&e)),
+                    Err(e) => return Poll::retry(e).map_err(|e| looking_error(&e)),
                 };
                 last_seen.set(candidates.clone());
                 let new: Vec<&Candidate> = candidates

@@ -13,9 +13,9 @@ use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::exoscale::api::wire::{InstancePool, InstanceType};
 use crate::exoscale::api::ExoscaleClient;
 use crate::plugin::schema::ObjectNesting;
-use crate::plugin::validators;
 use crate::plugin::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+    validators, AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type,
+    Value,
 };
 
 crate::model! {

@@ -11,9 +11,8 @@ use async_trait::async_trait;
 use super::diagnostics::api_error;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use super::wait;
-use crate::plugin::validators;
 use crate::plugin::{
-    Action, AttrPath, Attribute, Block, Ctx, Diagnostics, Progress, Schema, Type, Value,
+    validators, Action, AttrPath, Attribute, Block, Ctx, Diagnostics, Progress, Schema, Type, Value,
 };
 use crate::wait::Wait;
 

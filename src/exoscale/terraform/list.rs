@@ -9,8 +9,9 @@ use super::diagnostics::api_error;
 use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
-use crate::plugin::validators;
-use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Tri, Type};
+use crate::plugin::{
+    validators, Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Tri, Type,
+};
 
 crate::model! {
     /// The `config` block of `list "pools_instance_pool"`.
@@ -113,7 +114,7 @@ impl ListResource for InstancePoolList {
 mod tests {
     use super::*;
     use crate::plugin::cty::json;
-    use crate::plugin::list::list_resource;
+    use crate::plugin::list_resource;
 
     #[test]
     fn an_empty_name_filter_is_refused_with_its_path() {

@@ -12,8 +12,7 @@ use base64::Engine as _;
 use crate::exoscale::api::wire::{
     CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
-use crate::plugin::validators;
-use crate::plugin::{Timeouts, Tri, Value};
+use crate::plugin::{validators, Timeouts, Tri, Value};
 
 crate::model! {
     /// One instance of a pool, as `instances` shows it.

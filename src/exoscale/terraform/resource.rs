@@ -16,10 +16,10 @@ use super::instance_types;
 use super::model::{self, InstancePoolModel};
 use super::read::{import_id_of, parse_import_id, read_back, read_within};
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
-use crate::plugin::validators;
 use crate::plugin::{
-    timeouts_block, Applied, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Identity,
-    MoveSource, Number, Plan, Resource, Schema, StateUpgrader, Timeouts, Tri, Type, Value,
+    timeouts_block, validators, Applied, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics,
+    Identity, MoveSource, Number, Plan, Resource, Schema, StateUpgrader, Timeouts, Tri, Type,
+    Value,
 };
 use crate::wait::{Wait, POLLING_RULE};
 

@@ -13,8 +13,10 @@ use super::settings::{Exoscale, ZONE_SETTING};
 use super::wait::pool_gone;
 use crate::exoscale::api::ExoscaleClient;
 use crate::intents;
-use crate::plugin::resource::{data_source, resource, AnyResource};
-use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Tri, Value};
+use crate::plugin::{
+    data_source, resource, AnyResource, AttrPath, Configured, Ctx, Diagnostics, Settings, Tri,
+    Value,
+};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
 use crate::wait::Wait;
 

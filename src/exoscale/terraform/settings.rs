@@ -2,10 +2,9 @@
 //! environment fallback, and the zones the API serves.
 
 use crate::exoscale::api::{ExoscaleClient, DEFAULT_ENDPOINT};
-use crate::plugin::ctx::string_setting;
-use crate::plugin::validators;
 use crate::plugin::{
-    AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings, Stop, Tri, Value,
+    string_setting, validators, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings,
+    Stop, Tri, Value,
 };
 use crate::trust;
 

@@ -8,11 +8,10 @@ use super::model::InstancePoolModel;
 use super::resource::resource_schema;
 use super::state_upgrade::{upgraders, v0_type};
 use crate::plugin::cty::{json, msgpack};
-use crate::plugin::grpc::ProviderService;
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
 use crate::plugin::upgrade::{upgrade_state, RawState};
-use crate::plugin::{AttrPath, Cty, Diagnostics, Stop, Type, Value};
+use crate::plugin::{AttrPath, Cty, Diagnostics, ProviderService, Stop, Type, Value};
 use crate::provider::PoolsProvider;
 
 /// A pool's state as Terraform stored it with schema version 0.

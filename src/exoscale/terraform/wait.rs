@@ -74,7 +74,7 @@ pub async fn operation(
                 None => match client.get_operation(zone, id).await {
                     Ok(op) => op,
                     // A failed look that may heal is one more pending look.
-                    Err(e) => return e.into_pending().map_err(OperationError::Api),
+                    Err(e) => return Poll::retry(e).map_err(OperationError::Api),
                 },
             };
             match current.state {
@@ -165,7 +165,7 @@ pub async fn pool_gone(
     poll_paced(&pacing, wait, &what, || async {
         let found = match client.get_instance_pool(zone, id).await {
             Ok(found) => found,
-            Err(e) => return e.into_pending(),
+            Err(e) => return Poll::retry(e),
         };
         Ok(match found {
             None => Poll::Ready(()),
@@ -235,7 +235,7 @@ async fn poll_pool(
                 Err(seen) => Poll::pending(seen),
             }),
             Ok(None) => Err(Settling::Gone),
-            Err(e) => e.into_pending().map_err(Settling::Api),
+            Err(e) => Poll::retry(e).map_err(Settling::Api),
         }
     })
     .await

@@ -165,7 +165,7 @@ async fn send_create(
                 if e.kind == ErrorKind::Server {
                     maybe_made.store(true, Ordering::Relaxed);
                 }
-                e.into_pending()
+                Poll::retry(e)
             }
         }
     })
@@ -220,7 +220,7 @@ async fn adopt(
     let found = poll_paced(&client.pacing(), wait, &what, || async {
         match find_pool(client, project, class).await {
             Ok(found) => Ok(Poll::Ready(found)),
-            Err(e) => e.into_pending(),
+            Err(e) => Poll::retry(e),
         }
     })
     .await;

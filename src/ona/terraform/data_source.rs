@@ -9,9 +9,9 @@ use super::model::{phase_name, pool_sizes};
 use super::read::{find_pool, list_pools};
 use super::settings::{Ona, API_SETTINGS};
 use crate::ona::api::wire::{WarmPool, WarmPoolPhase};
-use crate::plugin::validators;
 use crate::plugin::{
-    AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type, Value,
+    validators, AttrPath, Attribute, Block, Ctx, DataSource, Diagnostic, Diagnostics, Schema, Type,
+    Value,
 };
 
 crate::model! {
@@ -272,7 +272,7 @@ impl DataSource for WarmPoolsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::resource::data_source;
+    use crate::plugin::data_source;
     use crate::testing::{n, s, Harness};
     use pools_sandbox::ona::fixtures::{
         CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID, PROJECT_NO_PREBUILDS_ID, SNAPSHOT_ID,
@@ -359,7 +359,7 @@ mod tests {
         let ds = data_source(WarmPoolDataSource);
         let schema_ty = ds.schema().block.ty();
         let validate = |attrs: &[(&str, Value)]| {
-            let config = crate::plugin::model::conform(object(attrs), &schema_ty);
+            let config = crate::plugin::conform(object(attrs), &schema_ty);
             ds.validate(&config)
         };
         let id = ("id", s("0f000000-0000-4000-8000-000000000001"));

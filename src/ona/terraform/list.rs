@@ -7,8 +7,9 @@ use super::diagnostics::api_error;
 use super::model::{is_going, WarmPoolModel};
 use super::read::list_pools;
 use super::settings::{Ona, API_SETTINGS};
-use crate::plugin::validators;
-use crate::plugin::{Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Type};
+use crate::plugin::{
+    validators, Attribute, Block, Ctx, Diagnostics, ListResource, Listed, Schema, Type,
+};
 
 crate::model! {
     /// The `config` block of `list "pools_warm_pool"`.

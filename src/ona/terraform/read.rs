@@ -7,8 +7,7 @@ use super::model::{is_going, WarmPoolModel};
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::{WarmPool, WarmPoolFilter};
-use crate::plugin::validators;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{validators, Diagnostic, Diagnostics};
 
 /// The pool in `current` as the API has it now; None when it is gone. A pool being deleted
 /// outside Terraform is as good as gone: the next plan creates it anew.

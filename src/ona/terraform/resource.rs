@@ -13,10 +13,9 @@ use super::model::{
 };
 use super::settings::{Ona, API_SETTINGS};
 use super::{change, create, migrate, read};
-use crate::plugin::validators;
 use crate::plugin::{
-    timeouts_block, Applied, AttrPath, Attribute, Block, Ctx, Diagnostics, Identity, MoveSource,
-    Resource, Schema, Timeouts, Value,
+    timeouts_block, validators, Applied, AttrPath, Attribute, Block, Ctx, Diagnostics, Identity,
+    MoveSource, Resource, Schema, Timeouts, Value,
 };
 use crate::wait::{Wait, POLLING_RULE};
 

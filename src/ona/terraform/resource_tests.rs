@@ -8,9 +8,10 @@ use super::settings::Ona;
 use super::wait::pool_gone;
 use crate::ona::api::client::OnaClient;
 use crate::ona::api::wire::WarmPoolFilter;
-use crate::plugin::resource::{resource, AnyResource};
-use crate::plugin::validators;
-use crate::plugin::{AttrPath, Configured, Ctx, Diagnostics, Settings, Stop, Value};
+use crate::plugin::{
+    resource, validators, AnyResource, AttrPath, Configured, Ctx, Diagnostics, Settings, Stop,
+    Value,
+};
 use crate::testing::{id_of, n, s, Harness};
 use crate::wait::Wait;
 use pools_sandbox::ona::fixtures::{

@@ -3,12 +3,13 @@
 
 use super::descriptions as doc;
 use crate::ona::api::client::{OnaClient, DEFAULT_BASE_URL};
-use crate::plugin::ctx::string_setting;
-use crate::plugin::validators;
-use crate::plugin::{Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings, Stop, Tri, Value};
+use crate::plugin::{
+    string_setting, validators, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings, Stop,
+    Tri, Value,
+};
 use crate::trust;
 
-/// Settings every Ona API call needs (see [`crate::plugin::resource::Resource::settings`]).
+/// Settings every Ona API call needs (see [`crate::plugin::Resource::settings`]).
 pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint", "ona.ca_file"];
 
 /// What Ona resources receive once the provider is configured.

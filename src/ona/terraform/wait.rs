@@ -69,7 +69,7 @@ async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPoo
     let outcome = poll_paced(&pacing, wait, &what, move || async move {
         let found = match client.get_warm_pool(id).await {
             Ok(found) => found,
-            Err(e) => return e.into_pending(),
+            Err(e) => return Poll::retry(e),
         };
         Ok::<_, ApiError>(match found {
             None => Poll::Ready(Settled::Gone),
@@ -149,7 +149,7 @@ pub async fn pool_gone(
     poll_paced(&client.pacing().kind("gone"), wait, &what, || async {
         let found = match client.get_warm_pool(id).await {
             Ok(found) => found,
-            Err(e) => return e.into_pending(),
+            Err(e) => return Poll::retry(e),
         };
         Ok(match found {
             None => Poll::Ready(()),
