@@ -32,8 +32,12 @@ pub enum FaultKind {
     OperationTimeout,
     /// Exoscale: the pool stays in the given state instead of settling to `running`.
     Stuck { state: String },
-    /// Ona: the pool goes DEGRADED with this failure message instead of READY.
+    /// Ona: the pool goes DEGRADED with this failure message instead of READY. Exoscale:
+    /// the pool turns `degraded`, with an `error_reason` whose cause is this message.
     Degraded { message: String },
+    /// Exoscale: the fixture Network Load Balancer's service uses the pool, so its delete
+    /// is refused.
+    LockedByNlb,
 }
 
 /// The malformed answers of `garbage:FORM`.
@@ -196,7 +200,11 @@ pub const KINDS: &[KindHelp] = &[
     },
     KindHelp {
         syntax: "degraded[:MESSAGE]",
-        about: "Ona (CreateWarmPool, UpdateWarmPool): the pool turns DEGRADED with MESSAGE instead of READY",
+        about: "Ona (CreateWarmPool, UpdateWarmPool): the pool turns DEGRADED with MESSAGE instead of READY. Exoscale (create-, update-, scale-instance-pool): the operation succeeds, but the pool turns `degraded` with `error_reason` {type `quota-exceeded`, cause MESSAGE, job-id the operation}",
+    },
+    KindHelp {
+        syntax: "locked-by-nlb",
+        about: "Exoscale (delete-instance-pool): the fixture Network Load Balancer `sandbox-nlb` (ch-gva-2) forwards its service `http` to the pool, so the delete answers 403 `Forbidden: ... Locked by NLB <id>` and get-load-balancer shows the service using the pool; once the rule is used up or cleared, the service lets go of the pool and deletes pass",
     },
 ];
 
@@ -306,6 +314,7 @@ impl FaultRule {
             "degraded" => FaultKind::Degraded {
                 message: arg.unwrap_or("injected fault").to_string(),
             },
+            "locked-by-nlb" => FaultKind::LockedByNlb,
             other => {
                 let known: Vec<&str> = KINDS.iter().map(|k| k.name()).collect();
                 return Err(format!(
@@ -404,6 +413,8 @@ mod tests {
                 message: "no capacity".into()
             }
         );
+        let r = FaultRule::parse("delete-instance-pool=locked-by-nlb*1").unwrap();
+        assert_eq!((r.kind, r.times), (FaultKind::LockedByNlb, Some(1)));
         assert!(FaultRule::parse("x=bogus")
             .unwrap_err()
             .contains("unknown kind"));

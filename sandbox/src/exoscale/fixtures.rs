@@ -25,6 +25,13 @@ pub const MANAGED_POOL_ZONE: &str = "ch-gva-2";
 pub const MANAGER_NODEPOOL: &str = "99999999-0000-4000-8000-000000000001";
 /// When the managed pool's instances were created: 2025-01-01T00:00:00Z.
 pub const MANAGED_POOL_CREATED_MS: u64 = 1_735_689_600_000;
+/// The Network Load Balancer in ch-gva-2 whose service `http` a `locked-by-nlb` fault
+/// points at a pool (`get-load-balancer` shows it).
+pub const LOAD_BALANCER: &str = "cccccccc-0000-4000-8000-000000000001";
+pub const LOAD_BALANCER_NAME: &str = "sandbox-nlb";
+pub const LOAD_BALANCER_ZONE: &str = "ch-gva-2";
+pub const LOAD_BALANCER_SERVICE: &str = "cccccccc-0000-4000-8000-000000000002";
+pub const LOAD_BALANCER_SERVICE_NAME: &str = "http";
 
 /// (id, family, size, cpus, memory in bytes)
 const INSTANCE_TYPES: [(&str, &str, &str, u64, u64); 4] = [
@@ -107,6 +114,24 @@ pub fn deploy_targets() -> Vec<Value> {
     ]
 }
 
+/// The load balancer as `GET /load-balancer/{id}` answers it, its service forwarding port
+/// 80 to `pool` (none: the service has no pool, as when it was just detached).
+pub fn load_balancer(pool: Option<&str>) -> Value {
+    let mut service = json!({
+        "id": LOAD_BALANCER_SERVICE, "name": LOAD_BALANCER_SERVICE_NAME, "protocol": "tcp",
+        "port": 80, "target-port": 8080, "strategy": "round-robin", "state": "running",
+        "healthcheck": {"mode": "tcp", "port": 8080, "interval": 10, "timeout": 5, "retries": 1},
+    });
+    if let Some(pool) = pool {
+        service["instance-pool"] = json!({ "id": pool });
+    }
+    json!({
+        "id": LOAD_BALANCER, "name": LOAD_BALANCER_NAME, "state": "running",
+        "ip": "192.0.2.80", "created-at": "2025-01-01T00:00:00Z", "labels": {},
+        "services": [service],
+    })
+}
+
 /// Looks an id up in one catalogue list.
 pub fn find(list: Vec<Value>, key: &str, id: &str) -> Option<Value> {
     list.into_iter().find(|item| item[key] == id)
@@ -130,5 +155,9 @@ pub fn summary() -> Value {
         "deploy-targets": {"sandbox-dedicated": DEPLOY_TARGET},
         "managed-instance-pool": {"id": MANAGED_POOL, "zone": MANAGED_POOL_ZONE,
                                   "manager": {"id": MANAGER_NODEPOOL, "type": "sks-nodepool"}},
+        "load-balancer": {"id": LOAD_BALANCER, "name": LOAD_BALANCER_NAME,
+                          "zone": LOAD_BALANCER_ZONE,
+                          "service": {"id": LOAD_BALANCER_SERVICE,
+                                      "name": LOAD_BALANCER_SERVICE_NAME}},
     })
 }

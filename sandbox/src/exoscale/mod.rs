@@ -1,10 +1,12 @@
-//! The Exoscale API v2 emulation: instance pools, operations, and the read-only catalogue
-//! (zones, instance types, templates, security groups, ...), served under `/{zone}/v2/...`
+//! The Exoscale API v2 emulation: instance pools, operations, the read-only catalogue
+//! (zones, instance types, templates, security groups, ...) and a fixture Network Load
+//! Balancer, served under `/{zone}/v2/...`
 //! for the zones in [`fixtures::ZONES`], behind EXO2-HMAC-SHA256 signature checks.
 //!
 //! This file holds the one handler: which operation, which zone, a valid signature, then
 //! the answer from
-//! - `reads`: the requests that change nothing (zones, catalogue, pools, operations);
+//! - `reads`: the requests that change nothing (zones, catalogue, pools, operations, the
+//!   load balancer);
 //! - `changes`: the requests that change a pool, each starting an operation.
 //!
 //! Both work on `state` (the API's store, settings and faults). `routes` parses a request
@@ -95,6 +97,7 @@ impl ExoscaleApi {
             Route::ListCatalogue(segment) => Ok(reads::list_catalogue(segment)),
             Route::GetCatalogue(segment, raw) => reads::get_catalogue(segment, raw),
             Route::GetOperation(id) => self.get_operation(id),
+            Route::GetLoadBalancer(id) => self.get_load_balancer(zone, id),
             Route::ListInstances => self.list_instances(zone, uri.query().unwrap_or_default()),
             Route::ListInstancePools => Ok(self.list_pools(zone)),
             Route::GetInstancePool(id) => self.get_pool(zone, id),

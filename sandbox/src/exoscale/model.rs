@@ -48,6 +48,25 @@ pub enum Outcome {
     Timeout,
 }
 
+/// What injected faults make of a new operation: how it ends, and the state its pool is
+/// left in instead of `running`.
+#[derive(Clone, Debug)]
+pub struct OperationFaults {
+    pub outcome: Outcome,
+    pub stuck: Option<String>,
+    pub degraded: Option<String>,
+}
+
+impl Default for OperationFaults {
+    fn default() -> Self {
+        OperationFaults {
+            outcome: Outcome::Success,
+            stuck: None,
+            degraded: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Operation {
     pub id: String,
@@ -60,6 +79,9 @@ pub struct Operation {
     pub removes_pool: bool,
     /// Fault: the pool keeps this state instead of going back to `running`.
     pub stuck: Option<String>,
+    /// Fault: the pool turns `degraded` with this cause instead of going back to `running`.
+    #[serde(default)]
+    pub degraded: Option<String>,
 }
 
 impl Operation {
@@ -155,6 +177,9 @@ pub struct Pool {
     pub manager: Option<Value>,
     /// Only the newest operation decides the state the pool settles in.
     pub last_operation: Option<String>,
+    /// Why the pool is `degraded` (`{cause, type, job-id}`), as newer API versions say it.
+    #[serde(default)]
+    pub error_reason: Option<Value>,
 }
 
 impl Pool {
@@ -208,6 +233,10 @@ impl Pool {
         out.insert("instances".into(), instances.into());
         if let Some(manager) = &self.manager {
             out.insert("manager".into(), manager.clone());
+        }
+        // snake_case, unlike the other keys, as the API sends it.
+        if let Some(reason) = &self.error_reason {
+            out.insert("error_reason".into(), reason.clone());
         }
         Value::Object(out)
     }
@@ -274,6 +303,9 @@ const MAX_FINISHED_OPERATIONS: usize = 10_000;
 pub struct Store {
     pub pools: BTreeMap<String, Pool>,
     pub operations: HashMap<String, Operation>,
+    /// The pool the fixture Network Load Balancer's service forwards to, if any.
+    #[serde(default)]
+    pub load_balanced_pool: Option<String>,
     /// The last member address handed out (see [`Member::address`]).
     #[serde(default)]
     pub last_address: u32,
@@ -304,6 +336,7 @@ impl Store {
             state: "running".into(),
             manager: Some(json!({"id": fixtures::MANAGER_NODEPOOL, "type": "sks-nodepool"})),
             last_operation: None,
+            error_reason: None,
         };
         pool.resize(3, fixtures::MANAGED_POOL_CREATED_MS);
         for (n, member) in (1..).zip(&mut pool.instances) {
@@ -354,8 +387,13 @@ impl Store {
             } else if op.removes_pool && op.outcome == Outcome::Success {
                 self.pools.remove(&op.pool_id);
                 continue;
+            } else if let Some(cause) = &op.degraded {
+                pool.state = "degraded".into();
+                pool.error_reason =
+                    Some(json!({"cause": cause, "type": "quota-exceeded", "job-id": op.id}));
             } else {
                 pool.state = "running".into();
+                pool.error_reason = None;
             }
             pool.settle_members();
         }
@@ -389,8 +427,7 @@ impl Store {
         pool_id: &str,
         transitional: Option<&str>,
         removes_pool: bool,
-        outcome: Outcome,
-        stuck: Option<String>,
+        faults: OperationFaults,
         due_ms: u64,
     ) -> Value {
         let op = Operation {
@@ -398,9 +435,10 @@ impl Store {
             pool_id: pool_id.to_string(),
             state: "pending".into(),
             due_ms,
-            outcome,
+            outcome: faults.outcome,
             removes_pool,
-            stuck,
+            stuck: faults.stuck,
+            degraded: faults.degraded,
         };
         if let Some(pool) = self.pools.get_mut(pool_id) {
             if let Some(state) = transitional {
@@ -463,7 +501,8 @@ mod tests {
     fn operations_settle_on_time() {
         let mut store = Store::with_fixtures();
         let id = pool(&mut store);
-        let op = store.start(&id, Some("scaling-up"), false, Outcome::Success, None, 100);
+        let ok = OperationFaults::default;
+        let op = store.start(&id, Some("scaling-up"), false, ok(), 100);
         let op_id = op["id"].as_str().unwrap().to_string();
         assert_eq!(op["state"], "pending");
         store.settle(99);
@@ -471,24 +510,59 @@ mod tests {
         store.settle(100);
         assert_eq!(store.pools[&id].state, "running");
         assert_eq!(store.operations[&op_id].state, "success");
-        store.start(&id, Some("destroying"), true, Outcome::Success, None, 200);
+        store.start(&id, Some("destroying"), true, ok(), 200);
         store.settle(200);
         assert!(!store.pools.contains_key(&id));
+    }
+
+    #[test]
+    fn a_degraded_pool_says_why_until_an_operation_succeeds() {
+        let mut store = Store::with_fixtures();
+        let id = pool(&mut store);
+        let degraded = OperationFaults {
+            degraded: Some("no quota left".into()),
+            ..OperationFaults::default()
+        };
+        let op = store.start(&id, Some("scaling-up"), false, degraded, 100);
+        store.settle(100);
+        let shown = store.pools[&id].to_json();
+        assert_eq!(shown["state"], "degraded");
+        assert_eq!(
+            shown["error_reason"],
+            json!({"cause": "no quota left", "type": "quota-exceeded", "job-id": op["id"]})
+        );
+        // The operation itself succeeded: the job was accepted.
+        let op_id = op["id"].as_str().unwrap();
+        assert_eq!(store.operations[op_id].state, "success");
+        store.start(
+            &id,
+            Some("updating"),
+            false,
+            OperationFaults::default(),
+            200,
+        );
+        store.settle(200);
+        let shown = store.pools[&id].to_json();
+        assert_eq!(shown["state"], "running");
+        assert!(shown.get("error_reason").is_none(), "{shown}");
     }
 
     #[test]
     fn only_the_newest_operation_settles_the_pool() {
         let mut store = Store::with_fixtures();
         let id = pool(&mut store);
-        store.start(&id, Some("updating"), false, Outcome::Success, None, 100);
         store.start(
             &id,
-            Some("scaling-down"),
+            Some("updating"),
             false,
-            Outcome::Timeout,
-            None,
-            300,
+            OperationFaults::default(),
+            100,
         );
+        let timeout = OperationFaults {
+            outcome: Outcome::Timeout,
+            ..OperationFaults::default()
+        };
+        store.start(&id, Some("scaling-down"), false, timeout, 300);
         store.settle(150);
         assert_eq!(store.pools[&id].state, "scaling-down");
         store.settle(300);

@@ -1,5 +1,5 @@
 //! The requests that change nothing: zones, the fixed catalogue, operations, pools and
-//! their instances, each read from a settled store.
+//! their instances, and the fixture load balancer, each read from a settled store.
 
 use axum::http::HeaderMap;
 use serde_json::{json, Value};
@@ -66,6 +66,16 @@ impl ExoscaleApi {
             .get(id)
             .map(|op| op.to_json())
             .ok_or_else(|| ApiError::not_found(format!("operation {id} not found")))
+    }
+
+    /// The fixture load balancer, in its zone, with the pool its service uses if any.
+    pub(super) fn get_load_balancer(&self, zone: &str, id: &str) -> Result<Value, ApiError> {
+        let id = uuid_param("load balancer", id)?;
+        if id != fixtures::LOAD_BALANCER || zone != fixtures::LOAD_BALANCER_ZONE {
+            return Err(ApiError::not_found(format!("Load Balancer {id} not found")));
+        }
+        let store = self.settled();
+        Ok(fixtures::load_balancer(store.load_balanced_pool.as_deref()))
     }
 
     pub(super) fn list_pools(&self, zone: &str) -> Value {

@@ -19,6 +19,7 @@ pub(super) enum Route<'a> {
     EvictInstancePoolMembers(&'a str),
     ResetInstancePoolField(&'a str, &'a str),
     GetOperation(&'a str),
+    GetLoadBalancer(&'a str),
     /// A read-only catalogue list, by its path segment (`instance-type`, `template`, ...).
     ListCatalogue(&'static str),
     GetCatalogue(&'static str, &'a str),
@@ -105,6 +106,7 @@ impl<'a> Route<'a> {
             ("DELETE", ["instance-pool", id]) => Route::DeleteInstancePool(id),
             ("DELETE", ["instance-pool", id, field]) => Route::ResetInstancePoolField(id, field),
             ("GET", ["operation", id]) => Route::GetOperation(id),
+            ("GET", ["load-balancer", id]) => Route::GetLoadBalancer(id),
             ("GET", [segment]) => {
                 Route::ListCatalogue(CATALOGUES.iter().find(|c| c.0 == *segment)?.0)
             }
@@ -131,6 +133,7 @@ impl<'a> Route<'a> {
             Route::EvictInstancePoolMembers(_) => "evict-instance-pool-members",
             Route::ResetInstancePoolField(..) => "reset-instance-pool-field",
             Route::GetOperation(_) => "get-operation",
+            Route::GetLoadBalancer(_) => "get-load-balancer",
             Route::ListCatalogue(s) => catalogue(s).map_or("list-catalogue", |c| c.1),
             Route::GetCatalogue(s, _) => catalogue(s).map_or("get-catalogue", |c| c.2),
         }
@@ -183,6 +186,7 @@ mod tests {
                 Some("delete-instance-pool"),
             ),
             ("GET", "/x/v2/operation/abc", Some("get-operation")),
+            ("GET", "/x/v2/load-balancer/abc", Some("get-load-balancer")),
             ("GET", "/x/v2/instance-type", Some("list-instance-types")),
             ("GET", "/x/v2/ssh-key/sandbox", Some("get-ssh-key")),
             ("GET", "/x/v2/deploy-target/abc", Some("get-deploy-target")),
