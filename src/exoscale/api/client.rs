@@ -1,5 +1,6 @@
 //! The Exoscale API v2 client: one signed JSON call per method, for instance pools, their
-//! operations, instances and instance types, and how waits on a zone are paced
+//! operations, instances and instance types, the load balancers that use a pool, and how
+//! waits on a zone are paced
 //! ([`ExoscaleClient::pacing`]). It never waits for an operation: that is the caller's step.
 
 use std::fmt;
@@ -12,10 +13,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::catalogue::{find_instance_type, Catalogue};
-use super::errors::ExoscaleErrors;
+use super::errors::{load_balancer_lock, ExoscaleErrors};
 use super::sign::{Signer, VALIDITY_SECS};
 use super::wire::*;
-use crate::http::{path_segment, ApiError, Call, HttpApi};
+use crate::http::{path_segment, ApiError, Call, ErrorKind, HttpApi};
 use crate::plugin::Stop;
 use crate::trust::Trust;
 use crate::wait::{Endpoint, Pacing};
@@ -25,7 +26,7 @@ pub const DEFAULT_ENDPOINT: &str = "https://api-{zone}.exoscale.com/v2";
 /// How messages name the API.
 pub const SERVICE: &str = "Exoscale API";
 
-/// What a delete call achieved.
+/// What a delete call came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deletion {
     /// The delete was accepted: wait for this operation.
@@ -34,6 +35,12 @@ pub enum Deletion {
     AlreadyDestroying,
     /// The pool no longer exists.
     AlreadyGone,
+    /// Refused: a Network Load Balancer service uses the pool. `load_balancer_id` is the
+    /// load balancer the API named, if it named one; `message` is the API's own words.
+    LockedByLoadBalancer {
+        load_balancer_id: Option<String>,
+        message: String,
+    },
 }
 
 /// A client for one Exoscale account, across zones.
@@ -214,7 +221,8 @@ impl ExoscaleClient {
         self.call(zone, Method::PUT, path, Some(&body), false).await
     }
 
-    /// Deletes a pool. A pool already being destroyed or already gone is not an error.
+    /// Deletes a pool. A pool already being destroyed or already gone is not an error, nor
+    /// is a refusal because a load balancer uses the pool: the caller says what to do.
     pub async fn delete_instance_pool(&self, zone: &str, id: &str) -> Result<Deletion, ApiError> {
         let path = format!("/instance-pool/{}", path_segment(id));
         match self
@@ -223,16 +231,42 @@ impl ExoscaleClient {
         {
             Ok(op) => Ok(Deletion::Started(op)),
             Err(e) if e.is_not_found() => Ok(Deletion::AlreadyGone),
-            // 409 also covers other conflicts: only a pool seen destroying (or gone) counts.
-            Err(e) if e.is_conflict() => match self.get_instance_pool(zone, id).await? {
-                None => Ok(Deletion::AlreadyGone),
-                Some(pool) if pool.state == Some(PoolState::Destroying) => {
-                    Ok(Deletion::AlreadyDestroying)
-                }
-                Some(_) => Err(e),
+            Err(e) if e.kind == ErrorKind::Client => match load_balancer_lock(&e.message) {
+                Some(load_balancer_id) => Ok(Deletion::LockedByLoadBalancer {
+                    load_balancer_id,
+                    message: e.message,
+                }),
+                None if e.is_conflict() => self.conflicting_delete(zone, id, e).await,
+                None => Err(e),
             },
             Err(e) => Err(e),
         }
+    }
+
+    /// A delete answered 409: only a pool seen destroying (or gone) counts as deleted.
+    async fn conflicting_delete(
+        &self,
+        zone: &str,
+        id: &str,
+        e: ApiError,
+    ) -> Result<Deletion, ApiError> {
+        match self.get_instance_pool(zone, id).await? {
+            None => Ok(Deletion::AlreadyGone),
+            Some(pool) if pool.state == Some(PoolState::Destroying) => {
+                Ok(Deletion::AlreadyDestroying)
+            }
+            Some(_) => Err(e),
+        }
+    }
+
+    /// None when there is no such load balancer (404).
+    pub async fn get_load_balancer(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<Option<LoadBalancer>, ApiError> {
+        let path = format!("/load-balancer/{}", path_segment(id));
+        not_found_as_none(self.call(zone, Method::GET, path, None::<&()>, true).await)
     }
 
     pub async fn get_operation(&self, zone: &str, id: &str) -> Result<Operation, ApiError> {
@@ -632,6 +666,43 @@ mod tests {
             other.to_string(),
             "Exoscale API: DELETE /instance-pool/p1 answered 409 Conflict: managed by SKS"
         );
+    }
+
+    /// A refusal that names a load balancer is an outcome the caller explains, with no
+    /// second look at the pool; a 403 that does not is an error as it stands.
+    #[tokio::test]
+    async fn a_delete_a_load_balancer_holds_back_is_recognised() {
+        let nlb = "9a8b7c6d-0000-4000-8000-00000000abcd";
+        let locked = format!(r#"{{"message":"Forbidden: Locked by NLB {nlb}"}}"#);
+        let script = vec![
+            reply(403, &locked),
+            reply(
+                403,
+                r#"{"message":"managed Instance Pool is locked by NLB"}"#,
+            ),
+            reply(403, r#"{"message":"Forbidden"}"#),
+        ];
+        let (server, client) = client(script).await;
+        assert_eq!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::LockedByLoadBalancer {
+                load_balancer_id: Some(nlb.to_string()),
+                message: format!("Forbidden: Locked by NLB {nlb}"),
+            }
+        );
+        assert!(matches!(
+            client.delete_instance_pool("ch-gva-2", "p1").await.unwrap(),
+            Deletion::LockedByLoadBalancer {
+                load_balancer_id: None,
+                ..
+            }
+        ));
+        let other = client
+            .delete_instance_pool("ch-gva-2", "p1")
+            .await
+            .unwrap_err();
+        assert_eq!(other.status, Some(403));
+        assert_eq!(server.requests().len(), 3, "one call each");
     }
 
     #[tokio::test]

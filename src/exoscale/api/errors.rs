@@ -1,5 +1,6 @@
 //! Exoscale's error bodies: classic `{"message"}`, RFC 9457 `{type, title, status, detail}`,
-//! `{"error"}` (rate limits add `retry_after` seconds), or plain text.
+//! `{"error"}` (rate limits add `retry_after` seconds), or plain text; and the refusal that
+//! names a Network Load Balancer holding a pool ([`load_balancer_lock`]).
 
 use std::time::Duration;
 
@@ -47,9 +48,65 @@ pub fn parse(status: u16, body: &[u8]) -> ErrorBody {
     }
 }
 
+/// The phrase of the API's refusal to delete a pool that a Network Load Balancer service
+/// uses ("Forbidden: ... Locked by NLB <id>"), compared without case.
+const NLB_LOCK: &str = "locked by nlb";
+
+/// Whether `message`, an error the API gave for a change of a pool, says that a Network
+/// Load Balancer holds the pool: `Some` with the load balancer's id when the message names
+/// one (the first UUID after the phrase), `None` when it is another error.
+pub fn load_balancer_lock(message: &str) -> Option<Option<String>> {
+    let lower = message.to_ascii_lowercase();
+    let after = &message[lower.find(NLB_LOCK)? + NLB_LOCK.len()..];
+    let id = after
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .find(|word| is_uuid(word))
+        .map(str::to_ascii_lowercase);
+    Some(id)
+}
+
+fn is_uuid(word: &str) -> bool {
+    let groups: Vec<&str> = word.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_load_balancer_lock_is_recognised_with_its_id() {
+        let id = "9a8b7c6d-0000-4000-8000-00000000abcd";
+        for message in [
+            format!("Forbidden: Locked by NLB {id}"),
+            format!(
+                "Forbidden: instance pool p1 is locked by NLB {}.",
+                id.to_uppercase()
+            ),
+            format!("locked by NLB: {id}"),
+        ] {
+            assert_eq!(
+                load_balancer_lock(&message),
+                Some(Some(id.to_string())),
+                "{message}"
+            );
+        }
+        // The phrase without an id: a lock, whose load balancer must be found otherwise.
+        assert_eq!(
+            load_balancer_lock("managed Instance Pool is locked by NLB"),
+            Some(None)
+        );
+        assert_eq!(
+            load_balancer_lock("Locked by NLB 1234-not-an-id"),
+            Some(None)
+        );
+        for other in ["Forbidden", "managed by SKS", "pool is locked", ""] {
+            assert_eq!(load_balancer_lock(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn error_bodies_of_every_shape() {

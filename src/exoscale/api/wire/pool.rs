@@ -53,12 +53,14 @@ pub enum PoolState {
     Updating,
     Destroying,
     Suspended,
+    /// The pool could not reach its size or apply a change; its `error_reason` says why.
+    Degraded,
     /// A state this provider does not know yet, verbatim.
     Other(String),
 }
 
 impl PoolState {
-    const KNOWN: [PoolState; 7] = [
+    const KNOWN: [PoolState; 8] = [
         PoolState::Creating,
         PoolState::Running,
         PoolState::ScalingUp,
@@ -66,6 +68,7 @@ impl PoolState {
         PoolState::Updating,
         PoolState::Destroying,
         PoolState::Suspended,
+        PoolState::Degraded,
     ];
 
     pub fn as_str(&self) -> &str {
@@ -77,6 +80,7 @@ impl PoolState {
             PoolState::Updating => "updating",
             PoolState::Destroying => "destroying",
             PoolState::Suspended => "suspended",
+            PoolState::Degraded => "degraded",
             PoolState::Other(raw) => raw,
         }
     }
@@ -91,6 +95,11 @@ impl PoolState {
                 | PoolState::Updating
                 | PoolState::Destroying
         )
+    }
+
+    /// A state from a newer API than this provider knows.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, PoolState::Other(_))
     }
 
     pub fn parse(raw: &str) -> PoolState {
@@ -116,6 +125,44 @@ impl Serialize for PoolState {
 impl<'de> Deserialize<'de> for PoolState {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Ok(PoolState::parse(&String::deserialize(d)?))
+    }
+}
+
+/// Why a pool is `degraded` (or otherwise failing), as newer API versions say it. Every
+/// field is optional: the API may send an empty object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorReason {
+    /// What went wrong, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// The kind of error, such as `quota-exceeded`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The API job that failed.
+    #[serde(rename = "job-id", default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+}
+
+impl ErrorReason {
+    /// The reason as one line (`quota-exceeded: <cause> (job <id>)`); None when it says
+    /// nothing (no cause, no type).
+    pub fn message(&self) -> Option<String> {
+        let given = |field: &Option<String>| {
+            field
+                .as_deref()
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .map(str::to_string)
+        };
+        let mut text = match (given(&self.kind), given(&self.cause)) {
+            (Some(kind), Some(cause)) => format!("{kind}: {cause}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => return None,
+        };
+        if let Some(job) = given(&self.job_id) {
+            text.push_str(&format!(" (job {job})"));
+        }
+        Some(text)
     }
 }
 
@@ -171,6 +218,28 @@ pub struct InstancePool {
     pub manager: Option<Manager>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<IdRef>>,
+    /// Newer API versions: why the pool is failing. The key is snake_case, unlike the
+    /// pool's other keys (as the official SDK reads it); the kebab-case spelling is read too.
+    #[serde(
+        rename = "error_reason",
+        alias = "error-reason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_reason: Option<ErrorReason>,
+}
+
+impl InstancePool {
+    /// What the API says is wrong with the pool, if anything: its `error_reason` (when it
+    /// says something), or, for a `degraded` pool that gives none, that it is degraded.
+    pub fn failure(&self) -> Option<String> {
+        let reason = self.error_reason.as_ref().and_then(ErrorReason::message);
+        match (&self.state, reason) {
+            (_, Some(reason)) => Some(reason),
+            (Some(PoolState::Degraded), None) => Some("the API gives no reason".to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// `GET /instance-pool` answer.
@@ -581,6 +650,48 @@ mod tests {
     }
 
     #[test]
+    fn a_degraded_pool_and_its_error_reason_decode_as_the_sdk_reads_them() {
+        let pool: InstancePool = serde_json::from_value(json!({
+            "id": "p1", "state": "degraded",
+            "error_reason": {"cause": "no quota left", "type": "quota-exceeded", "job-id": "j1"}
+        }))
+        .unwrap();
+        assert_eq!(pool.state, Some(PoolState::Degraded));
+        assert_eq!(
+            pool.failure().as_deref(),
+            Some("quota-exceeded: no quota left (job j1)")
+        );
+        let failure = |value: serde_json::Value| {
+            serde_json::from_value::<InstancePool>(value)
+                .unwrap()
+                .failure()
+        };
+        // Degraded without a reason, a reason in another state (and in kebab-case), none.
+        assert_eq!(
+            failure(json!({"state": "degraded"})).as_deref(),
+            Some("the API gives no reason")
+        );
+        assert_eq!(
+            failure(json!({"state": "running", "error-reason": {"cause": "boom"}})).as_deref(),
+            Some("boom")
+        );
+        assert_eq!(
+            failure(json!({"state": "running", "error_reason": {}})),
+            None
+        );
+        assert_eq!(
+            failure(json!({"state": "hibernating", "error_reason": {"type": " "}})),
+            None
+        );
+        assert_eq!(failure(json!({"state": "running"})), None);
+        // Written back as the API sends it.
+        assert_eq!(
+            serde_json::to_value(&pool).unwrap()["error_reason"]["job-id"],
+            "j1"
+        );
+    }
+
+    #[test]
     fn transitional_states_are_those_of_a_running_operation() {
         for state in [
             "creating",
@@ -591,8 +702,10 @@ mod tests {
         ] {
             assert!(PoolState::parse(state).is_transitional(), "{state}");
         }
-        for state in ["running", "suspended", "hibernating"] {
+        for state in ["running", "suspended", "degraded", "hibernating"] {
             assert!(!PoolState::parse(state).is_transitional(), "{state}");
         }
+        assert!(PoolState::parse("hibernating").is_unknown());
+        assert!(!PoolState::parse("degraded").is_unknown());
     }
 }
