@@ -8,6 +8,7 @@ use std::future::Future;
 
 use super::diagnostics::api_error;
 use super::instance_types;
+use super::load_balancer_lock::locked_error;
 use super::model::{self, Changes, InstancePoolModel};
 use super::read::{model_of, read_back};
 use super::wait::{self, wait_error};
@@ -97,6 +98,13 @@ pub async fn delete(
                 "Deleting the instance pool did not complete",
             )
             .await?
+        }
+        Sent::Answered(Deletion::LockedByLoadBalancer {
+            load_balancer_id,
+            message,
+        }) => {
+            let holder = load_balancer_id.as_deref();
+            return Err(locked_error(client, zone, id, holder, &message).await);
         }
         Sent::Answered(Deletion::AlreadyGone) | Sent::Landed(None) => return Ok(()),
         Sent::Answered(Deletion::AlreadyDestroying) | Sent::Landed(Some(_)) => {}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::descriptions;
 use super::diagnostics::api_error;
 use super::model::{decode_user_data, ids, ssh_key_names, Member};
 use super::read::members;
@@ -77,9 +78,7 @@ fn view_attributes() -> Vec<Attribute> {
         Attribute::int("size")
             .computed()
             .describe("How many instances the pool runs."),
-        s("state")
-            .computed()
-            .describe("The pool's state (`running`, `scaling-up`, ...)."),
+        s("state").computed().describe(descriptions::VIEW_STATE),
         s("instance_type")
             .computed()
             .describe("The instance type as `family.size`."),
@@ -93,7 +92,7 @@ fn view_attributes() -> Vec<Attribute> {
         s("instance_prefix")
             .computed()
             .describe("The prefix of the instances' names."),
-        strings("labels", Type::Map).describe("The pool's labels."),
+        strings("labels", Type::Map).describe(descriptions::VIEW_LABELS),
         strings("security_group_ids", Type::Set).describe("Security group ids."),
         strings("private_network_ids", Type::Set).describe("Private network ids."),
         strings("anti_affinity_group_ids", Type::Set).describe("Anti-affinity group ids."),
@@ -121,10 +120,10 @@ fn view_attributes() -> Vec<Attribute> {
         members_attribute(),
         s("manager_id")
             .computed()
-            .describe("The id of the managing service (such as an SKS nodepool), if any."),
+            .describe(descriptions::VIEW_MANAGER_ID),
         s("manager_type")
             .computed()
-            .describe("The kind of managing service (such as `sks-nodepool`), if any."),
+            .describe(descriptions::VIEW_MANAGER_TYPE),
     ]
 }
 
@@ -245,9 +244,19 @@ impl DataSource for InstancePoolDataSource {
     }
 
     fn schema(&self) -> Schema {
-        let mut block = Block::new("Looks up one Exoscale Instance Pool by `id` or by `name` (set exactly one).")
-            .attribute(Attribute::string("id").optional_computed().describe("The pool's id. Set this or `name`.").validate(validators::uuid()))
-            .attribute(Attribute::string("name").optional_computed().describe("The pool's exact name; it must name exactly one pool of the zone. Set this or `id`.").validate(validators::not_empty()))
+        let mut block = Block::new(descriptions::POOL_DATA_SOURCE)
+            .attribute(
+                Attribute::string("id")
+                    .optional_computed()
+                    .describe(descriptions::POOL_DATA_SOURCE_ID)
+                    .validate(validators::uuid()),
+            )
+            .attribute(
+                Attribute::string("name")
+                    .optional_computed()
+                    .describe(descriptions::POOL_DATA_SOURCE_NAME)
+                    .validate(validators::not_empty()),
+            )
             .attribute(zone_attribute());
         for a in view_attributes() {
             block = block.attribute(a);
@@ -345,12 +354,29 @@ impl DataSource for InstancePoolsDataSource {
 
     fn schema(&self) -> Schema {
         Schema::new(
-            Block::new("Lists the Exoscale Instance Pools of a zone, optionally filtered by name and labels.")
+            Block::new(descriptions::POOLS_DATA_SOURCE)
                 .attribute(zone_attribute())
-                .attribute(Attribute::string("name").optional().describe("Only pools with exactly this name.").validate(validators::not_empty()))
-                .attribute(Attribute::map("labels", Type::String).optional().describe("Only pools carrying all of these labels with these values."))
-                .attribute(Attribute::list("ids", Type::String).computed().describe("The ids of the matching pools."))
-                .attribute(Attribute::list("pools", view_type()).computed().describe("The matching pools, with the attributes of the `pools_instance_pool` data source.")),
+                .attribute(
+                    Attribute::string("name")
+                        .optional()
+                        .describe(descriptions::POOLS_NAME_FILTER)
+                        .validate(validators::not_empty()),
+                )
+                .attribute(
+                    Attribute::map("labels", Type::String)
+                        .optional()
+                        .describe(descriptions::POOLS_LABELS_FILTER),
+                )
+                .attribute(
+                    Attribute::list("ids", Type::String)
+                        .computed()
+                        .describe(descriptions::POOLS_IDS),
+                )
+                .attribute(
+                    Attribute::list("pools", view_type())
+                        .computed()
+                        .describe(descriptions::POOLS_POOLS),
+                ),
         )
     }
 

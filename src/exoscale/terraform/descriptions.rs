@@ -1,6 +1,7 @@
-//! The words of the `pools_instance_pool` schema: the resource's description and each
-//! attribute's (they become its documentation), kept out of the schema's builder chain in
-//! resource.rs so that the chain reads as a declaration.
+//! The words of the Exoscale schemas: the `pools_instance_pool` resource's description and
+//! each attribute's (they become its documentation), then those of the data sources, the
+//! list resource and the evict action, kept out of the schemas' builder chains so that
+//! each chain reads as a declaration.
 
 use super::model::USER_DATA_MAX;
 use super::settings::ZONES;
@@ -42,8 +43,9 @@ pub const DISK_SIZE: &str = "The instances' disk size in GiB, from 10 to 51200."
 pub const INSTANCE_PREFIX: &str =
     "The prefix of the instances' names (1 to 30 characters). Default: `pool`.";
 
-pub const LABELS: &str =
-    "Labels of the pool, as a map of strings. Removing them resets the pool's labels.";
+pub const LABELS: &str = "The pool's own labels, as a map of strings. The provider's `exoscale.default_labels` are added to them (on a key clash this map's value wins) and never show here: see `labels_all`. Removing them leaves the pool with the default labels only, or none.";
+
+pub const LABELS_ALL: &str = "Every label the pool carries, as the API holds them: `labels` merged over the provider's `exoscale.default_labels`. Unknown in a plan while the default labels are. A pool another service manages (see `manager_id`) does not get the default labels.";
 
 /// A set of ids of `what` (such as "security groups").
 pub fn ids(what: &str) -> String {
@@ -77,7 +79,7 @@ pub const APPLICATION_CONSISTENT_SNAPSHOT_ENABLED: &str =
 
 pub const WAIT_FOR_INSTANCES: &str = "After create and scale, also wait until the pool is `running` with `size` instances. Default: `false` (wait for the API operation only).";
 
-pub const STATE: &str = "The pool's state: `creating`, `running`, `scaling-up`, `scaling-down`, `updating`, `destroying` or `suspended`.";
+pub const STATE: &str = "The pool's state: `creating`, `running`, `scaling-up`, `scaling-down`, `updating`, `destroying`, `suspended` or `degraded`, or, from an API newer than this provider, another state, shown as the API sends it. A change whose wait sees the pool `degraded`, or sees the API give a reason why the pool fails, ends with an error that quotes both; a wait that sees a state this provider does not know keeps waiting, logs it at WARN and names it if the timeout runs out.";
 
 pub const INSTANCE_IDS: &str = "The ids of the pool's instances.";
 
@@ -85,3 +87,43 @@ pub const MANAGER_ID: &str = "The id of the service managing the pool (such as a
 
 pub const MANAGER_TYPE: &str =
     "The kind of service managing the pool (such as `sks-nodepool`), if any.";
+
+/// `include_managed` of `list "pools_instance_pool"`.
+pub const INCLUDE_MANAGED: &str = "Also list pools another service manages (such as an SKS nodepool's pool, with `manager_id` set). Default: `false`, as such a pool must not be changed behind its manager's back: an imported one refuses every change and its destroy.";
+
+// ---- data sources (data_source.rs) ----------------------------------------------------
+
+pub const POOL_DATA_SOURCE: &str =
+    "Looks up one Exoscale Instance Pool by `id` or by `name` (set exactly one).";
+
+pub const POOL_DATA_SOURCE_ID: &str = "The pool's id. Set this or `name`.";
+
+pub const POOL_DATA_SOURCE_NAME: &str =
+    "The pool's exact name; it must name exactly one pool of the zone. Set this or `id`.";
+
+pub const POOLS_DATA_SOURCE: &str =
+    "Lists the Exoscale Instance Pools of a zone, optionally filtered by name and labels.";
+
+pub const POOLS_NAME_FILTER: &str = "Only pools with exactly this name.";
+
+pub const POOLS_LABELS_FILTER: &str = "Only pools carrying all of these labels with these values.";
+
+pub const POOLS_IDS: &str = "The ids of the matching pools.";
+
+pub const POOLS_POOLS: &str =
+    "The matching pools, with the attributes of the `pools_instance_pool` data source.";
+
+pub const VIEW_LABELS: &str =
+    "The pool's labels, as the API holds them (the provider's default labels included).";
+
+pub const VIEW_STATE: &str = "The pool's state (`running`, `scaling-up`, `degraded`, ...; a state from a newer API as it is sent).";
+
+pub const VIEW_MANAGER_ID: &str =
+    "The id of the managing service (such as an SKS nodepool), if any.";
+
+pub const VIEW_MANAGER_TYPE: &str =
+    "The kind of managing service (such as `sks-nodepool`), if any.";
+
+// ---- the evict action (evict.rs) ------------------------------------------------------
+
+pub const EVICT: &str = "Evicts instances from an Exoscale Instance Pool: the API destroys them and lowers the pool's size by their number. A `pools_instance_pool` that still configures the old size plans to scale back up (with new instances) on its next apply; add `lifecycle { ignore_changes = [size] }` to keep the smaller size.";

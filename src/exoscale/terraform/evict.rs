@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::descriptions;
 use super::diagnostics::api_error;
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use super::wait;
@@ -41,7 +42,7 @@ impl Action for EvictAction {
 
     fn schema(&self) -> Schema {
         Schema::new(
-            Block::new("Evicts instances from an Exoscale Instance Pool: the API destroys them and lowers the pool's size by their number. A `pools_instance_pool` that still configures the old size plans to scale back up (with new instances) on its next apply; add `lifecycle { ignore_changes = [size] }` to keep the smaller size.")
+            Block::new(descriptions::EVICT)
                 .attribute(
                     Attribute::string("instance_pool_id")
                         .required()

@@ -1,12 +1,16 @@
 //! `list "pools_instance_pool"`: the instance pools of a zone, optionally only those with a
-//! given name or carrying given labels, for `terraform query`.
+//! given name or carrying given labels, for `terraform query`. Pools another service
+//! manages (such as an SKS nodepool's) are left out unless the config asks for them: they
+//! must not be changed behind their manager's back.
 
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use super::descriptions;
 use super::diagnostics::api_error;
 use super::instance_types;
+use super::labels;
 use super::model::{self, InstancePoolModel};
 use super::settings::{Exoscale, API_SETTINGS, ZONES};
 use crate::plugin::{
@@ -20,6 +24,7 @@ crate::model! {
         pub zone: Option<String>,
         pub name: Option<String>,
         pub labels: Option<BTreeMap<String, String>>,
+        pub include_managed: Option<bool>,
     }
 }
 
@@ -54,6 +59,11 @@ impl ListResource for InstancePoolList {
                     Attribute::map("labels", Type::String)
                         .optional()
                         .describe("Only pools carrying all of these labels (with these values)."),
+                )
+                .attribute(
+                    Attribute::bool("include_managed")
+                        .optional()
+                        .describe(descriptions::INCLUDE_MANAGED),
                 ),
         )
     }
@@ -80,10 +90,16 @@ impl ListResource for InstancePoolList {
                 .flatten()
                 .all(|(k, v)| labels.as_ref().and_then(|l| l.get(k)) == Some(v))
         };
+        let include_managed = filter.include_managed == Some(true);
         let mut found = Vec::new();
         for pool in pools {
             let named = filter.name.is_none() || pool.name == filter.name;
-            let Some(id) = pool.id.clone().filter(|_| named && wanted(&pool.labels)) else {
+            let allowed = include_managed || pool.manager.is_none();
+            let Some(id) = pool
+                .id
+                .clone()
+                .filter(|_| named && allowed && wanted(&pool.labels))
+            else {
                 continue;
             };
             if found.len() == limit {
@@ -99,7 +115,8 @@ impl ListResource for InstancePoolList {
                 zone: Tri::Known(zone.clone()),
                 ..Default::default()
             };
-            let state = model::refreshed(&seed, &pool, shown);
+            let mut state = model::refreshed(&seed, &pool, shown);
+            labels::split_read(ctx, &seed.labels, &mut state.labels);
             let name = pool.name.as_deref().unwrap_or("(no name)");
             found.push(Listed {
                 display_name: format!("{name} ({id} in {zone})"),
@@ -114,13 +131,66 @@ impl ListResource for InstancePoolList {
 mod tests {
     use super::*;
     use crate::plugin::cty::json;
-    use crate::plugin::list_resource;
+    use crate::plugin::{list_resource, Value};
+    use crate::testing::{object, s, Harness};
+    use pools_sandbox::exoscale::fixtures as fx;
+
+    /// Managed pools are left out unless `include_managed`; each listed pool's labels are
+    /// its own, the provider's defaults left out, as an import would show them.
+    #[tokio::test]
+    async fn managed_pools_are_listed_only_when_asked_for() {
+        let mut h = Harness::start().await;
+        let defaults = Value::Map([("team".to_string(), s("platform"))].into());
+        h.reconfigure("exoscale", "default_labels", defaults, false)
+            .await;
+        let client = h.ctx.data::<Exoscale>().unwrap().client().unwrap();
+        let body = serde_json::from_value(serde_json::json!({
+            "name": "web", "size": 1, "disk-size": 10,
+            "labels": {"team": "platform", "app": "web"},
+            "instance-type": {"id": fx::INSTANCE_TYPE_SMALL},
+            "template": {"id": fx::TEMPLATE_UBUNTU}
+        }))
+        .unwrap();
+        let op = client
+            .create_instance_pool("ch-gva-2", &body)
+            .await
+            .unwrap();
+        let ours = op.reference_id().unwrap().to_string();
+        let list = list_resource(InstancePoolList::default());
+        let listed = |include: Value| {
+            let config = object([("zone", s("ch-gva-2")), ("include_managed", include)]);
+            crate::plugin::conform(config, list.config_type())
+        };
+        let ids = |found: &[(String, Value)]| -> Vec<String> {
+            let mut ids: Vec<String> = found
+                .iter()
+                .filter_map(|(_, state)| state.attr("id").as_str().map(str::to_string))
+                .collect();
+            ids.sort();
+            ids
+        };
+        for left_out in [Value::Null, Value::Bool(false)] {
+            let (found, diags) = list.list(&h.ctx, listed(left_out), 10).await;
+            assert!(diags.is_empty(), "{diags}");
+            assert_eq!(ids(&found), std::slice::from_ref(&ours));
+            let state = &found[0].1;
+            let own = Value::Map([("app".to_string(), s("web"))].into());
+            assert_eq!(state.attr("labels"), &own);
+        }
+        let (found, diags) = list.list(&h.ctx, listed(Value::Bool(true)), 10).await;
+        assert!(diags.is_empty(), "{diags}");
+        let mut both = vec![ours, fx::MANAGED_POOL.to_string()];
+        both.sort();
+        assert_eq!(ids(&found), both);
+    }
 
     #[test]
     fn an_empty_name_filter_is_refused_with_its_path() {
         let list = list_resource(InstancePoolList::default());
         let config = |name: &str| {
-            let text = format!(r#"{{"zone": "ch-gva-2", "name": {name}, "labels": null}}"#);
+            let text = format!(
+                r#"{{"zone": "ch-gva-2", "name": {name}, "labels": null, "include_managed": null}}"#
+            );
             json::decode(text.as_bytes(), list.config_type()).unwrap()
         };
         assert!(list.validate(&config(r#""web""#)).0.is_empty());

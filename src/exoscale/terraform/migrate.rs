@@ -1,7 +1,8 @@
 //! `moved` from the official Exoscale provider's `exoscale_instance_pool` (its layout as of
 //! v0.70: `network_ids`, `key_pair`, `ipv6`, the deprecated `affinity_group_ids`,
 //! `service_offering` and `virtual_machines`, an `instances` set, and SDKv2's empty strings
-//! for unset text).
+//! for unset text). Its `labels` are left to the refresh after the move, which alone knows
+//! which of them are the provider's default labels.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,6 @@ pub fn source_type() -> Type {
         ("template_id", Type::String),
         ("disk_size", Type::Number),
         ("instance_prefix", Type::String),
-        ("labels", Type::Map(Box::new(Type::String))),
         ("security_group_ids", strings()),
         ("network_ids", strings()),
         ("affinity_group_ids", strings()),
@@ -88,10 +88,6 @@ fn convert(state: &Value) -> Result<Value, Diagnostics> {
             _ => Vec::new(),
         },
     };
-    let labels = match same(state, "labels") {
-        Value::Map(m) if !m.is_empty() => Value::Map(m),
-        _ => Value::Null,
-    };
     let ssh_keys = match text(state, "key_pair") {
         Value::Null => Value::Null,
         key => Value::Set(vec![key]),
@@ -109,7 +105,10 @@ fn convert(state: &Value) -> Result<Value, Diagnostics> {
             "instance_prefix",
             or(text(state, "instance_prefix"), Value::String("pool".into())),
         ),
-        ("labels", labels),
+        // The move cannot know the provider's default labels: the refresh that follows it
+        // reads the labels and leaves the defaults out of `labels` (see labels.rs).
+        ("labels", Value::Null),
+        ("labels_all", Value::Null),
         ("security_group_ids", non_empty(state, "security_group_ids")),
         ("private_network_ids", non_empty(state, "network_ids")),
         (

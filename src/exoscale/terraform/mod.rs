@@ -4,9 +4,11 @@
 //!   pure diff of two models into API calls ([`model`]);
 //! - the `pools_instance_pool` resource ([`resource`], its words in `descriptions`), and
 //!   the steps it takes, each in a file named after its job: `create` (never loses a pool),
-//!   `change` (update, resets, scale, delete), `read` (a pool back into the model) and
-//!   [`wait`] (operations, the pool settling, running or gone);
+//!   `change` (update, resets, scale, delete; a delete a load balancer refuses is explained
+//!   by `load_balancer_lock`), `read` (a pool back into the model) and [`wait`]
+//!   (operations, the pool settling, running or gone);
 //! - plan-time instance type resolution ([`instance_types`]);
+//! - the provider's default labels, merged into each pool's and split back out ([`labels`]);
 //! - the data sources ([`data_source`]), the list resource ([`list`]), the evict action
 //!   ([`evict`]), the move from the official provider ([`migrate`]) and the upgrade of
 //!   state from earlier schema versions (`state_upgrade`);
@@ -18,8 +20,14 @@ pub mod data_source;
 mod descriptions;
 mod diagnostics;
 pub mod evict;
+#[cfg(test)]
+mod failing_pools_tests;
 pub mod instance_types;
+pub mod labels;
+#[cfg(test)]
+mod labels_tests;
 pub mod list;
+mod load_balancer_lock;
 pub mod migrate;
 pub mod model;
 mod read;

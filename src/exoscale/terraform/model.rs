@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use super::labels;
 use crate::exoscale::api::wire::{
     CreateInstancePool, IdRef, Instance, InstancePool, NameRef, ResettableField, UpdateInstancePool,
 };
@@ -54,6 +55,7 @@ crate::model! {
         pub disk_size: i64,
         pub instance_prefix: Option<String>,
         pub labels: Option<BTreeMap<String, String>>,
+        pub labels_all: Tri<BTreeMap<String, String>>,
         pub security_group_ids: Option<Vec<String>>,
         pub private_network_ids: Option<Vec<String>>,
         pub anti_affinity_group_ids: Option<Vec<String>>,
@@ -184,16 +186,6 @@ pub fn keep_text(prior: &Option<String>, api: Option<String>) -> Option<String> 
     }
 }
 
-pub fn keep_labels(
-    prior: &Option<BTreeMap<String, String>>,
-    api: Option<BTreeMap<String, String>>,
-) -> Option<BTreeMap<String, String>> {
-    match api.filter(|a| !a.is_empty()) {
-        Some(a) => Some(a),
-        None => prior.as_ref().filter(|p| p.is_empty()).cloned(),
-    }
-}
-
 /// The model after reading `pool`: API values, in `current`'s spelling where equivalent.
 /// `instance_type` is the value to show (the caller maps the API's id to the user's form).
 pub fn refreshed(
@@ -207,6 +199,9 @@ pub fn refreshed(
         (Some(api), _) => Some(decode_user_data(api)),
     };
     let manager = pool.manager.as_ref();
+    let held_labels = pool.labels.clone().unwrap_or_default();
+    let applied = labels::applied_defaults(current.labels.as_ref(), current.labels_all.known());
+    let own_labels = labels::own(&held_labels, current.labels.as_ref(), &[&applied]);
     // A value the API leaves out keeps what the model knew (never unknown: state is known).
     let or_current = |api: Option<String>, mine: &Tri<String>| -> Tri<String> {
         api.or_else(|| mine.known().cloned()).into()
@@ -229,7 +224,8 @@ pub fn refreshed(
                 .clone()
                 .unwrap_or_else(|| DEFAULT_PREFIX.to_string()),
         ),
-        labels: keep_labels(&current.labels, pool.labels.clone()),
+        labels: labels::keep_labels(&current.labels, own_labels),
+        labels_all: Tri::Known(held_labels),
         security_group_ids: keep_set(&current.security_group_ids, ids(&pool.security_groups)),
         private_network_ids: keep_set(&current.private_network_ids, ids(&pool.private_networks)),
         anti_affinity_group_ids: keep_set(
@@ -275,6 +271,7 @@ pub fn settled(mut model: InstancePoolModel) -> InstancePoolModel {
     known(&mut model.id);
     known(&mut model.zone);
     known(&mut model.instance_type_id);
+    known(&mut model.labels_all);
     known(&mut model.public_ip_assignment);
     known(&mut model.ipv6_enabled);
     known(&mut model.state);
@@ -314,7 +311,12 @@ pub fn create_body(planned: &InstancePoolModel, instance_type_id: &str) -> Creat
         public_ip_assignment: planned.public_ip_assignment.known().cloned(),
         application_consistent_snapshot_enabled: planned.application_consistent_snapshot_enabled,
         min_available: planned.min_available,
-        labels: planned.labels.clone(),
+        // Merged with the defaults at plan (or at apply, when they were unknown then).
+        labels: planned
+            .labels_all
+            .known()
+            .filter(|l| !l.is_empty())
+            .cloned(),
     }
 }
 
@@ -409,13 +411,18 @@ pub fn changes(prior: &InstancePoolModel, planned: &InstancePoolModel) -> Change
         r,
         Clone::clone,
     );
-    u.labels = diff(
-        prior.labels.as_ref(),
-        planned.labels.as_ref(),
-        Some(F::Labels),
-        r,
-        Clone::clone,
-    );
+    // What the API holds: state written before `labels_all` existed has only `labels`.
+    let held = prior.labels_all.known().or(prior.labels.as_ref());
+    if let Tri::Known(all) = &planned.labels_all {
+        let empty = |l: Option<&BTreeMap<String, String>>| l.is_none_or(BTreeMap::is_empty);
+        if empty(Some(all)) {
+            if !empty(held) {
+                r.push(F::Labels);
+            }
+        } else if held != Some(all) {
+            u.labels = Some(all.clone());
+        }
+    }
     u.security_groups = set(
         &prior.security_group_ids,
         &planned.security_group_ids,
@@ -649,6 +656,7 @@ mod tests {
             }
         );
         planned.labels = None;
+        planned.labels_all = Tri::Known(BTreeMap::new());
         planned.security_group_ids = Some(vec!["s2".into(), "s1".into()]);
         planned.description = Some("d".into());
         let c = changes(&prior, &planned);
@@ -656,5 +664,103 @@ mod tests {
         assert_eq!(c.update.description.as_deref(), Some("d"));
         assert_eq!(c.update.security_groups, None);
         assert_eq!(c.update.labels, None);
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The API gets `labels_all` (own labels merged over the defaults), compared with what
+    /// it holds; the split of `labels` alone changes nothing there.
+    #[test]
+    fn labels_are_sent_merged_and_removing_the_last_one_is_a_reset() {
+        let prior = InstancePoolModel {
+            labels: Some(labels(&[("env", "a")])),
+            labels_all: Tri::Known(labels(&[("env", "a"), ("team", "t")])),
+            ..model()
+        };
+        let with = |own: Option<BTreeMap<String, String>>, all: Tri<BTreeMap<String, String>>| {
+            changes(
+                &prior,
+                &InstancePoolModel {
+                    labels: own,
+                    labels_all: all,
+                    ..prior.clone()
+                },
+            )
+        };
+        // The own label dropped, the default kept: the whole new set is sent.
+        let c = with(None, Tri::Known(labels(&[("team", "t")])));
+        assert_eq!(c.update.labels, Some(labels(&[("team", "t")])));
+        assert!(c.resets.is_empty());
+        // Nothing left: a reset, not an empty update.
+        let c = with(None, Tri::Known(BTreeMap::new()));
+        assert_eq!(
+            (c.update.labels, c.resets),
+            (None, vec![ResettableField::Labels])
+        );
+        // The own label moved to the defaults: the API holds the same, nothing to send.
+        assert!(with(None, prior.labels_all.clone()).is_empty());
+        // Unknown until apply: never sent as it stands (apply resolves it first).
+        assert!(with(None, Tri::Unknown).is_empty());
+        // State from before `labels_all`: its `labels` are what the API holds.
+        let old = InstancePoolModel {
+            labels_all: Tri::Null,
+            ..prior.clone()
+        };
+        let same = InstancePoolModel {
+            labels_all: Tri::Known(labels(&[("env", "a")])),
+            ..old.clone()
+        };
+        assert!(changes(&old, &same).is_empty());
+        // The create body carries the merged labels, and none when there are none.
+        let body = create_body(&prior, "t1");
+        assert_eq!(body.labels, prior.labels_all.known().cloned());
+        let bare = InstancePoolModel {
+            labels_all: Tri::Known(BTreeMap::new()),
+            ..prior.clone()
+        };
+        assert_eq!(create_body(&bare, "t1").labels, None);
+    }
+
+    /// Reading back splits the API's labels: the pool's own, and the defaults it got when
+    /// last applied (which never show in `labels`).
+    #[test]
+    fn reading_back_keeps_defaults_out_of_labels() {
+        let current = InstancePoolModel {
+            labels: Some(labels(&[("env", "prod")])),
+            labels_all: Tri::Known(labels(&[("env", "prod"), ("team", "t")])),
+            ..model()
+        };
+        let pool = |held: &[(&str, &str)]| InstancePool {
+            labels: Some(labels(held)),
+            ..Default::default()
+        };
+        let read = refreshed(
+            &current,
+            &pool(&[("env", "prod"), ("team", "t")]),
+            "x".into(),
+        );
+        assert_eq!(read.labels, current.labels);
+        assert_eq!(read.labels_all, current.labels_all);
+        // A label added outside is the pool's own (drift); a default changed outside too.
+        let read = refreshed(
+            &current,
+            &pool(&[("env", "prod"), ("team", "other"), ("x", "1")]),
+            "x".into(),
+        );
+        assert_eq!(
+            read.labels,
+            Some(labels(&[("env", "prod"), ("team", "other"), ("x", "1")]))
+        );
+        // No labels at all: `labels_all` is known and empty, `labels` as the user had it.
+        let read = refreshed(&current, &InstancePool::default(), "x".into());
+        assert_eq!(
+            (read.labels, read.labels_all),
+            (None, Tri::Known(BTreeMap::new()))
+        );
     }
 }

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use super::change::{self, managed_error, managed_plan_error};
 use super::descriptions;
 use super::instance_types;
+use super::labels;
 use super::model::{self, InstancePoolModel};
 use super::read::{import_id_of, parse_import_id, read_back, read_within};
 use super::settings::{Exoscale, API_SETTINGS, ZONES, ZONE_SETTING};
@@ -99,6 +100,12 @@ pub(super) fn resource_schema() -> Schema {
             Attribute::map("labels", Type::String)
                 .optional()
                 .describe(descriptions::LABELS),
+        )
+        .attribute(
+            Attribute::map("labels_all", Type::String)
+                .computed()
+                .use_state_for_unknown()
+                .describe(descriptions::LABELS_ALL),
         )
         .attribute(ids_attribute("security_group_ids", "security groups"))
         .attribute(ids_attribute("private_network_ids", "private networks"))
@@ -243,11 +250,12 @@ impl Resource for InstancePoolResource {
         }
     }
 
-    /// Plans `instance_type_id` (see [`instance_types::plan_id`]), and refuses to change a
-    /// pool another service manages.
+    /// Plans `instance_type_id` (see [`instance_types::plan_id`]) and `labels_all` (see
+    /// [`labels::plan`]), and refuses to change a pool another service manages.
     async fn modify_plan(&self, ctx: &Ctx, plan: &mut Plan) -> Diagnostics {
         let client = Exoscale::of(ctx).ok().and_then(|e| e.client().ok());
         let mut diags = instance_types::plan_id(client, plan).await;
+        labels::plan(ctx, plan);
         if !plan.is_create() && !plan.planned.same_as(&plan.prior) {
             diags.extend(managed_plan_error(&plan.prior).unwrap_or_default());
         }
@@ -260,11 +268,18 @@ impl Resource for InstancePoolResource {
 
     // ---- create, read, update, delete, import ------------------------------------------
 
-    async fn create(&self, ctx: &Ctx, planned: InstancePoolModel) -> Applied<InstancePoolModel> {
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        mut planned: InstancePoolModel,
+    ) -> Applied<InstancePoolModel> {
         let (client, zone) = match Exoscale::client_and_zone(ctx, planned.zone.as_deref()) {
             Ok(x) => x,
             Err(d) => return Applied::failed(None, d),
         };
+        if let Err(d) = labels::resolve(ctx, planned.labels.as_ref(), &mut planned.labels_all) {
+            return Applied::failed(None, d);
+        }
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
         let wait = Wait::new("create", limit, &ctx.stop);
         let type_id = match instance_types::planned_id(client, &zone, &planned).await {
@@ -289,19 +304,26 @@ impl Resource for InstancePoolResource {
         };
         let (client, zone) = Exoscale::client_and_zone(ctx, current.zone.as_deref())?;
         let limit = Timeouts::of(&current.timeouts, "read", READ_TIMEOUT);
-        read_within(limit, client, &zone, &id, &current).await
+        let mut read = read_within(limit, client, &zone, &id, &current).await?;
+        if let Some(read) = &mut read {
+            labels::split_read(ctx, &current.labels, &mut read.labels);
+        }
+        Ok(read)
     }
 
     async fn update(
         &self,
         ctx: &Ctx,
         prior: InstancePoolModel,
-        planned: InstancePoolModel,
+        mut planned: InstancePoolModel,
     ) -> Applied<InstancePoolModel> {
         let (client, zone) = match Exoscale::client_and_zone(ctx, prior.zone.as_deref()) {
             Ok(x) => x,
             Err(d) => return Applied::failed(Some(prior), d),
         };
+        if let Err(d) = labels::resolve(ctx, planned.labels.as_ref(), &mut planned.labels_all) {
+            return Applied::failed(Some(prior), d);
+        }
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
         let wait = Wait::new("update", limit, &ctx.stop);
         change::update(client, &zone, prior, planned, &wait).await
@@ -332,14 +354,15 @@ impl Resource for InstancePoolResource {
             zone: Tri::Known(zone.clone()),
             ..Default::default()
         };
-        read_back(client, &zone, pool_id, &seed)
+        let mut imported = read_back(client, &zone, pool_id, &seed)
             .await?
             .ok_or_else(|| {
-                Diagnostic::error(
+                Diagnostics::from(Diagnostic::error(
                     "Instance pool not found",
                     format!("There is no instance pool {pool_id} in zone {zone}."),
-                )
-                .into()
-            })
+                ))
+            })?;
+        labels::split_read(ctx, &seed.labels, &mut imported.labels);
+        Ok(imported)
     }
 }

@@ -8,6 +8,7 @@ use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
+use super::labels::DEFAULT_LABELS_SETTING;
 use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
 use super::wait::pool_gone;
@@ -834,6 +835,7 @@ async fn harness_with_attempt_timeout(attempt: Duration) -> Harness {
     };
     let mut settings = Settings::default();
     settings.set(ZONE_SETTING, s("ch-gva-2"));
+    settings.set(DEFAULT_LABELS_SETTING, Value::Null);
     let configured = Configured {
         data: vec![Arc::new(exoscale)],
         settings,

@@ -1,10 +1,11 @@
 //! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
-//! environment fallback, and the zones the API serves.
+//! environment fallback, the default labels, and the zones the API serves.
 
+use super::labels::DEFAULT_LABELS_SETTING;
 use crate::exoscale::api::{ExoscaleClient, DEFAULT_ENDPOINT};
 use crate::plugin::{
     string_setting, validators, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings,
-    Stop, Tri, Value,
+    Stop, Tri, Type, Value,
 };
 use crate::trust;
 
@@ -100,7 +101,14 @@ pub fn block() -> Block {
                 .validate(validators::http_url()),
         )
         .attribute(trust::ca_file_attribute("Exoscale API"))
+        .attribute(
+            Attribute::map("default_labels", Type::String)
+                .optional()
+                .describe(DEFAULT_LABELS),
+        )
 }
+
+const DEFAULT_LABELS: &str = "Labels every `pools_instance_pool` of this provider carries, beside its own `labels` (which win on a key clash). A pool's `labels` never show them; its `labels_all` does. Changing them updates the pools whose labels change. Pools another service manages do not get them.";
 
 /// Reads the `exoscale` block of the provider's configuration (null when absent).
 pub fn configure(
@@ -131,6 +139,7 @@ pub fn configure(
     let key = setting("key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = setting("secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
     let trust = trust::ca_file_setting(block, "exoscale", diags);
+    settings.set(DEFAULT_LABELS_SETTING, block.attr("default_labels").clone());
     for (name, unknown) in [
         ("exoscale.key", key.is_unknown()),
         ("exoscale.secret", secret.is_unknown()),

@@ -1,7 +1,8 @@
 //! Reading `pools_instance_pool` state written by earlier schema versions.
 //!
-//! Version 1 added `read` to the `timeouts` block. (Attributes added since, such as the
-//! computed `instances`, need no new version: state without them reads them as null.) Each earlier version's type is written out
+//! Version 1 added `read` to the `timeouts` block. (Attributes added since, the computed
+//! `instances` and `labels_all`, need no new version: state without them reads them as null
+//! until the next refresh.) Each earlier version's type is written out
 //! here as it was released, not derived from the current schema (which will change again),
 //! and its upgrader maps it straight to the current version. A future version adds its own
 //! prior type and upgrader beside these, and updates the existing upgraders' output.
@@ -56,8 +57,8 @@ pub(super) fn v0_type() -> Type {
 }
 
 /// Version 0 to the current version: everything carries over; `timeouts.read` is null
-/// (its default applies), an absent `timeouts` block stays absent, and `instances` (added
-/// later) is null until the next refresh.
+/// (its default applies), an absent `timeouts` block stays absent, and `instances` and
+/// `labels_all` (added later) are null until the next refresh.
 fn from_v0(value: Value) -> Result<Value, Diagnostics> {
     let Value::Object(mut attrs) = value else {
         return Err(Diagnostic::error(
@@ -69,7 +70,8 @@ fn from_v0(value: Value) -> Result<Value, Diagnostics> {
     if let Some(Value::Object(timeouts)) = attrs.get_mut("timeouts") {
         timeouts.insert("read".to_string(), Value::Null);
     }
-    // Added since, computed: the next refresh fills it.
+    // Added since, computed: the next refresh fills them.
     attrs.insert("instances".to_string(), Value::Null);
+    attrs.insert("labels_all".to_string(), Value::Null);
     Ok(Value::Object(attrs))
 }

@@ -96,8 +96,8 @@ fn upgrade(json: &str, version: i64) -> Result<Value, Diagnostics> {
 #[test]
 fn version_1_keeps_every_version_0_attribute_and_adds_timeouts_read() {
     // Guards the recorded version 0 type: every version 0 attribute is still there with
-    // its type (`timeouts` gained `read`). Attributes added since (computed `instances`)
-    // need no new version: state without them reads them as null.
+    // its type (`timeouts` gained `read`). Attributes added since (computed `instances` and
+    // `labels_all`) need no new version: state without them reads them as null.
     let schema = resource_schema();
     assert_eq!(schema.version, 1);
     let Type::Object(mut old) = v0_type() else {
@@ -119,7 +119,7 @@ fn version_1_keeps_every_version_0_attribute_and_adds_timeouts_read() {
     let added: Vec<&String> = now.keys().filter(|k| !old.contains_key(*k)).collect();
     assert_eq!(
         added,
-        ["instances"],
+        ["instances", "labels_all"],
         "attributes added without a new schema version"
     );
 }

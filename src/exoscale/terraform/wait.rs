@@ -4,12 +4,13 @@
 //! diagnostic ([`wait_error`]).
 
 use std::fmt;
+use std::sync::Mutex;
 
 use super::diagnostics::api_error;
 use crate::exoscale::api::wire::{InstancePool, Operation, OperationState, PoolState};
 use crate::exoscale::api::{ExoscaleClient, SERVICE};
 use crate::http::ApiError;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{log, Diagnostic, Diagnostics};
 use crate::wait::{human, poll_paced, Poll, Wait, WaitError};
 
 /// Why waiting for an operation failed (besides timing out or being stopped).
@@ -112,7 +113,8 @@ pub async fn operation_succeeded(
 }
 
 /// Waits until the pool has left its transitional states (the operation on it has ended,
-/// whatever the operation said) and returns it.
+/// whatever the operation said) and returns it. A state this provider does not know is
+/// waited on too: it may be a transitional state of a newer API.
 pub async fn pool_settled(
     client: &ExoscaleClient,
     zone: &str,
@@ -122,7 +124,9 @@ pub async fn pool_settled(
 ) -> Result<InstancePool, Diagnostics> {
     let what = format!("instance pool {id} to leave its transitional state");
     let settled = |pool: &InstancePool| match &pool.state {
-        Some(state) if state.is_transitional() => Err(format!("state {state}")),
+        Some(state) if state.is_transitional() || state.is_unknown() => {
+            Err(format!("state {state}"))
+        }
         _ => Ok(()),
     };
     poll_pool(client, zone, id, &what, "settle", settled, wait)
@@ -153,29 +157,33 @@ pub async fn pool_running(
         .map_err(|e| settling_error(summary, e, id, zone, wait))
 }
 
-/// Polls until the pool no longer exists (after a delete).
+/// Polls until the pool no longer exists (after a delete). A pool the API reports as
+/// failing ends the wait.
 pub async fn pool_gone(
     client: &ExoscaleClient,
     zone: &str,
     id: &str,
     wait: &Wait,
-) -> Result<(), WaitError<ApiError>> {
+) -> Result<(), WaitError<PoolError>> {
     let what = format!("instance pool {id} in {zone} to be deleted");
     let pacing = client.pacing(zone).kind("gone");
+    let watch = Watch::new(id);
     poll_paced(&pacing, wait, &what, || async {
-        let found = match client.get_instance_pool(zone, id).await {
-            Ok(found) => found,
-            Err(e) => return Poll::retry(e),
-        };
-        Ok(match found {
-            None => Poll::Ready(()),
-            Some(pool) => Poll::pending(format!("state {}", state_text(&pool))),
-        })
+        match client.get_instance_pool(zone, id).await {
+            Ok(None) => Ok(Poll::Ready(())),
+            Ok(Some(pool)) => {
+                let seen = format!("state {}", state_text(&pool));
+                Ok(Poll::pending(
+                    watch.look(&pool, Err(seen))?.unwrap_or_default(),
+                ))
+            }
+            Err(e) => Poll::retry(e).map_err(PoolError::Api),
+        }
     })
     .await
 }
 
-/// A wait that ended without its result; a timeout says what to do next.
+/// A wait that ended without its result; a timeout says what to do next./// A wait that ended without its result; a timeout says what to do next.
 pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) -> Diagnostics {
     let timed_out = matches!(e, WaitError::TimedOut { .. });
     let mut detail = match e {
@@ -202,22 +210,83 @@ pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) 
 }
 
 /// Why a pool could not be waited for, besides time and stop.
-enum Settling {
+#[derive(Debug)]
+pub enum PoolError {
     Gone,
     Api(ApiError),
+    /// The API reports the pool as failing (`degraded`, or an `error_reason`): waiting
+    /// longer would not help.
+    Failing {
+        state: String,
+        reason: String,
+    },
 }
 
-impl fmt::Display for Settling {
+impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Settling::Gone => f.write_str("the pool no longer exists"),
-            Settling::Api(e) => e.fmt(f),
+            PoolError::Gone => f.write_str("the pool no longer exists"),
+            PoolError::Api(e) => e.fmt(f),
+            PoolError::Failing { state, reason } => {
+                write!(f, "the API reports the pool in state {state}: {reason}")
+            }
+        }
+    }
+}
+
+/// What each look of a wait makes of the pool, besides what the wait is for: a pool the
+/// API reports as failing ends the wait, and a state this provider does not know is logged
+/// at WARN, once per wait and state, and named in what the wait last saw.
+struct Watch<'a> {
+    id: &'a str,
+    warned: Mutex<Option<String>>,
+}
+
+impl<'a> Watch<'a> {
+    fn new(id: &'a str) -> Self {
+        Watch {
+            id,
+            warned: Mutex::new(None),
+        }
+    }
+
+    /// `pool`, of which the wait's own check said `ready`: what the wait still waits for
+    /// (None: ready), or why it ends.
+    fn look(
+        &self,
+        pool: &InstancePool,
+        ready: Result<(), String>,
+    ) -> Result<Option<String>, PoolError> {
+        if let Some(reason) = pool.failure() {
+            let state = state_text(pool);
+            return Err(PoolError::Failing { state, reason });
+        }
+        let Err(seen) = ready else {
+            return Ok(None);
+        };
+        Ok(Some(match &pool.state {
+            Some(state) if state.is_unknown() => {
+                self.warn_once(state);
+                format!("{seen}, a state this provider does not know")
+            }
+            _ => seen,
+        }))
+    }
+
+    fn warn_once(&self, state: &PoolState) {
+        let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        if warned.as_deref() != Some(state.as_str()) {
+            log::warn(
+                "instance pool in a state this provider does not know: still waiting",
+                &[("pool", &self.id), ("state", state)],
+            );
+            *warned = Some(state.as_str().to_string());
         }
     }
 }
 
 /// Polls the pool until `ready` says it is what the wait is for, riding out transient
-/// errors; a vanished pool ends the wait.
+/// errors; a vanished pool, or one the API reports as failing, ends the wait.
 async fn poll_pool(
     client: &ExoscaleClient,
     zone: &str,
@@ -226,16 +295,17 @@ async fn poll_pool(
     kind: &'static str,
     ready: impl Fn(&InstancePool) -> Result<(), String>,
     wait: &Wait,
-) -> Result<InstancePool, WaitError<Settling>> {
+) -> Result<InstancePool, WaitError<PoolError>> {
     let pacing = client.pacing(zone).kind(kind);
+    let watch = Watch::new(id);
     poll_paced(&pacing, wait, what, || async {
         match client.get_instance_pool(zone, id).await {
-            Ok(Some(pool)) => Ok(match ready(&pool) {
-                Ok(()) => Poll::Ready(pool),
-                Err(seen) => Poll::pending(seen),
+            Ok(Some(pool)) => Ok(match watch.look(&pool, ready(&pool))? {
+                None => Poll::Ready(pool),
+                Some(seen) => Poll::pending(seen),
             }),
-            Ok(None) => Err(Settling::Gone),
-            Err(e) => Poll::retry(e).map_err(Settling::Api),
+            Ok(None) => Err(PoolError::Gone),
+            Err(e) => Poll::retry(e).map_err(PoolError::Api),
         }
     })
     .await
@@ -243,15 +313,19 @@ async fn poll_pool(
 
 fn settling_error(
     summary: &str,
-    e: WaitError<Settling>,
+    e: WaitError<PoolError>,
     id: &str,
     zone: &str,
     wait: &Wait,
 ) -> Diagnostics {
     match e {
-        WaitError::Failed(Settling::Gone) => api_error(
+        WaitError::Failed(PoolError::Gone) => api_error(
             "Instance pool vanished",
             format!("instance pool {id} no longer exists in zone {zone} (deleted outside this apply?); plan again to create it anew"),
+        ),
+        WaitError::Failed(e @ PoolError::Failing { .. }) => api_error(
+            summary,
+            format!("Instance pool {id}: {e}. Waiting longer would not help: fix the cause the API gives (such as a quota), then apply again; the next plan starts from the pool as the API holds it."),
         ),
         other => wait_error(summary, other, wait),
     }
@@ -325,6 +399,44 @@ mod tests {
             err.to_string(),
             "timed out after 50ms waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"
         );
+    }
+
+    /// A pool the API reports as failing ends every wait on the pool at once, quoting the
+    /// state and the reason; a state this provider does not know is waited on.
+    #[tokio::test]
+    async fn a_failing_pool_ends_the_wait_and_an_unknown_state_does_not() {
+        let degraded = r#"{"id":"p1","state":"degraded","error_reason":{"cause":"no quota left","type":"quota-exceeded"}}"#;
+        let newer = r#"{"id":"p1","state":"hibernating"}"#;
+        let running = r#"{"id":"p1","state":"running","instances":[]}"#;
+        let script = vec![
+            reply(200, degraded),
+            reply(200, newer),
+            reply(200, running),
+            reply(200, newer),
+            reply(200, degraded),
+        ];
+        let (server, client) = client(script).await;
+        let wait = Wait::new("delete", Duration::from_secs(30), &Stop::new());
+        let err = pool_gone(&client, "ch-gva-2", "p1", &wait)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the API reports the pool in state degraded: quota-exceeded: no quota left"
+        );
+        let settled = pool_settled(&client, "ch-gva-2", "p1", &wait, "Updating")
+            .await
+            .unwrap();
+        assert_eq!(settled.state, Some(PoolState::Running));
+        let err = pool_running(&client, "ch-gva-2", "p1", 0, &wait)
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("Instance pool p1: the API reports the pool in state degraded: quota-exceeded: no quota left. Waiting longer would not help"),
+            "{text}"
+        );
+        assert_eq!(server.requests().len(), 5);
     }
 
     /// The protocol layer runs calls on a multi-threaded runtime: the waits must be Send.
