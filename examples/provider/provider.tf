@@ -13,6 +13,11 @@ terraform {
 # EXOSCALE_API_ENDPOINT and ONA_BASE_URL point them elsewhere, such as at pools-sandbox.
 # A setting written here wins over its variable. Leave out a platform you do not use.
 provider "pools" {
-  exoscale {}
+  exoscale {
+    # Labels every instance pool of this provider carries, beside its own `labels`.
+    default_labels = {
+      managed-by = "terraform"
+    }
+  }
   ona {}
 }

@@ -5,5 +5,7 @@ list "pools_instance_pool" "web" {
   config {
     zone   = "ch-gva-2"
     labels = { team = "web" }
+    # Pools another service manages (an SKS nodepool's) are left out unless this is true.
+    include_managed = false
   }
 }

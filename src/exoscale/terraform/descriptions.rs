@@ -79,7 +79,7 @@ pub const APPLICATION_CONSISTENT_SNAPSHOT_ENABLED: &str =
 
 pub const WAIT_FOR_INSTANCES: &str = "After create and scale, also wait until the pool is `running` with `size` instances. Default: `false` (wait for the API operation only).";
 
-pub const STATE: &str = "The pool's state: `creating`, `running`, `scaling-up`, `scaling-down`, `updating`, `destroying`, `suspended` or `degraded`, or, from an API newer than this provider, another state, shown as the API sends it. A change whose wait sees the pool `degraded`, or sees the API give a reason why the pool fails, ends with an error that quotes both; a wait that sees a state this provider does not know keeps waiting, logs it at WARN and names it if the timeout runs out.";
+pub const STATE: &str = "The pool's state: `creating`, `running`, `scaling-up`, `scaling-down`, `updating`, `destroying`, `suspended` or `degraded`; a state from an API newer than this provider is shown as the API sends it (see Pool states below).";
 
 pub const INSTANCE_IDS: &str = "The ids of the pool's instances.";
 
@@ -90,6 +90,47 @@ pub const MANAGER_TYPE: &str =
 
 /// `include_managed` of `list "pools_instance_pool"`.
 pub const INCLUDE_MANAGED: &str = "Also list pools another service manages (such as an SKS nodepool's pool, with `manager_id` set). Default: `false`, as such a pool must not be changed behind its manager's back: an imported one refuses every change and its destroy.";
+
+// ---- sections of the resource's page ----------------------------------------------
+
+pub const DEFAULT_LABELS_SECTION: (&str, &str) = (
+    "Default labels",
+    r#"Labels every pool should carry (a team, a cost centre) can be set once, in the provider's `exoscale` block:
+
+```terraform
+provider "pools" {
+  exoscale {
+    default_labels = {
+      team = "platform"
+    }
+  }
+}
+```
+
+Every pool this provider creates or changes carries them beside its own `labels`; on a key clash the pool's own value wins. `labels` holds the pool's own labels only, so a default label never shows as a change there; `labels_all` shows every label the API holds. Changing the defaults plans an update of exactly the pools whose labels change (a pool that sets the key itself has nothing to do). Default labels known only after apply (from another resource) plan `labels_all` as `(known after apply)`. An import, a `moved` block from the official provider and `terraform query` put in `labels` the labels that are not default labels (a label counts as a default when its key and value are a default label's). Pools another service manages (see below) do not get the default labels. The data sources show `labels` as the API holds them, default labels included."#,
+);
+
+pub const MANAGED_POOLS_SECTION: (&str, &str) = (
+    "Pools another service manages",
+    "A pool that another service made and manages, such as the pool of an SKS nodepool, has `manager_id` and `manager_type` set (also on both `pools_instance_pool` data sources). Such a pool must not be changed behind its manager's back: a plan that would change it, and any plan to destroy it, fails naming its manager; change it through the manager (or stop managing it here with `terraform state rm`). `list \"pools_instance_pool\"` leaves managed pools out unless its `config` sets `include_managed = true`.",
+);
+
+pub const LOAD_BALANCER_SECTION: (&str, &str) = (
+    "Pools a load balancer uses",
+    r#"The Exoscale API refuses to delete a pool that a Network Load Balancer service forwards traffic to. The destroy then fails with an error that names the load balancer (its name and id, and the services that use the pool) and leaves the pool in state. Either detach the pool from the service first (point the service at another pool, or delete the service), or destroy the service first: when the service is in the same configuration but does not refer to the pool, make it depend on the pool, so that Terraform destroys it before the pool:
+
+```terraform
+resource "exoscale_nlb_service" "http" {
+  # ...
+  depends_on = [pools_instance_pool.web]
+}
+```"#,
+);
+
+pub const STATES_SECTION: (&str, &str) = (
+    "Pool states",
+    "A wait for a change ends as soon as the API reports the pool `degraded`, or gives a reason why it fails (newer API versions add an `error_reason`, such as `quota-exceeded` with its cause): the error quotes the state and the reason, instead of waiting until the timeout. A state this provider does not know (from a newer API) is kept as the API sends it in `state`; a wait that sees it goes on waiting (it may be a new transitional state), logs it at WARN once, and names it if the timeout runs out.",
+);
 
 // ---- data sources (data_source.rs) ----------------------------------------------------
 

@@ -179,9 +179,17 @@ pub(super) fn resource_schema() -> Schema {
             &[CREATE_TIMEOUT, READ_TIMEOUT, UPDATE_TIMEOUT, DELETE_TIMEOUT],
         ));
     // Version 1 added `timeouts.read`; state_upgrade.rs reads version 0.
-    Schema::new(block)
-        .with_version(1)
-        .with_doc_section("Waiting for changes", POLLING_RULE)
+    let mut schema = Schema::new(block).with_version(1);
+    for (title, text) in [
+        descriptions::DEFAULT_LABELS_SECTION,
+        descriptions::MANAGED_POOLS_SECTION,
+        descriptions::LOAD_BALANCER_SECTION,
+        descriptions::STATES_SECTION,
+        ("Waiting for changes", POLLING_RULE),
+    ] {
+        schema = schema.with_doc_section(title, text);
+    }
+    schema
 }
 
 fn computed(name: &str, description: &str) -> Attribute {
