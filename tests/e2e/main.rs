@@ -12,6 +12,7 @@ mod guides;
 mod harness;
 mod install;
 mod instance_pool;
+mod labels_and_guards;
 mod logs;
 mod migrate;
 mod protocol;
