@@ -139,7 +139,11 @@ pub fn configure(
     let key = setting("key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = setting("secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
     let trust = trust::ca_file_setting(block, "exoscale", diags);
-    settings.set(DEFAULT_LABELS_SETTING, block.attr("default_labels").clone());
+    let default_labels = match block {
+        Value::Unknown(_) => Value::Unknown(Default::default()),
+        block => block.attr("default_labels").clone(),
+    };
+    settings.set(DEFAULT_LABELS_SETTING, default_labels);
     for (name, unknown) in [
         ("exoscale.key", key.is_unknown()),
         ("exoscale.secret", secret.is_unknown()),
