@@ -91,7 +91,7 @@ pub trait Resource: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The attributes that name the remote object for good (see [`super::identity`]).
+    /// The attributes that name the remote object for good (see [`Identity`](super::Identity)).
     fn identity(&self) -> Option<Identity> {
         None
     }
