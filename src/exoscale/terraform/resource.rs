@@ -21,7 +21,7 @@ use crate::plugin::{
     Identity, MoveSource, Number, Plan, Resource, Schema, StateUpgrader, Timeouts, Tri, Type,
     Value,
 };
-use crate::wait::{Wait, POLLING_RULE};
+use crate::wait::POLLING_RULE;
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -246,7 +246,15 @@ impl Resource for InstancePoolResource {
     /// Plans `instance_type_id` (see [`instance_types::plan_id`]), and refuses to change a
     /// pool another service manages.
     async fn modify_plan(&self, ctx: &Ctx, plan: &mut Plan) -> Diagnostics {
-        let client = Exoscale::of(ctx).ok().and_then(|e| e.client().ok());
+        // Settings known only at apply leave the id unknown; a client that cannot be made
+        // from known settings is an error now, not at apply.
+        let client = match plan.api_reachable() {
+            true => match Exoscale::of(ctx).and_then(Exoscale::client) {
+                Ok(client) => Some(client),
+                Err(d) => return d,
+            },
+            false => None,
+        };
         let mut diags = instance_types::plan_id(client, plan).await;
         if !plan.is_create() && !plan.planned.same_as(&plan.prior) {
             diags.extend(managed_plan_error(&plan.prior).unwrap_or_default());
@@ -266,7 +274,7 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let wait = Wait::new("create", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "create", limit);
         let type_id = match instance_types::planned_id(client, &zone, &planned).await {
             Ok(id) => id,
             Err(d) => return Applied::failed(None, d),
@@ -303,7 +311,7 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
-        let wait = Wait::new("update", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "update", limit);
         change::update(client, &zone, prior, planned, &wait).await
     }
 
@@ -315,7 +323,7 @@ impl Resource for InstancePoolResource {
             return Diagnostics::new();
         };
         let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        let wait = Wait::new("delete", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "delete", limit);
         let result = async {
             let (client, zone) = Exoscale::client_and_zone(ctx, prior.zone.as_deref())?;
             change::delete(client, &zone, &id, &wait).await

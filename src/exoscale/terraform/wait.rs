@@ -175,28 +175,38 @@ pub async fn pool_gone(
     .await
 }
 
-/// A wait that ended without its result; a timeout says what to do next.
+/// A wait that ended without its result, with what to do next: a longer timeout only
+/// when the operation was progressing, the API's status when it kept failing.
 pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) -> Diagnostics {
+    let failing = e.failing_advice(SERVICE);
     let timed_out = matches!(e, WaitError::TimedOut { .. });
     let mut detail = match e {
         // A change waits in steps (the operation, then the pool); the time that ran out is
         // the whole timeout, not the last step's share of it.
         WaitError::TimedOut {
-            what, last_seen, ..
+            what,
+            last_seen,
+            failing,
+            ..
         } => WaitError::<E>::TimedOut {
             what,
             after: wait.limit,
             last_seen,
+            failing,
         }
         .to_string(),
         other => other.to_string(),
     };
-    if timed_out {
-        detail.push_str(&format!(
+    match failing {
+        Some(advice) => {
+            detail.push_str(&format!(". The pool is left as the API holds it. {advice}"));
+        }
+        None if timed_out => detail.push_str(&format!(
             ". The pool is left as the API holds it. If the API needs longer than `timeouts.{}` ({}), raise it; otherwise check the pool in the Exoscale console, then apply again.",
             wait.timeout,
             human(wait.limit)
-        ));
+        )),
+        None => {}
     }
     Diagnostic::error(summary, detail).into()
 }

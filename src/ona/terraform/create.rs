@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::diagnostics::{api_error, refused, FIX_SIZES};
+use super::diagnostics::{api_error, next_step, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, WarmPoolModel};
 use super::read::find_pool;
 use super::wait::{pool_gone, settle};
@@ -185,7 +185,10 @@ async fn send_create(
             other if unsettled => may_have_made(&other),
             other => Diagnostic::error(
                 "Cannot create the warm pool",
-                format!("{other}. Apply again later, or raise timeouts.create."),
+                format!(
+                    "{other}. {}",
+                    next_step(&other, "Apply again later, or raise timeouts.create.")
+                ),
             )
             .into(),
         };

@@ -17,7 +17,7 @@ use crate::plugin::{
     timeouts_block, validators, Applied, AttrPath, Attribute, Block, Ctx, Diagnostics, Identity,
     MoveSource, Resource, Schema, Timeouts, Value,
 };
-use crate::wait::{Wait, POLLING_RULE};
+use crate::wait::POLLING_RULE;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -115,7 +115,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let wait = Wait::new("create", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "create", limit);
         create::create(client, planned, &wait).await
     }
 
@@ -138,7 +138,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
-        let wait = Wait::new("update", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "update", limit);
         change::update(client, prior, planned, &wait).await
     }
 
@@ -148,7 +148,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return d,
         };
         let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        let wait = Wait::new("delete", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "delete", limit);
         change::delete(client, &prior, &wait).await
     }
 

@@ -424,7 +424,10 @@ fn use_client(h: &mut Harness, token: &str, attempt_timeout: Duration) {
         .with_attempt_timeout(attempt_timeout)
         .with_stop(h.ctx.stop.clone());
     let configured = Configured {
-        data: vec![Arc::new(Ona { client: Ok(client) })],
+        data: vec![Arc::new(Ona {
+            client: Ok(client),
+            failure_window: crate::wait::FAILURE_WINDOW,
+        })],
         settings: Settings::default(),
     };
     h.ctx = Ctx::new(Some(Arc::new(configured)), h.ctx.stop.clone());

@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use super::diagnostics::next_step;
 use super::model::{is_going, phase_name, WarmPoolModel};
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
@@ -119,10 +120,14 @@ async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPoo
         }),
         Err(e) => {
             let (summary, detail) = match &e {
-                WaitError::TimedOut { .. } => (
-                    "Timed out waiting for the warm pool",
-                    format!("{e}. {kept} Raise timeouts if it needs longer."),
-                ),
+                WaitError::TimedOut { .. } | WaitError::Persisted { .. } => {
+                    let summary = match &e {
+                        WaitError::Persisted { .. } => "The Ona API keeps failing",
+                        _ => "Timed out waiting for the warm pool",
+                    };
+                    let next = next_step(&e, "Raise timeouts if it needs longer.");
+                    (summary, format!("{e}. {kept} {next}"))
+                }
                 WaitError::Stopped { .. } => (
                     "Stopped while waiting for the warm pool",
                     format!("{e}. {kept}"),
