@@ -247,7 +247,7 @@ impl<R: Resource> AnyResource for ResourceAdapter<R> {
         }
         let mut diagnostics = Diagnostics::new();
         let block = &core.schema.block;
-        let planned = plan_values(block, ctx, &prior, proposed, &config, &mut diagnostics);
+        let planned = plan_values(block, ctx, &prior, proposed, &config);
         let deferred = !unknown_settings.is_empty() && ctx.deferral_allowed;
         let mut plan = Plan {
             prior,

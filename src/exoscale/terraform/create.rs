@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::change;
 use super::diagnostics::api_error;
 use super::model::{self, InstancePoolModel};
 use super::read::model_of;
@@ -70,6 +71,10 @@ pub async fn create(
         }
         // Without an operation (adopted), the pool's state says when the create is done.
         let pool = wait::pool_settled(client, zone, &id, wait, summary).await?;
+        // A pool planned smaller than the API creates is scaled down now.
+        if state.size < model::MIN_CREATE_SIZE && pool.size != Some(state.size) {
+            return change::scale(client, zone, &id, state.size, wait_instances, wait).await;
+        }
         if wait_instances {
             return wait::pool_running(client, zone, &id, state.size, wait).await;
         }

@@ -61,10 +61,7 @@ pub(super) fn resource_schema() -> Schema {
             Attribute::int("size")
                 .required()
                 .describe(descriptions::SIZE)
-                .validate(validators::int_at_least(0))
-                .validate_on_create(validators::custom(descriptions::SIZE_ON_CREATE, |v| {
-                    v.as_i64().is_some_and(|n| n >= 1)
-                })),
+                .validate(validators::int_at_least(0)),
         )
         .attribute(
             Attribute::string("instance_type")
@@ -258,6 +255,14 @@ impl Resource for InstancePoolResource {
         let mut diags = instance_types::plan_id(client, plan).await;
         if !plan.is_create() && !plan.planned.same_as(&plan.prior) {
             diags.extend(managed_plan_error(&plan.prior).unwrap_or_default());
+        }
+        let size = plan.planned("size").as_i64();
+        if plan.is_create() && size.is_some_and(|n| n < model::MIN_CREATE_SIZE) {
+            diags.warning_at(
+                AttrPath::attrs(&["size"]),
+                "Created with 1 instance, then scaled to 0",
+                descriptions::CREATED_THEN_SCALED,
+            );
         }
         diags
     }

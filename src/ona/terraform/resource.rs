@@ -184,21 +184,19 @@ fn uuid_eq(a: &Value, b: &Value) -> bool {
 
 // ---- plan rules -----------------------------------------------------------------------------
 
-/// min_size <= max_size when both are known: one diagnostic on each path.
+/// min_size <= max_size when both are known.
 fn check_size_order(config: &Value, diags: &mut Diagnostics) {
     let known = |name| config.attr(name).as_i64();
     if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
         if min > max {
-            let detail = format!(
-                "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
+            // One error, on the lower bound: Terraform shows each diagnostic in full.
+            diags.error_at(
+                AttrPath::attrs(&["min_size"]),
+                "Invalid warm pool size range",
+                format!(
+                    "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
+                ),
             );
-            for name in ["min_size", "max_size"] {
-                diags.error_at(
-                    AttrPath::attrs(&[name]),
-                    "Invalid warm pool size range",
-                    detail.clone(),
-                );
-            }
         }
     }
 }
