@@ -172,17 +172,22 @@ async fn send_create(
     .await;
     let unsettled = in_flight.load(Ordering::Relaxed) || maybe_made.load(Ordering::Relaxed);
     sent.map_err(|e| {
-        let may_have_made = |e: &dyn std::fmt::Display| {
+        let may_have_made = |e: &dyn std::fmt::Display, next: &str| {
             Diagnostic::error(
                 "Cannot create the warm pool",
-                format!("{e}. The API may have made the pool all the same: the next apply from this working directory looks for it before creating one, and records it if it has the planned sizes (from elsewhere, the next apply names the pool and how to import it)."),
+                format!("{e}. The API may have made the pool all the same: the next apply from this working directory looks for it before creating one, and records it if it has the planned sizes (from elsewhere, the next apply names the pool and how to import it).{next}"),
             )
             .into()
         };
         let diagnostics = match e {
-            WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => may_have_made(&e),
+            WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => {
+                may_have_made(&e, "")
+            }
             WaitError::Failed(e) => refused("Cannot create the warm pool", &e, advice(&e)),
-            other if unsettled => may_have_made(&other),
+            other if unsettled => {
+                let next = format!(" {}", next_step(&other, "Apply again later."));
+                may_have_made(&other, &next)
+            }
             other => Diagnostic::error(
                 "Cannot create the warm pool",
                 format!(
