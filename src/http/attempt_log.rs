@@ -1,13 +1,41 @@
 //! What the DEBUG line of each attempt at a call says ("HTTP attempt", written by the
-//! client), and why a retry came, in a few words. Never a query string, a URL's user or
-//! password, or a header: credentials travel there.
+//! client), and why a retry came, in a few words; and the TRACE lines of the attempt's
+//! request and response bodies. Never a query string, a URL's user or password, or a
+//! header: credentials travel there.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
+use super::body_log::SensitiveFields;
 use super::call::Call;
 use super::error::{status_text, ApiError, ErrorKind};
+
+/// The fields of a TRACE line with a body of the attempt: the request's, or (with its
+/// `status`) the answer's. They name the attempt as its DEBUG line does (api, method,
+/// path, attempt), then the body's size and the body as the log shows it (see
+/// [`SensitiveFields::shown`]).
+pub(super) fn body_fields(
+    service: &str,
+    call: &Call,
+    attempt: u32,
+    status: Option<u16>,
+    body: &[u8],
+    sensitive: &SensitiveFields,
+) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("api", service.to_string()),
+        ("method", call.method.to_string()),
+        ("path", call.url.path().to_string()),
+        ("attempt", attempt.to_string()),
+    ];
+    if let Some(status) = status {
+        fields.push(("status", status.to_string()));
+    }
+    fields.push(("bytes", body.len().to_string()));
+    fields.push(("body", sensitive.shown(body)));
+    fields
+}
 
 /// The fields of an attempt's log line: which API, method, host and path (never the query
 /// string, never a header: the credentials travel in headers), the status or else the kind
