@@ -137,6 +137,45 @@ mod tests {
     use super::*;
     use reqwest::Method;
 
+    /// A body's line names its attempt as the attempt's DEBUG line does (never the query
+    /// string), then the answer's status, the size on the wire, and the body as shown.
+    #[test]
+    fn a_body_line_names_its_attempt() {
+        let call = Call {
+            method: Method::PUT,
+            url: Url::parse("https://api.example.com/v2/instance-pool/p1?manager-id=m1").unwrap(),
+            label: "PUT /instance-pool/p1".into(),
+            body: None,
+            idempotent: true,
+        };
+        let sensitive = SensitiveFields {
+            masked_words: &["token"],
+            digested: &["user-data"],
+        };
+        let body = br#"{"user-data":"abc","token":"t"}"#;
+        let line = |status| {
+            body_fields("Exoscale API", &call, 3, status, body, &sensitive)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let hidden = sensitive.shown(body);
+        assert!(
+            hidden.contains(r#""token":"<masked>""#)
+                && hidden.contains(r#""user-data":"<3 bytes, sha256 "#),
+            "{hidden}"
+        );
+        assert_eq!(
+            line(None),
+            format!("api=Exoscale API method=PUT path=/v2/instance-pool/p1 attempt=3 bytes=31 body={hidden}")
+        );
+        assert_eq!(
+            line(Some(200)),
+            format!("api=Exoscale API method=PUT path=/v2/instance-pool/p1 attempt=3 status=200 bytes=31 body={hidden}")
+        );
+    }
+
     #[test]
     fn an_attempt_is_logged_without_query_or_credentials() {
         let call = Call {

@@ -277,6 +277,7 @@ impl HttpApi {
     }
 }
 
+/// Writes one line of (name, text) fields.
 fn write_line(level: log::Level, message: &str, fields: &[(&'static str, String)]) {
     let fields: Vec<(&str, &dyn fmt::Display)> = fields
         .iter()
