@@ -47,7 +47,8 @@ impl fmt::Display for OperationError {
 impl std::error::Error for OperationError {}
 
 /// Polls `op`, the operation of a change of `kind` (`create`, `scale`, ...: operations of
-/// one kind tend to take alike, see [`crate::wait::Pacing`]), until it leaves `pending`.
+/// one kind tend to take alike, see [`crate::wait::Pacing`]; the wait is named after it),
+/// until it leaves `pending`.
 /// Success returns the final operation; failure, timeout (of the operation or of our
 /// deadline) and stop return an error.
 pub async fn operation(
@@ -57,9 +58,14 @@ pub async fn operation(
     kind: &'static str,
     wait: &Wait,
 ) -> Result<Operation, WaitError<OperationError>> {
-    let what = match op.reference.as_ref().and_then(|r| r.command.as_deref()) {
-        Some(command) => format!("{SERVICE} operation {} ({command})", op.id),
-        None => format!("{SERVICE} operation {}", op.id),
+    // Named by the change it carries out: the reference's `command` is only the route
+    // that reads its object back.
+    let what = match op.reference.as_ref().and_then(|r| r.id.as_deref()) {
+        Some(pool) => format!(
+            "{SERVICE} {kind} operation {} on instance pool {pool}",
+            op.id
+        ),
+        None => format!("{SERVICE} {kind} operation {}", op.id),
     };
     let id = op.id.clone();
     let id = id.as_str();
@@ -328,12 +334,12 @@ mod tests {
         let (_server, client) = client(vec![reply(200, PENDING)]).await;
         let pending: Operation = serde_json::from_str(PENDING).unwrap();
         let wait = Wait::new("test", Duration::from_millis(50), &Stop::new());
-        let err = operation(&client, "ch-gva-2", pending, "test", &wait)
+        let err = operation(&client, "ch-gva-2", pending, "create", &wait)
             .await
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "timed out after 50ms waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"
+            "timed out after 50ms waiting for Exoscale API create operation o1 on instance pool p1 (last seen: state pending)"
         );
     }
 

@@ -65,7 +65,8 @@ enum Settled {
 async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPool, WaitFailure> {
     let last = Mutex::new(None::<WarmPool>);
     let seen = &last;
-    let what = format!("warm pool {id} to be READY");
+    // The step's timeout is named after the change waited for: `create` or `update`.
+    let what = format!("warm pool {id} to be READY after its {}", wait.timeout);
     let pacing = client.pacing().kind("ready");
     let outcome = poll_paced(&pacing, wait, &what, move || async move {
         let found = match client.get_warm_pool(id).await {
