@@ -1,6 +1,8 @@
 //! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
 //! environment fallback, the default labels, and the zones the API serves.
 
+use std::time::Duration;
+
 use super::labels::DEFAULT_LABELS_SETTING;
 use crate::exoscale::api::{ExoscaleClient, DEFAULT_ENDPOINT};
 use crate::plugin::{
@@ -8,6 +10,7 @@ use crate::plugin::{
     Stop, Tri, Type, Value,
 };
 use crate::trust;
+use crate::wait::{self, Wait};
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
 pub const ZONES: &[&str] = &[
@@ -31,11 +34,20 @@ pub struct Exoscale {
     /// missing, so a configuration that uses only Ona needs no Exoscale key.
     pub client: Result<ExoscaleClient, String>,
     pub default_zone: Tri<String>,
+    /// How long the API may keep failing before a wait gives up (`failure_window`).
+    pub failure_window: Duration,
 }
 
 impl Exoscale {
     pub fn of(ctx: &Ctx) -> Result<&Exoscale, Diagnostics> {
         ctx.data::<Exoscale>()
+    }
+
+    /// A wait of `limit`, set by `timeouts.<timeout>`, that gives up on a failure lasting
+    /// the provider's `failure_window`.
+    pub fn wait(ctx: &Ctx, timeout: &'static str, limit: Duration) -> Wait {
+        let window = Exoscale::of(ctx).map_or(wait::FAILURE_WINDOW, |e| e.failure_window);
+        Wait::new(timeout, limit, &ctx.stop).failing_for(window)
     }
 
     /// The client, and `zone` or else the provider's default zone.
@@ -106,6 +118,7 @@ pub fn block() -> Block {
                 .optional()
                 .describe(DEFAULT_LABELS),
         )
+        .attribute(wait::failure_window_attribute("Exoscale API"))
 }
 
 const DEFAULT_LABELS: &str = "Labels every `pools_instance_pool` of this provider carries, beside its own `labels` (which win on a key clash). A pool's `labels` never show them; its `labels_all` does. Changing them updates the pools whose labels change. Pools another service manages do not get them.";
@@ -138,6 +151,14 @@ pub fn configure(
     };
     let key = setting("key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = setting("secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
+    for (name, set, how) in [
+        ("exoscale.key", &key, "set `key` in the provider's `exoscale` block, or the EXOSCALE_API_KEY (or EXOSCALE_KEY) environment variable"),
+        ("exoscale.secret", &secret, "set `secret` in the provider's `exoscale` block, or the EXOSCALE_API_SECRET (or EXOSCALE_SECRET) environment variable"),
+    ] {
+        if set.is_null() {
+            settings.set_missing(name, how);
+        }
+    }
     let trust = trust::ca_file_setting(block, "exoscale", diags);
     let default_labels = match block {
         Value::Unknown(_) => Value::Unknown(Default::default()),
@@ -168,5 +189,6 @@ pub fn configure(
     Exoscale {
         client,
         default_zone: zone,
+        failure_window: wait::failure_window_setting(block),
     }
 }
