@@ -175,6 +175,10 @@ pub(super) fn resource_schema() -> Schema {
     Schema::new(block)
         .with_version(1)
         .with_doc_section("Waiting for changes", POLLING_RULE)
+        .with_doc_section(
+            "Refreshing many pools",
+            &descriptions::refreshing_many_pools(),
+        )
 }
 
 fn computed(name: &str, description: &str) -> Attribute {
@@ -279,6 +283,8 @@ impl Resource for InstancePoolResource {
         super::create::create(client, &zone, &body, state, wait_instances, &wait).await
     }
 
+    /// A refresh: from the zone's shared lists when many pools are read (see
+    /// `descriptions::refreshing_many_pools`).
     async fn read(
         &self,
         ctx: &Ctx,
