@@ -23,6 +23,8 @@ pub mod list;
 pub mod migrate;
 pub mod model;
 mod read;
+#[cfg(test)]
+mod refresh_tests;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;
