@@ -113,7 +113,7 @@ fn terraform(tf: &Path, dir: &Path, attached: &DebugProvider, args: &[&str]) -> 
     let lines = || stdout.lines().map(str::trim).filter(|l| !l.is_empty());
     let summary = lines()
         .find(|l| l.starts_with("Plan:"))
-        .or_else(|| lines().last())
+        .or_else(|| lines().next_back())
         .unwrap_or_default()
         .to_string();
     Step {
