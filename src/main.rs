@@ -7,6 +7,11 @@ use terraform_provider_pools::intents;
 use terraform_provider_pools::plugin::server::{serve, Mode};
 use terraform_provider_pools::provider::PoolsProvider;
 
+/// What Terraform knows this provider as: the source address configurations declare
+/// (docs/guides/installing.md), in both modes. Go providers hard-code theirs the same way;
+/// Terraform never tells a plugin the address it was installed under.
+const ADDRESS: &str = "terraform.local/pools/pools";
+
 const USAGE: &str = "usage: terraform-provider-pools [--debug] [--version]\n\n\
 This is a Terraform/OpenTofu provider plugin: Terraform starts it. Use --debug to run it\n\
 yourself and attach Terraform with the TF_REATTACH_PROVIDERS line it prints.";
@@ -14,9 +19,7 @@ yourself and attach Terraform with the TF_REATTACH_PROVIDERS line it prints.";
 fn main() -> ExitCode {
     let mode = match std::env::args().nth(1).as_deref() {
         None => Mode::Plugin,
-        Some("--debug") => Mode::Debug {
-            address: "terraform.local/pools/pools".to_string(),
-        },
+        Some("--debug") => Mode::Debug,
         Some("--version" | "-v") => {
             println!("terraform-provider-pools {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let served = runtime.block_on(serve(PoolsProvider, mode));
+    let served = runtime.block_on(serve(PoolsProvider, ADDRESS, mode));
     // Before the runtime drops what is still in flight: those creates keep their notes.
     intents::close();
     match served {

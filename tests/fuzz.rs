@@ -1,6 +1,6 @@
 //! Fuzzing what the provider reads from outside (issue 10 item 5): the Exoscale and Ona API
 //! answers, decoded as the clients decode them (`http::decode_json` into the models of
-//! `exoscale::model` and `ona::model`, error bodies through each backend's error dialect),
+//! `exoscale::api::wire` and `ona::api::wire`, error bodies through each backend's error dialect),
 //! then carried on as the resources and data sources carry them (into their Terraform
 //! models and state values); and raw state as Terraform hands it back
 //! (`plugin::upgrade::upgrade_state`, which decodes it with `cty::json::decode_with`).

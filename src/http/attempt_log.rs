@@ -1,13 +1,41 @@
 //! What the DEBUG line of each attempt at a call says ("HTTP attempt", written by the
-//! client), and why a retry came, in a few words. Never a query string, a URL's user or
-//! password, or a header: credentials travel there.
+//! client), and why a retry came, in a few words; and the TRACE lines of the attempt's
+//! request and response bodies. Never a query string, a URL's user or password, or a
+//! header: credentials travel there.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
+use super::body_log::SensitiveFields;
 use super::call::Call;
 use super::error::{status_text, ApiError, ErrorKind};
+
+/// The fields of a TRACE line with a body of the attempt: the request's, or (with its
+/// `status`) the answer's. They name the attempt as its DEBUG line does (api, method,
+/// path, attempt), then the body's size and the body as the log shows it (see
+/// [`SensitiveFields::shown`]).
+pub(super) fn body_fields(
+    service: &str,
+    call: &Call,
+    attempt: u32,
+    status: Option<u16>,
+    body: &[u8],
+    sensitive: &SensitiveFields,
+) -> Vec<(&'static str, String)> {
+    let mut fields = vec![
+        ("api", service.to_string()),
+        ("method", call.method.to_string()),
+        ("path", call.url.path().to_string()),
+        ("attempt", attempt.to_string()),
+    ];
+    if let Some(status) = status {
+        fields.push(("status", status.to_string()));
+    }
+    fields.push(("bytes", body.len().to_string()));
+    fields.push(("body", sensitive.shown(body)));
+    fields
+}
 
 /// The fields of an attempt's log line: which API, method, host and path (never the query
 /// string, never a header: the credentials travel in headers), the status or else the kind
@@ -108,6 +136,45 @@ fn url_without_query(url: &Url) -> String {
 mod tests {
     use super::*;
     use reqwest::Method;
+
+    /// A body's line names its attempt as the attempt's DEBUG line does (never the query
+    /// string), then the answer's status, the size on the wire, and the body as shown.
+    #[test]
+    fn a_body_line_names_its_attempt() {
+        let call = Call {
+            method: Method::PUT,
+            url: Url::parse("https://api.example.com/v2/instance-pool/p1?manager-id=m1").unwrap(),
+            label: "PUT /instance-pool/p1".into(),
+            body: None,
+            idempotent: true,
+        };
+        let sensitive = SensitiveFields {
+            masked_words: &["token"],
+            digested: &["user-data"],
+        };
+        let body = br#"{"user-data":"abc","token":"t"}"#;
+        let line = |status| {
+            body_fields("Exoscale API", &call, 3, status, body, &sensitive)
+                .into_iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let hidden = sensitive.shown(body);
+        assert!(
+            hidden.contains(r#""token":"<masked>""#)
+                && hidden.contains(r#""user-data":"<3 bytes, sha256 "#),
+            "{hidden}"
+        );
+        assert_eq!(
+            line(None),
+            format!("api=Exoscale API method=PUT path=/v2/instance-pool/p1 attempt=3 bytes=31 body={hidden}")
+        );
+        assert_eq!(
+            line(Some(200)),
+            format!("api=Exoscale API method=PUT path=/v2/instance-pool/p1 attempt=3 status=200 bytes=31 body={hidden}")
+        );
+    }
 
     #[test]
     fn an_attempt_is_logged_without_query_or_credentials() {

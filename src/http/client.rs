@@ -1,7 +1,8 @@
 //! [`HttpApi`], the client of one service: its set-up (the TLS trust, timeouts, no redirects
 //! and no retries but its own), [`HttpApi::send`] with its retry loop, and one attempt,
 //! which authorises the call, sends it and turns an answer that is not a success into an
-//! [`ApiError`] through the service's [`ErrorDialect`].
+//! [`ApiError`] through the service's [`ErrorDialect`]. Each attempt logs a DEBUG line, and
+//! at TRACE its request and response bodies, hiding what the dialect says is sensitive.
 
 use std::fmt;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use super::answer::{decode_json, html_message, is_html};
-use super::attempt_log::{attempt_fields, retry_reason};
+use super::attempt_log::{attempt_fields, body_fields, retry_reason};
 use super::call::{Authorize, Call};
 use super::date::retry_after_header;
 use super::error::{ApiError, ErrorDialect, ErrorKind};
@@ -165,11 +166,22 @@ impl HttpApi {
             retry_in,
             retry_of,
         );
-        let fields: Vec<(&str, &dyn fmt::Display)> = fields
-            .iter()
-            .map(|(name, value)| (*name, value as &dyn fmt::Display))
-            .collect();
-        log::debug("HTTP attempt", &fields);
+        write_line(log::Level::Debug, "HTTP attempt", &fields);
+    }
+
+    /// At TRACE, a line with a body of attempt `attempt`: the request's, or (with its
+    /// `status`) the answer's (see [`body_fields`]).
+    fn log_body(&self, call: &Call, attempt: u32, status: Option<u16>, body: &[u8]) {
+        if !log::enabled(log::Level::Trace) {
+            return;
+        }
+        let sensitive = self.errors.sensitive_fields();
+        let fields = body_fields(self.service, call, attempt, status, body, &sensitive);
+        let message = match status {
+            None => "HTTP request body",
+            Some(_) => "HTTP response body",
+        };
+        write_line(log::Level::Trace, message, &fields);
     }
 
     async fn attempt(
@@ -182,6 +194,9 @@ impl HttpApi {
             return Err(self.stopped(call, attempt, false));
         }
         let headers = authorize(call)?;
+        if let Some(body) = &call.body {
+            self.log_body(call, attempt, None, body);
+        }
         let mut request = self
             .client
             .request(call.method.clone(), call.url.clone())
@@ -202,6 +217,7 @@ impl HttpApi {
             _ = self.stop.triggered() => return Err(self.stopped(call, attempt, true)),
         };
         let code = status.as_u16();
+        self.log_body(call, attempt, Some(code), &body);
         // No API answers HTML: such a page comes from something in front of the API.
         if is_html(&headers, &body) {
             return Err(ApiError {
@@ -261,9 +277,19 @@ impl HttpApi {
     }
 }
 
+/// Writes one line of (name, text) fields.
+fn write_line(level: log::Level, message: &str, fields: &[(&'static str, String)]) {
+    let fields: Vec<(&str, &dyn fmt::Display)> = fields
+        .iter()
+        .map(|(name, value)| (*name, value as &dyn fmt::Display))
+        .collect();
+    log::log(level, message, &fields);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::body_log::{SensitiveFields, CREDENTIAL_WORDS};
     use crate::http::error::ErrorBody;
     use reqwest::header::HeaderMap;
     use reqwest::{Method, Url};
@@ -284,6 +310,13 @@ mod tests {
     impl ErrorDialect for Plain {
         fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
             ErrorBody::text(status, body)
+        }
+
+        fn sensitive_fields(&self) -> SensitiveFields {
+            SensitiveFields {
+                masked_words: CREDENTIAL_WORDS,
+                digested: &[],
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! What a failed call is: an [`ApiError`], whose coarse [`ErrorKind`] decides retries and
 //! the caller's reaction and which reads as a Terraform diagnostic; and how a backend says
-//! what its API's error bodies mean ([`ErrorDialect`], [`ErrorBody`]).
+//! what its API's error bodies mean, and which body fields are sensitive
+//! ([`ErrorDialect`], [`ErrorBody`]).
 
 use std::fmt;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::answer::clip;
+use super::body_log::SensitiveFields;
 
 /// What went wrong, coarsely: enough to decide on retries and on the caller's reaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,11 +194,15 @@ impl ErrorBody {
     }
 }
 
-/// How one API writes its errors. Each backend implements it next to its client, so the
-/// transport knows no API's error shapes.
+/// How one API writes its bodies: what its errors say, and which of its fields the log
+/// must hide. Each backend implements it next to its client, so the transport knows no
+/// API's shapes.
 pub trait ErrorDialect: Send + Sync {
     /// Reads the body of a non-2xx answer with this status.
     fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody;
+
+    /// The fields the TRACE lines of bodies hide (no default: each API says).
+    fn sensitive_fields(&self) -> SensitiveFields;
 
     /// An error object in a 2xx answer, where the API's own shape says it is one (a
     /// misbehaving server or proxy); None when the body is not an error.

@@ -84,9 +84,14 @@ impl<A: Action> AnyAction for ActionAdapter<A> {
             .validate(config, |diags| self.core.inner.validate(config, diags))
     }
 
-    fn plan(&self, _ctx: &Ctx, config: &Value) -> Diagnostics {
-        // Settings unknown now are known when the action runs, at apply: nothing to refuse.
-        self.validate(config)
+    fn plan(&self, ctx: &Ctx, config: &Value) -> Diagnostics {
+        // Settings unknown now are known when the action runs, at apply: nothing to refuse;
+        // a setting set nowhere will still be missing then.
+        let mut diags = self.validate(config);
+        if let Err(missing) = self.core.missing_settings(ctx, "invoke") {
+            diags.extend(missing);
+        }
+        diags
     }
 
     async fn invoke(&self, ctx: &Ctx, config: Value, progress: &Progress) -> Diagnostics {

@@ -58,9 +58,29 @@ impl<T> Core<T> {
         ctx.unknown_settings(self.settings)
     }
 
+    /// The error when a setting the backend needs is set nowhere: known now, so it fails
+    /// the plan rather than the apply. `verb` completes "Cannot `verb` `type_name`".
+    pub fn missing_settings(&self, ctx: &Ctx, verb: &str) -> Result<(), Diagnostics> {
+        let missing = ctx.missing_settings(self.settings);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let each = missing
+            .iter()
+            .map(|(name, how)| format!("`{name}` is not set: {how}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(Diagnostic::error(
+            "Missing provider setting",
+            format!("Cannot {verb} {}: {each}.", self.type_name),
+        )
+        .into())
+    }
+
     /// For a call that cannot wait for them (apply, invoke, list): the error while a
-    /// setting it needs is unknown. `verb` completes "Cannot `verb` `type_name`".
+    /// setting it needs is missing or unknown. `verb` completes "Cannot `verb` `type_name`".
     pub fn require_settings(&self, ctx: &Ctx, verb: &str) -> Result<(), Diagnostics> {
+        self.missing_settings(ctx, verb)?;
         let unknown = self.unknown_settings(ctx);
         if unknown.is_empty() {
             return Ok(());
@@ -69,9 +89,13 @@ impl<T> Core<T> {
     }
 
     /// For a call Terraform may defer (import, a data source read): `None` when the
-    /// settings it needs are known; else the answer's diagnostics, none when Terraform
-    /// accepts a deferred answer (`ctx.deferral_allowed`), an error when it does not.
+    /// settings it needs are known; else the answer's diagnostics: an error for a missing
+    /// setting; for an unknown one, none when Terraform accepts a deferred answer
+    /// (`ctx.deferral_allowed`), an error when it does not.
     pub fn settings_pending(&self, ctx: &Ctx, verb: &str) -> Option<Diagnostics> {
+        if let Err(d) = self.missing_settings(ctx, verb) {
+            return Some(d);
+        }
         let unknown = self.unknown_settings(ctx);
         if unknown.is_empty() {
             return None;

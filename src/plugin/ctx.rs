@@ -14,11 +14,12 @@ use super::stop::Stop;
 
 /// The provider's settings by dotted name (`exoscale.zone`), as plans depend on them: a
 /// value a default can take, or `Value::Unknown` when the configuration sets it from
-/// something not known until apply. Secrets are never stored here, only whether they are
-/// unknown.
+/// something not known until apply, or missing (set nowhere, with how to set it). Secrets
+/// are never stored here, only whether they are unknown or missing.
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     values: BTreeMap<&'static str, Value>,
+    missing: BTreeMap<&'static str, String>,
 }
 
 impl Settings {
@@ -41,6 +42,12 @@ impl Settings {
 
     pub fn is_unknown(&self, name: &str) -> bool {
         matches!(self.values.get(name), Some(Value::Unknown(_)))
+    }
+
+    /// A setting set nowhere (neither in the configuration nor in the environment), with
+    /// how to set it: a call that needs it fails, at plan time already.
+    pub fn set_missing(&mut self, name: &'static str, how_to_set: impl Into<String>) {
+        self.missing.insert(name, how_to_set.into());
     }
 }
 
@@ -94,6 +101,17 @@ impl Ctx {
             Some(c) => c.settings.get(name),
             None => Value::Unknown(Default::default()),
         }
+    }
+
+    /// Which of `names` are set nowhere, each with how to set it.
+    pub fn missing_settings(&self, names: &[&'static str]) -> Vec<(&'static str, &str)> {
+        let Some(configured) = self.configured.as_deref() else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter_map(|n| Some((*n, configured.settings.missing.get(n)?.as_str())))
+            .collect()
     }
 
     /// Which of `names` are unknown until apply.

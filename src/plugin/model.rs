@@ -111,13 +111,6 @@ impl<T> Tri<T> {
         }
     }
 
-    pub fn into_known(self) -> Option<T> {
-        match self {
-            Tri::Known(v) => Some(v),
-            _ => None,
-        }
-    }
-
     pub fn is_null(&self) -> bool {
         matches!(self, Tri::Null)
     }

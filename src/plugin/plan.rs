@@ -1,6 +1,6 @@
 //! Planning a resource change from the rules its attributes declare: defaults (fixed, from
-//! a provider setting, or derived from the configuration), semantic equality with the
-//! prior state and create-only validation ([`plan_values`]); then, once a resource's own
+//! a provider setting, or derived from the configuration) and semantic equality with the
+//! prior state ([`plan_values`]); then, once a resource's own
 //! `modify_plan` has done what needs the API, what unset computed values plan to and what
 //! forces replacement ([`plan_effects`]).
 
@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use super::ctx::Ctx;
 use super::cty::Value;
-use super::diag::{AttrPath, Diagnostics};
+use super::diag::AttrPath;
 use super::log;
 use super::schema::{Block, PlanDefault, Unset};
 
@@ -60,14 +60,13 @@ fn unknown() -> Value {
 
 /// The first half of the declared rules, before the resource's own `modify_plan`: defaults
 /// for what the configuration leaves out, the prior spelling where it is semantically the
-/// configured value, and create-only validation.
+/// configured value.
 pub fn plan_values(
     block: &Block,
     ctx: &Ctx,
     prior: &Value,
     proposed: Value,
     config: &Value,
-    diags: &mut Diagnostics,
 ) -> Value {
     let Value::Object(mut planned) = proposed else {
         return proposed;
@@ -98,12 +97,6 @@ pub fn plan_values(
                     "means what the state holds: the state's spelling is kept",
                 );
                 planned.insert(a.name.clone(), before.clone());
-            }
-        }
-        if creating {
-            let value = planned.get(&a.name).unwrap_or(&Value::Null);
-            for validator in &a.create_validators {
-                validator.validate(value, &AttrPath::attrs(&[&a.name]), a.sensitive, diags);
             }
         }
     }

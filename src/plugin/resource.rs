@@ -91,7 +91,7 @@ pub trait Resource: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The attributes that name the remote object for good (see [`super::identity`]).
+    /// The attributes that name the remote object for good (see [`Identity`](super::Identity)).
     fn identity(&self) -> Option<Identity> {
         None
     }
@@ -224,6 +224,14 @@ impl<R: Resource> AnyResource for ResourceAdapter<R> {
 
     async fn plan(&self, ctx: &Ctx, prior: Value, proposed: Value, config: Value) -> Planned {
         let (core, inner) = (&self.core, &self.core.inner);
+        if let Err(diagnostics) = core.missing_settings(ctx, "plan") {
+            return Planned {
+                planned: proposed,
+                requires_replace: Vec::new(),
+                diagnostics,
+                deferred: false,
+            };
+        }
         let unknown_settings = core.unknown_settings(ctx);
         if proposed.is_null() {
             let diagnostics = match core.decode(&prior) {
@@ -239,7 +247,7 @@ impl<R: Resource> AnyResource for ResourceAdapter<R> {
         }
         let mut diagnostics = Diagnostics::new();
         let block = &core.schema.block;
-        let planned = plan_values(block, ctx, &prior, proposed, &config, &mut diagnostics);
+        let planned = plan_values(block, ctx, &prior, proposed, &config);
         let deferred = !unknown_settings.is_empty() && ctx.deferral_allowed;
         let mut plan = Plan {
             prior,
@@ -297,6 +305,13 @@ impl<R: Resource> AnyResource for ResourceAdapter<R> {
 
     async fn read(&self, ctx: &Ctx, current: Value) -> Read {
         let (core, inner) = (&self.core, &self.core.inner);
+        if let Err(diagnostics) = core.missing_settings(ctx, "refresh") {
+            return Read {
+                state: current,
+                diagnostics,
+                deferred: false,
+            };
+        }
         let unknown = core.unknown_settings(ctx);
         if !unknown.is_empty() {
             // Planning with settings known only at apply: the state stays as last read.

@@ -80,8 +80,6 @@ pub struct Attribute {
     pub sensitive: bool,
     pub deprecation: Option<String>,
     pub validators: Vec<Arc<dyn Validator>>,
-    /// Validators that apply only when the resource is created (checked at plan).
-    pub create_validators: Vec<Arc<dyn Validator>>,
     /// When a change of this attribute destroys and re-creates the resource.
     pub replace: Replace,
     /// What a computed value the configuration leaves out plans to on an update.
@@ -192,7 +190,6 @@ impl Attribute {
             sensitive: false,
             deprecation: None,
             validators: Vec::new(),
-            create_validators: Vec::new(),
             replace: Replace::Never,
             unset: Unset::UnknownOnChange,
             default: None,
@@ -285,13 +282,6 @@ impl Attribute {
 
     pub fn validate(mut self, validator: impl Validator + 'static) -> Self {
         self.validators.push(Arc::new(validator));
-        self
-    }
-
-    /// Checked at plan when the resource is created, e.g. a size that only a new pool
-    /// cannot have.
-    pub fn validate_on_create(mut self, validator: impl Validator + 'static) -> Self {
-        self.create_validators.push(Arc::new(validator));
         self
     }
 

@@ -37,14 +37,17 @@ pub enum Mode {
     /// Launched by Terraform: mTLS with the offered certificate, handshake on stdout.
     Plugin,
     /// `--debug`: plaintext unix socket for a developer's Terraform, reattach line on stdout.
-    Debug { address: String },
+    Debug,
 }
 
-/// Runs the plugin server until Terraform (or Ctrl-C in debug mode) stops it.
-pub async fn serve(provider: impl Provider, mode: Mode) -> Result<(), String> {
+/// Runs the plugin server until Terraform (or Ctrl-C in debug mode) stops it. `address` is
+/// what Terraform knows the provider as (`hostname/namespace/type`): the key of the reattach
+/// line in debug mode, and the `tf_provider_addr` of every log line.
+pub async fn serve(provider: impl Provider, address: &str, mode: Mode) -> Result<(), String> {
+    log::set_provider_address(address);
     let tls = match &mode {
         Mode::Plugin => Some(negotiate()?),
-        Mode::Debug { .. } => None,
+        Mode::Debug => None,
     };
     let mut listener = Listener::bind()?;
     let stop = Stop::new();
@@ -64,7 +67,7 @@ pub async fn serve(provider: impl Provider, mode: Mode) -> Result<(), String> {
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("writing the handshake: {e}"))?;
         }
-        (Mode::Debug { address }, _) => {
+        (Mode::Debug, _) => {
             let reattach = serde_json::json!({
                 address: {
                     "Protocol": "grpc",
@@ -135,7 +138,7 @@ fn negotiate() -> Result<tls::ServerIdentity, String> {
 /// Terraform interrupts plugins through StopProvider, not signals: as a plugin we ignore
 /// SIGINT (the terminal sends it to the whole process group). In debug mode it stops us.
 fn watch_signals(mode: &Mode, shutdown: Arc<Notify>) {
-    let debug = matches!(mode, Mode::Debug { .. });
+    let debug = matches!(mode, Mode::Debug);
     tokio::spawn(async move {
         while tokio::signal::ctrl_c().await.is_ok() {
             if debug {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::ctx::Ctx;
+use super::ctx::{Configured, Ctx, Settings};
 use super::cty::{Number, Value};
 use super::diag::{AttrPath, Diagnostic, Diagnostics};
 use super::model::Tri;
@@ -83,6 +83,10 @@ impl Resource for Arc<ThingResource> {
                 diags.error_at(AttrPath::attrs(&["name"]), "Bad name", "not allowed");
             }
         }
+    }
+
+    fn settings(&self) -> &'static [&'static str] {
+        &["test.key"]
     }
 
     async fn modify_plan(&self, _: &Ctx, plan: &mut Plan) -> Diagnostics {
@@ -465,4 +469,58 @@ fn read_only_attributes_cannot_be_configured() {
         assert_eq!(diags.0[0].path, Some(AttrPath::attrs(&["id"])));
         assert!(diags.0[0].detail.contains("id is read-only"), "{diags}");
     }
+}
+
+/// A setting set nowhere is known to be missing at plan time: the plan fails, naming it and
+/// how to set it, before the resource is asked anything; so do refresh and import.
+#[tokio::test]
+async fn a_setting_set_nowhere_fails_the_plan() {
+    let (_, r) = thing();
+    let mut settings = Settings::default();
+    settings.set_missing(
+        "test.key",
+        "set `key` in the provider's `test` block, or TEST_KEY",
+    );
+    let configured = Configured {
+        data: Vec::new(),
+        settings,
+    };
+    let ctx = Ctx::new(Some(Arc::new(configured)), Stop::new());
+    // A name that would make modify_plan warn: it is never called.
+    let cfg = config(&*r, &[("name", s("warn")), ("size", n(1))]);
+    let planned = r
+        .plan(
+            &ctx,
+            Value::Null,
+            proposed(&*r, &Value::Null, &cfg),
+            cfg.clone(),
+        )
+        .await;
+    let text = planned.diagnostics.to_string();
+    assert!(planned.diagnostics.has_errors(), "{text}");
+    assert_eq!(planned.diagnostics.0.len(), 1, "{text}");
+    assert!(text.contains("Missing provider setting"), "{text}");
+    assert!(
+        text.contains("Cannot plan test_thing: `test.key` is not set: set `key` in the provider's `test` block, or TEST_KEY."),
+        "{text}"
+    );
+    let prior = config(&*r, &[("id", s("t1")), ("name", s("a")), ("size", n(1))]);
+    let read = r.read(&ctx, prior.clone()).await;
+    assert_eq!(read.state, prior, "a failed refresh keeps the state");
+    assert!(read
+        .diagnostics
+        .to_string()
+        .contains("Cannot refresh test_thing"));
+    let (imported, diags) = r.import(&ctx, "t1").await;
+    assert!(imported.is_none() && diags.to_string().contains("Cannot import test_thing"));
+    // Set, or unknown until apply, it is no error.
+    let planned = r
+        .plan(
+            &self::ctx(),
+            Value::Null,
+            proposed(&*r, &Value::Null, &cfg),
+            cfg,
+        )
+        .await;
+    assert!(!planned.diagnostics.has_errors(), "{}", planned.diagnostics);
 }

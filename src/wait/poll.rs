@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::deadline::Wait;
+use super::deadline::{human, Wait};
 use super::pacing::Pacing;
+use super::persistence::{Failure, FailureClass, Streak};
 use crate::http::{ApiError, Jitter};
 use crate::plugin::log;
 
@@ -28,10 +29,12 @@ pub const POLLING_RULE: &str = "Changes are waited for within `timeouts`: the pr
 pub enum Poll<T> {
     Ready(T),
     /// Not there yet: `seen` describes what was observed (for the timeout message);
-    /// `retry_after` is a pause the server asked for, if any.
+    /// `retry_after` is a pause the server asked for, if any; `failure` is set when the look
+    /// failed in a way that may heal (see [`super::persistence`]).
     Pending {
         seen: String,
         retry_after: Option<Duration>,
+        failure: Option<Failure>,
     },
 }
 
@@ -40,6 +43,17 @@ impl<T> Poll<T> {
         Poll::Pending {
             seen: seen.into(),
             retry_after: None,
+            failure: None,
+        }
+    }
+
+    /// A look that failed with `e`, which may heal: pending, as `seen` says, after the pause
+    /// the server asked for.
+    pub fn failing(e: &ApiError, seen: impl Into<String>) -> Self {
+        Poll::Pending {
+            seen: seen.into(),
+            retry_after: e.retry_after,
+            failure: Failure::of(e),
         }
     }
 
@@ -47,10 +61,7 @@ impl<T> Poll<T> {
     /// server's requested pause), else the error as it is.
     pub fn retry(e: ApiError) -> Result<Self, ApiError> {
         if e.is_transient() {
-            Ok(Poll::Pending {
-                seen: format!("{e} (will retry)"),
-                retry_after: e.retry_after,
-            })
+            Ok(Poll::failing(&e, format!("{e} (will retry)")))
         } else {
             Err(e)
         }
@@ -64,12 +75,57 @@ pub enum WaitError<E> {
         what: String,
         after: Duration,
         last_seen: Option<String>,
+        /// Whether the last looks failed (then more time is not the remedy).
+        failing: bool,
+    },
+    /// The API kept failing the same way over the wait's failure window.
+    Persisted {
+        what: String,
+        class: FailureClass,
+        attempts: u32,
+        over: Duration,
+        last_seen: Option<String>,
     },
     Stopped {
         what: String,
     },
     /// The check itself failed (an API error, a failed operation, ...).
     Failed(E),
+}
+
+impl<E> WaitError<E> {
+    /// The failed check's own error (`Err`), or else this wait error, as one whose check
+    /// fails with another type.
+    pub fn split<F>(self) -> Result<WaitError<F>, E> {
+        Ok(match self {
+            WaitError::Failed(e) => return Err(e),
+            WaitError::TimedOut {
+                what,
+                after,
+                last_seen,
+                failing,
+            } => WaitError::TimedOut {
+                what,
+                after,
+                last_seen,
+                failing,
+            },
+            WaitError::Persisted {
+                what,
+                class,
+                attempts,
+                over,
+                last_seen,
+            } => WaitError::Persisted {
+                what,
+                class,
+                attempts,
+                over,
+                last_seen,
+            },
+            WaitError::Stopped { what } => WaitError::Stopped { what },
+        })
+    }
 }
 
 impl<E: fmt::Display> fmt::Display for WaitError<E> {
@@ -79,10 +135,29 @@ impl<E: fmt::Display> fmt::Display for WaitError<E> {
                 what,
                 after,
                 last_seen,
+                ..
             } => {
                 write!(f, "timed out after {} waiting for {what}", human(*after))?;
                 if let Some(seen) = last_seen {
                     write!(f, " (last seen: {seen})")?;
+                }
+                Ok(())
+            }
+            WaitError::Persisted {
+                what,
+                class,
+                attempts,
+                over,
+                last_seen,
+            } => {
+                write!(
+                    f,
+                    "gave up waiting for {what}: {attempts} attempts in a row over {} got {}",
+                    human(*over),
+                    class.describe()
+                )?;
+                if let Some(seen) = last_seen {
+                    write!(f, " (the last: {seen})")?;
                 }
                 Ok(())
             }
@@ -96,25 +171,25 @@ impl<E: fmt::Display> fmt::Display for WaitError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for WaitError<E> {}
 
-/// Formats a duration the way Terraform users write timeouts: `1m30s`, `20s`, `250ms`.
-pub fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
+impl<E> WaitError<E> {
+    /// What to do about a wait on `api` (`Exoscale API`) that ended on a failing API:
+    /// it gave up on a failure that persisted, or the API was still failing when the timeout
+    /// came. Then more time would not help, and the advice says so. None for a wait that
+    /// was progressing (when a longer timeout may help), was stopped, or failed outright.
+    pub fn failing_advice(&self, api: &str) -> Option<String> {
+        let check = format!(
+            "check the {api}'s status and this machine's connection to it, then apply again"
+        );
+        match self {
+            WaitError::Persisted { .. } => Some(format!(
+                "The {api} keeps failing, so a longer timeout would not help: {check} later. (The provider's `failure_window` sets how long a failure may last before a wait gives up.)"
+            )),
+            WaitError::TimedOut { failing: true, .. } => Some(format!(
+                "The {api} was failing until the timeout, so a longer one would not help: {check}."
+            )),
+            _ => None,
+        }
     }
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
 }
 
 /// The pause before the next poll, given the time waited so far, a jitter draw in [0, 1)
@@ -165,10 +240,13 @@ where
     let mut expected = pacing.expected_end();
     // Checks made so far, after the first.
     let mut checks = 0u32;
-    let timed_out = |last_seen: Option<String>| WaitError::TimedOut {
+    // The failed looks in a row, if the last ones failed.
+    let mut streak: Option<Streak> = None;
+    let timed_out = |last_seen: Option<String>, streak: Option<Streak>| WaitError::TimedOut {
         what: what.to_string(),
         after: Instant::now().saturating_duration_since(start),
         last_seen,
+        failing: streak.is_some(),
     };
     let stopped = || WaitError::Stopped {
         what: what.to_string(),
@@ -181,7 +259,7 @@ where
         let outcome = tokio::select! {
             outcome = check() => outcome,
             _ = stop.triggered() => return Err(stopped()),
-            _ = tokio::time::sleep_until(deadline) => return Err(timed_out(last_seen)),
+            _ = tokio::time::sleep_until(deadline) => return Err(timed_out(last_seen, streak)),
         };
         let retry_after = match outcome.map_err(WaitError::Failed)? {
             Poll::Ready(value) => {
@@ -191,14 +269,28 @@ where
                 }
                 return Ok(value);
             }
-            Poll::Pending { seen, retry_after } => {
+            Poll::Pending {
+                seen,
+                retry_after,
+                failure,
+            } => {
                 last_seen = Some(seen);
+                streak = Streak::after(streak, failure, checked_at);
                 retry_after
             }
         };
         let now = Instant::now();
+        if let Some(s) = streak.filter(|s| s.persisted(now, wait.failure_window)) {
+            return Err(WaitError::Persisted {
+                what: what.to_string(),
+                class: s.class,
+                attempts: s.attempts,
+                over: now - s.since,
+                last_seen,
+            });
+        }
         if now >= deadline {
-            return Err(timed_out(last_seen));
+            return Err(timed_out(last_seen, streak));
         }
         let elapsed = now - start;
         let mut pause = next_interval(elapsed, jitter.next_unit(), retry_after).min(deadline - now);
@@ -364,14 +456,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn human_durations() {
-        assert_eq!(human(Duration::from_millis(250)), "250ms");
-        assert_eq!(human(Duration::from_secs(20)), "20s");
-        assert_eq!(human(Duration::from_secs(90)), "1m30s");
-        assert_eq!(human(Duration::from_secs(3600)), "1h");
-    }
-
     #[tokio::test]
     async fn poll_until_returns_ready_value() {
         let stop = Stop::new();
@@ -454,6 +538,101 @@ mod tests {
         );
         // The bound `schedule_polls_logarithmically_and_overshoots_little` sets for 5 s.
         assert!(polls <= 45, "{polls} polls");
+    }
+
+    fn api_error(kind: crate::http::ErrorKind, attempts: u32) -> ApiError {
+        ApiError {
+            kind,
+            attempts,
+            ..ApiError::config("Test API", "injected fault")
+        }
+    }
+
+    /// A look that fails the same way every time ends the wait once the failure window has
+    /// passed, long before the deadline (on tokio's paused clock: exact times).
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_that_persists_ends_the_wait_at_its_window() {
+        let start = Instant::now();
+        let wait = within(start + Duration::from_secs(1200), &Stop::new())
+            .failing_for(Duration::from_secs(120));
+        let got: Result<(), WaitError<ApiError>> = poll_until(&wait, "the scale", || async {
+            Poll::retry(api_error(crate::http::ErrorKind::Server, 1))
+        })
+        .await;
+        let waited = Instant::now() - start;
+        assert!(
+            waited >= Duration::from_secs(120) && waited < Duration::from_secs(124),
+            "{waited:?}"
+        );
+        match got {
+            Err(ref e @ WaitError::Persisted { attempts, .. }) => {
+                assert!(attempts >= crate::wait::PERSISTENT_ATTEMPTS, "{attempts}");
+                let text = e.to_string();
+                assert!(
+                    text.starts_with("gave up waiting for the scale: "),
+                    "{text}"
+                );
+                assert!(text.contains("got a server error"), "{text}");
+                let advice = e.failing_advice("Test API").unwrap_or_default();
+                assert!(advice.contains("keeps failing"), "{advice}");
+                assert!(!advice.contains("raise"), "{advice}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Faults that come and go are ridden out: a look that sees the object between two
+    /// bursts starts the count again, and a rate limit never counts.
+    #[tokio::test(start_paused = true)]
+    async fn blips_and_rate_limits_are_ridden_out_to_the_deadline() {
+        use crate::http::ErrorKind;
+        let start = Instant::now();
+        let wait = within(start + Duration::from_secs(300), &Stop::new())
+            .failing_for(Duration::from_secs(10));
+        // Fails for 6 s, then sees the object for 3 s (longer than the longest pause), and
+        // so on: never 10 s in a row.
+        let got: Result<(), WaitError<ApiError>> = poll_until(&wait, "x", || {
+            let second = (Instant::now() - start).as_secs();
+            async move {
+                match second % 9 {
+                    6.. => Ok(Poll::pending("state scaling-up")),
+                    _ => Poll::retry(api_error(ErrorKind::Connection, 5)),
+                }
+            }
+        })
+        .await;
+        assert!(matches!(got, Err(WaitError::TimedOut { .. })), "{got:?}");
+        let limited = within(start + Duration::from_secs(600), &Stop::new())
+            .failing_for(Duration::from_secs(10));
+        let got: Result<(), WaitError<ApiError>> = poll_until(&limited, "x", || async {
+            Poll::retry(api_error(ErrorKind::RateLimited, 5))
+        })
+        .await;
+        match got {
+            Err(ref e @ WaitError::TimedOut { failing, .. }) => {
+                assert!(!failing, "a rate limit is no failure");
+                assert_eq!(e.failing_advice("Test API"), None);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A timeout that comes while the API fails says so, and advises no longer timeout.
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_while_failing_says_a_longer_one_would_not_help() {
+        let start = Instant::now();
+        let wait = within(start + Duration::from_secs(20), &Stop::new());
+        let got: Result<(), WaitError<ApiError>> = poll_until(&wait, "x", || async {
+            Poll::retry(api_error(crate::http::ErrorKind::Server, 1))
+        })
+        .await;
+        match got {
+            Err(ref e @ WaitError::TimedOut { failing: true, .. }) => {
+                let advice = e.failing_advice("Test API").unwrap_or_default();
+                assert!(advice.contains("a longer one would not help"), "{advice}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -118,26 +118,17 @@ where
             return Err(Unsent::Refused(e));
         }
         tally.look_first = true;
-        let pending = Poll::Pending {
-            seen: format!("{e} (the change is looked for before it is sent again)"),
-            retry_after: e.retry_after,
-        };
+        let pending = Poll::failing(
+            &e,
+            format!("{e} (the change is looked for before it is sent again)"),
+        );
         tally.last = Some(e);
         Ok(pending)
     })
     .await;
-    outcome.map_err(|e| match e {
-        WaitError::Failed(unsent) => unsent,
-        WaitError::TimedOut {
-            what,
-            after,
-            last_seen,
-        } => Unsent::Waited(WaitError::TimedOut {
-            what,
-            after,
-            last_seen,
-        }),
-        WaitError::Stopped { what } => Unsent::Waited(WaitError::Stopped { what }),
+    outcome.map_err(|e| match e.split() {
+        Err(unsent) => unsent,
+        Ok(waited) => Unsent::Waited(waited),
     })
 }
 

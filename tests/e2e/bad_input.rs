@@ -206,7 +206,6 @@ const CORPUS: &[Case] = &[
     case("ip_plan_type_case",          IP, Plan,     r#"instance_type = "Standard.Mega""#,           "instance_type", KNOWN_TYPES).reads(LIST_TYPES),
     case("ip_plan_type_id_unknown",    IP, Plan,     r#"instance_type = "11111111-0000-4000-8000-0000000000ff""#, "instance_type", KNOWN_TYPES).reads(LIST_TYPES),
     case("ip_plan_type_other_zone",    IP, Plan,     r#"zone = "de-fra-1"; instance_type = "gpu3.huge""#, "instance_type", KNOWN_TYPES).reads(LIST_TYPES),
-    case("ip_plan_size_zero",          IP, Plan,     "size = 0",                                     "size",  "at least 1 for a new pool").reads(LIST_TYPES),
     // pools_instance_pool: imports
     case("ip_import_not_uuid",         IP, Import("web"),                                       "", "", IMPORT_FORMAT),
     case("ip_import_unknown_zone",     IP, Import("88888888-0000-4000-8000-000000000001@mars-1"), "", "", IMPORT_ZONES),

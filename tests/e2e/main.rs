@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod examples;
+mod failing_well;
 mod faults;
 // Also included by path in tests/docs.rs, which checks the guides without Terraform.
 mod guide_script;

@@ -51,11 +51,17 @@ fn schema_shows_the_provider_configuration() {
                     ("zone", false),
                     ("endpoint", false),
                     ("ca_file", false),
+                    ("failure_window", false),
                 ][..],
             ),
             (
                 "ona",
-                &[("token", true), ("endpoint", false), ("ca_file", false)][..],
+                &[
+                    ("token", true),
+                    ("endpoint", false),
+                    ("ca_file", false),
+                    ("failure_window", false),
+                ][..],
             ),
         ];
         for (block, attributes) in expected {

@@ -138,7 +138,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(stand_in, Mode::Plugin)) {
+    let address = match stand_in.provider {
+        "exoscale" => "registry.terraform.io/exoscale/exoscale",
+        _ => "registry.terraform.io/gitpod-io/ona",
+    };
+    match runtime.block_on(serve(stand_in, address, Mode::Plugin)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stand-in-provider: {e}");

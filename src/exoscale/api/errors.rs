@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind};
+use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind, SensitiveFields, CREDENTIAL_WORDS};
 
 /// The [`ErrorDialect`] of the Exoscale API.
 pub struct ExoscaleErrors;
@@ -11,6 +11,16 @@ pub struct ExoscaleErrors;
 impl ErrorDialect for ExoscaleErrors {
     fn error_body(&self, status: u16, body: &[u8]) -> ErrorBody {
         parse(status, body)
+    }
+
+    /// The credentials travel in the signed Authorization header, never in a body; a field
+    /// named like one is masked all the same. `user-data` (cloud-init) often carries
+    /// secrets of its own: shown by length and hash.
+    fn sensitive_fields(&self) -> SensitiveFields {
+        SensitiveFields {
+            masked_words: CREDENTIAL_WORDS,
+            digested: &["user-data"],
+        }
     }
 }
 
@@ -75,5 +85,24 @@ mod tests {
         );
         assert_eq!(parse(500, b"").message, "(no details in the answer)");
         assert_eq!(parse(404, b"{}").message, "{}");
+    }
+
+    /// A pool as the API answers it: its user data shows only by length and hash.
+    #[test]
+    fn logged_bodies_hide_user_data() {
+        let user_data = "I2Nsb3VkLWNvbmZpZwpwYXNzd29yZDogaHVudGVyMgo=";
+        let body = format!(
+            r#"{{"id":"p1","name":"web","size":2,"user-data":"{user_data}","ssh-keys":[{{"name":"deploy"}}]}}"#
+        );
+        let shown = ExoscaleErrors.sensitive_fields().shown(body.as_bytes());
+        assert!(!shown.contains(user_data), "{shown}");
+        assert!(
+            shown.contains(r#""user-data":"<44 bytes, sha256 "#),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(r#""name":"web""#) && shown.contains("deploy"),
+            "{shown}"
+        );
     }
 }

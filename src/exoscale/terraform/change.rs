@@ -109,6 +109,34 @@ pub async fn delete(
         .map_err(|e| wait_error("The instance pool was not deleted", e, wait))
 }
 
+/// Scales pool `id` to `size` and waits for it to settle (and, when `wait_instances`, for
+/// its instances); returns the pool as the wait last saw it.
+pub async fn scale(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    size: i64,
+    wait_instances: bool,
+    wait: &Wait,
+) -> Result<InstancePool, Diagnostics> {
+    let sent = send(
+        client,
+        zone,
+        id,
+        "scale the instance pool",
+        || client.scale_instance_pool(zone, id, size),
+        |pool| pool.is_some_and(|p| p.size == Some(size)),
+        wait,
+    )
+    .await?;
+    let doing = ("scale", "Scaling the instance pool");
+    let settled = settle(client, zone, id, sent, wait, doing).await?;
+    match wait_instances {
+        true => wait::pool_running(client, zone, id, size, wait).await,
+        false => Ok(settled),
+    }
+}
+
 /// Carries out `changes` on pool `id`: the update, each reset, then the scale, each sent
 /// once and waited for until the pool settles (and, after a scale, the instances too when
 /// `wait_instances`). Returns the pool as the last wait saw it (None: nothing to change).
@@ -152,21 +180,7 @@ async fn send_changes(
         seen = Some(settle(client, zone, id, sent, wait, doing).await?);
     }
     if let Some(size) = changes.scale {
-        let sent = send(
-            client,
-            zone,
-            id,
-            "scale the instance pool",
-            || client.scale_instance_pool(zone, id, size),
-            |pool| pool.is_some_and(|p| p.size == Some(size)),
-            wait,
-        )
-        .await?;
-        let doing = ("scale", "Scaling the instance pool");
-        seen = Some(settle(client, zone, id, sent, wait, doing).await?);
-        if wait_instances {
-            seen = Some(wait::pool_running(client, zone, id, size, wait).await?);
-        }
+        seen = Some(scale(client, zone, id, size, wait_instances, wait).await?);
     }
     Ok(seen)
 }

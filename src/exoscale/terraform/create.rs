@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::change;
 use super::diagnostics::api_error;
 use super::model::{self, InstancePoolModel};
 use super::read::model_of;
@@ -15,7 +16,7 @@ use super::wait;
 use crate::exoscale::api::wire::{
     CreateInstancePool, Instance, InstancePool, Operation, PoolState,
 };
-use crate::exoscale::api::ExoscaleClient;
+use crate::exoscale::api::{ExoscaleClient, SERVICE};
 use crate::http::{ApiError, ErrorKind};
 use crate::intents::{unix_now_ms, Intent, Unmade};
 use crate::plugin::{Applied, Diagnostic, Diagnostics, Tri};
@@ -24,9 +25,6 @@ use crate::wait::{human, poll_paced, Poll, Wait, WaitError};
 /// How far the API's clock may be behind ours when comparing its creation times with the
 /// moment the create was sent.
 const CLOCK_SKEW: Duration = Duration::from_secs(120);
-/// How long a pool whose create lost its answer may take to show up: the API may still be
-/// working on a request whose answer timed out.
-const LOOK_AFTER_LOST: Duration = Duration::from_secs(120);
 
 /// Creates the pool `body` describes and waits for it; `state` is the planned model with
 /// its zone and instance type id known. Every outcome after the API made the pool records
@@ -75,6 +73,10 @@ pub async fn create(
         }
         // Without an operation (adopted), the pool's state says when the create is done.
         let pool = wait::pool_settled(client, zone, &id, wait, summary).await?;
+        // A pool planned smaller than the API creates is scaled down now.
+        if state.size < model::MIN_CREATE_SIZE && pool.size != Some(state.size) {
+            return change::scale(client, zone, &id, state.size, wait_instances, wait).await;
+        }
         if wait_instances {
             return wait::pool_running(client, zone, &id, state.size, wait).await;
         }
@@ -139,8 +141,9 @@ impl Candidate {
 /// the moment the request was sent, less [`CLOCK_SKEW`] for the API's clock. Exactly one
 /// such candidate is adopted; two or more fail (the provider cannot tell which is its own)
 /// with the list and the import command. After a lost answer the create is never sent
-/// again: it may still land, so the pool is looked for during [`LOOK_AFTER_LOST`] (within
-/// the create timeout). After a refusal (429, 5xx, the connection never opened) the same
+/// again: it may still land, so the pool is looked for during the wait's failure window
+/// (two minutes unless the provider says otherwise; within the create timeout): how long a
+/// failure may last before it counts as one that will not heal. After a refusal (429, 5xx, the connection never opened) the same
 /// look runs first, in case a gateway answered for an API that acted, and only when no
 /// candidate appeared is the create sent again, until the timeout.
 async fn send_or_find(
@@ -187,7 +190,7 @@ async fn send_or_find(
                 }
                 match look_until.get() {
                     Some(until) if Instant::now() >= until => {
-                        let when = format!("within {}", human(LOOK_AFTER_LOST));
+                        let when = format!("within {}", human(wait.failure_window));
                         return Err(not_found(zone, body, &cause, &candidates, &when));
                     }
                     // A lost create is never sent again: keep looking.
@@ -204,7 +207,7 @@ async fn send_or_find(
             in_flight.set(true);
             let sent = client.create_instance_pool(zone, body).await;
             in_flight.set(sent.as_ref().is_err_and(ApiError::is_stopped_in_flight));
-            let (kind, text, retry_after) = match sent {
+            let (kind, text, retry_after, counted) = match sent {
                 Ok(op) => match op.reference_id() {
                     Some(id) => {
                         let id = id.to_string();
@@ -217,19 +220,24 @@ async fn send_or_find(
                             "the API took it as operation {}, without naming the new pool",
                             op.id
                         );
-                        (Failure::Lost, text, None)
+                        (FollowUp::Lost, text, None, None)
                     }
                 },
-                Err(e) => match failure(&e) {
-                    Failure::Final => return Err(create_error(&e, zone, body)),
-                    kind => (kind, e.to_string(), e.retry_after),
+                Err(e) => match follow_up(&e) {
+                    FollowUp::Final => return Err(create_error(&e, zone, body)),
+                    kind => (
+                        kind,
+                        e.to_string(),
+                        e.retry_after,
+                        crate::wait::Failure::of(&e),
+                    ),
                 },
             };
-            if kind == Failure::Lost {
+            if kind == FollowUp::Lost {
                 cause.set(format!(
                     "The answer to the create request was lost ({text})"
                 ));
-                look_until.set(Some(Instant::now() + LOOK_AFTER_LOST));
+                look_until.set(Some(Instant::now() + wait.failure_window));
             } else {
                 cause.set(format!(
                     "The API answered the create request with an error ({text})"
@@ -239,6 +247,7 @@ async fn send_or_find(
             Ok(Poll::Pending {
                 seen: format!("{text} (looking for the pool before anything else)"),
                 retry_after,
+                failure: counted,
             })
         }
     })
@@ -264,14 +273,18 @@ async fn send_or_find(
             let when = "before Terraform asked the provider to stop";
             Err(unmade(not_found(zone, body, &cause, &candidates, when)))
         }
-        Err(e @ WaitError::TimedOut { .. }) => Err(unmade(api_error(
-            "Could not create the instance pool",
-            format!(
-                "{e}. {} Otherwise apply again later, or raise `timeouts.create` ({}) to keep trying longer.",
-                in_flight_hint(zone, body),
-                human(wait.limit)
-            ),
-        ))),
+        Err(e @ (WaitError::TimedOut { .. } | WaitError::Persisted { .. })) => {
+            let next = e.failing_advice(SERVICE).unwrap_or_else(|| {
+                format!(
+                    "Otherwise apply again later, or raise `timeouts.create` ({}) to keep trying longer.",
+                    human(wait.limit)
+                )
+            });
+            Err(unmade(api_error(
+                "Could not create the instance pool",
+                format!("{e}. {} {next}", in_flight_hint(zone, body)),
+            )))
+        }
         Err(e @ WaitError::Stopped { .. }) => Err(unmade(api_error(
             "Could not create the instance pool",
             format!("{e}. {}", in_flight_hint(zone, body)),
@@ -475,7 +488,7 @@ impl<T: Clone> Slot<T> {
 
 /// How a failed call that is never repeated blindly may be followed up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
+enum FollowUp {
     /// Sent, without a usable answer: the API may have acted on it.
     Lost,
     /// Refused for now (429, 5xx, or the connection never opened): asking again may work.
@@ -484,12 +497,12 @@ enum Failure {
     Final,
 }
 
-fn failure(e: &ApiError) -> Failure {
+fn follow_up(e: &ApiError) -> FollowUp {
     if e.is_outcome_unknown() {
-        Failure::Lost
+        FollowUp::Lost
     } else if e.is_transient() {
-        Failure::Transient
+        FollowUp::Transient
     } else {
-        Failure::Final
+        FollowUp::Final
     }
 }

@@ -27,11 +27,10 @@ pub const NAME: &str = "The pool's name (1 to 255 characters).";
 pub const DESCRIPTION: &str =
     "A description of the pool (at most 255 characters). Removing it resets the description.";
 
-pub const SIZE: &str = "How many instances the pool runs (at least 0; a new pool starts with at least 1). A change of `size` alone is a scale operation.";
+pub const SIZE: &str = "How many instances the pool runs (at least 0). A change of `size` alone is a scale operation. The API creates a pool with at least 1 instance: a new pool (or a replacement) of size 0 is created with 1 and scaled to 0 in the same apply, and its plan says so.";
 
-/// What `size` must be on create, as the validator words it.
-pub const SIZE_ON_CREATE: &str =
-    "at least 1 for a new pool (create it with size >= 1, then scale it to 0)";
+/// The plan's warning for a new pool of size 0.
+pub const CREATED_THEN_SCALED: &str = "The Exoscale API creates a pool with at least 1 instance: this apply creates it with 1, then scales it to 0, and waits for both.";
 
 pub const INSTANCE_TYPE: &str = "The instances' type, as `family.size` (like `standard.medium`, any case) or as an instance type id. State keeps the spelling of the create, or of the last change of type: another spelling of the same type (another case, or its id) is no change. An import records the API's name (like `standard.medium`).";
 

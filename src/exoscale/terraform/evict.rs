@@ -14,7 +14,6 @@ use super::wait;
 use crate::plugin::{
     validators, Action, AttrPath, Attribute, Block, Ctx, Diagnostics, Progress, Schema, Type, Value,
 };
-use crate::wait::Wait;
 
 const TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
@@ -114,7 +113,7 @@ impl Action for EvictAction {
         progress
             .say(format!("Waiting for operation {}", op.id))
             .await;
-        let wait = Wait::new("timeout", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "timeout", limit);
         match wait::operation_succeeded(client, &zone, op, "evict", &wait, "Evicting instances")
             .await
         {

@@ -288,11 +288,15 @@ pub fn settled(mut model: InstancePoolModel) -> InstancePoolModel {
 /// The API's default instance name prefix.
 pub const DEFAULT_PREFIX: &str = "pool";
 
+/// The smallest pool the API creates: a pool planned smaller is created at this size and
+/// scaled down in the same apply.
+pub const MIN_CREATE_SIZE: i64 = 1;
+
 pub fn create_body(planned: &InstancePoolModel, instance_type_id: &str) -> CreateInstancePool {
     let list = |v: &Option<Vec<String>>| v.as_deref().map(id_refs);
     CreateInstancePool {
         name: planned.name.clone(),
-        size: planned.size,
+        size: planned.size.max(MIN_CREATE_SIZE),
         instance_type: IdRef::new(instance_type_id),
         template: IdRef::new(&planned.template_id),
         disk_size: planned.disk_size,

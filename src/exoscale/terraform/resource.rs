@@ -21,7 +21,7 @@ use crate::plugin::{
     Identity, MoveSource, Number, Plan, Resource, Schema, StateUpgrader, Timeouts, Tri, Type,
     Value,
 };
-use crate::wait::{Wait, POLLING_RULE};
+use crate::wait::POLLING_RULE;
 
 pub const CREATE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -61,10 +61,7 @@ pub(super) fn resource_schema() -> Schema {
             Attribute::int("size")
                 .required()
                 .describe(descriptions::SIZE)
-                .validate(validators::int_at_least(0))
-                .validate_on_create(validators::custom(descriptions::SIZE_ON_CREATE, |v| {
-                    v.as_i64().is_some_and(|n| n >= 1)
-                })),
+                .validate(validators::int_at_least(0)),
         )
         .attribute(
             Attribute::string("instance_type")
@@ -250,10 +247,26 @@ impl Resource for InstancePoolResource {
     /// Plans `instance_type_id` (see [`instance_types::plan_id`]), and refuses to change a
     /// pool another service manages.
     async fn modify_plan(&self, ctx: &Ctx, plan: &mut Plan) -> Diagnostics {
-        let client = Exoscale::of(ctx).ok().and_then(|e| e.client().ok());
+        // Settings known only at apply leave the id unknown; a client that cannot be made
+        // from known settings is an error now, not at apply.
+        let client = match plan.api_reachable() {
+            true => match Exoscale::of(ctx).and_then(Exoscale::client) {
+                Ok(client) => Some(client),
+                Err(d) => return d,
+            },
+            false => None,
+        };
         let mut diags = instance_types::plan_id(client, plan).await;
         if !plan.is_create() && !plan.planned.same_as(&plan.prior) {
             diags.extend(managed_plan_error(&plan.prior).unwrap_or_default());
+        }
+        let size = plan.planned("size").as_i64();
+        if plan.is_create() && size.is_some_and(|n| n < model::MIN_CREATE_SIZE) {
+            diags.warning_at(
+                AttrPath::attrs(&["size"]),
+                "Created with 1 instance, then scaled to 0",
+                descriptions::CREATED_THEN_SCALED,
+            );
         }
         diags
     }
@@ -270,7 +283,7 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let wait = Wait::new("create", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "create", limit);
         let type_id = match instance_types::planned_id(client, &zone, &planned).await {
             Ok(id) => id,
             Err(d) => return Applied::failed(None, d),
@@ -309,7 +322,7 @@ impl Resource for InstancePoolResource {
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
-        let wait = Wait::new("update", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "update", limit);
         change::update(client, &zone, prior, planned, &wait).await
     }
 
@@ -321,7 +334,7 @@ impl Resource for InstancePoolResource {
             return Diagnostics::new();
         };
         let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        let wait = Wait::new("delete", limit, &ctx.stop);
+        let wait = Exoscale::wait(ctx, "delete", limit);
         let result = async {
             let (client, zone) = Exoscale::client_and_zone(ctx, prior.zone.as_deref())?;
             change::delete(client, &zone, &id, &wait).await

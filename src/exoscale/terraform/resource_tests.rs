@@ -831,6 +831,7 @@ async fn harness_with_attempt_timeout(attempt: Duration) -> Harness {
     let exoscale = Exoscale {
         client: Ok(client),
         default_zone: Tri::Known("ch-gva-2".into()),
+        failure_window: crate::wait::FAILURE_WINDOW,
     };
     let mut settings = Settings::default();
     settings.set(ZONE_SETTING, s("ch-gva-2"));

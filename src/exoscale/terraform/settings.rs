@@ -1,12 +1,15 @@
 //! The provider's `exoscale` block: credentials, default zone and endpoint, each with its
 //! environment fallback, and the zones the API serves.
 
+use std::time::Duration;
+
 use crate::exoscale::api::{ExoscaleClient, DEFAULT_ENDPOINT};
 use crate::plugin::{
     string_setting, validators, AttrPath, Attribute, Block, Ctx, Diagnostic, Diagnostics, Settings,
     Stop, Tri, Value,
 };
 use crate::trust;
+use crate::wait::{self, Wait};
 
 /// Exoscale zones with an API endpoint (the live list is `GET /zone`).
 pub const ZONES: &[&str] = &[
@@ -30,11 +33,20 @@ pub struct Exoscale {
     /// missing, so a configuration that uses only Ona needs no Exoscale key.
     pub client: Result<ExoscaleClient, String>,
     pub default_zone: Tri<String>,
+    /// How long the API may keep failing before a wait gives up (`failure_window`).
+    pub failure_window: Duration,
 }
 
 impl Exoscale {
     pub fn of(ctx: &Ctx) -> Result<&Exoscale, Diagnostics> {
         ctx.data::<Exoscale>()
+    }
+
+    /// A wait of `limit`, set by `timeouts.<timeout>`, that gives up on a failure lasting
+    /// the provider's `failure_window`.
+    pub fn wait(ctx: &Ctx, timeout: &'static str, limit: Duration) -> Wait {
+        let window = Exoscale::of(ctx).map_or(wait::FAILURE_WINDOW, |e| e.failure_window);
+        Wait::new(timeout, limit, &ctx.stop).failing_for(window)
     }
 
     /// The client, and `zone` or else the provider's default zone.
@@ -100,6 +112,7 @@ pub fn block() -> Block {
                 .validate(validators::http_url()),
         )
         .attribute(trust::ca_file_attribute("Exoscale API"))
+        .attribute(wait::failure_window_attribute("Exoscale API"))
 }
 
 /// Reads the `exoscale` block of the provider's configuration (null when absent).
@@ -130,6 +143,14 @@ pub fn configure(
     };
     let key = setting("key", &["EXOSCALE_API_KEY", "EXOSCALE_KEY"]);
     let secret = setting("secret", &["EXOSCALE_API_SECRET", "EXOSCALE_SECRET"]);
+    for (name, set, how) in [
+        ("exoscale.key", &key, "set `key` in the provider's `exoscale` block, or the EXOSCALE_API_KEY (or EXOSCALE_KEY) environment variable"),
+        ("exoscale.secret", &secret, "set `secret` in the provider's `exoscale` block, or the EXOSCALE_API_SECRET (or EXOSCALE_SECRET) environment variable"),
+    ] {
+        if set.is_null() {
+            settings.set_missing(name, how);
+        }
+    }
     let trust = trust::ca_file_setting(block, "exoscale", diags);
     for (name, unknown) in [
         ("exoscale.key", key.is_unknown()),
@@ -155,5 +176,6 @@ pub fn configure(
     Exoscale {
         client,
         default_zone: zone,
+        failure_window: wait::failure_window_setting(block),
     }
 }

@@ -47,7 +47,8 @@ impl fmt::Display for OperationError {
 impl std::error::Error for OperationError {}
 
 /// Polls `op`, the operation of a change of `kind` (`create`, `scale`, ...: operations of
-/// one kind tend to take alike, see [`crate::wait::Pacing`]), until it leaves `pending`.
+/// one kind tend to take alike, see [`crate::wait::Pacing`]; the wait is named after it),
+/// until it leaves `pending`.
 /// Success returns the final operation; failure, timeout (of the operation or of our
 /// deadline) and stop return an error.
 pub async fn operation(
@@ -57,9 +58,14 @@ pub async fn operation(
     kind: &'static str,
     wait: &Wait,
 ) -> Result<Operation, WaitError<OperationError>> {
-    let what = match op.reference.as_ref().and_then(|r| r.command.as_deref()) {
-        Some(command) => format!("{SERVICE} operation {} ({command})", op.id),
-        None => format!("{SERVICE} operation {}", op.id),
+    // Named by the change it carries out: the reference's `command` is only the route
+    // that reads its object back.
+    let what = match op.reference.as_ref().and_then(|r| r.id.as_deref()) {
+        Some(pool) => format!(
+            "{SERVICE} {kind} operation {} on instance pool {pool}",
+            op.id
+        ),
+        None => format!("{SERVICE} {kind} operation {}", op.id),
     };
     let id = op.id.clone();
     let id = id.as_str();
@@ -175,28 +181,38 @@ pub async fn pool_gone(
     .await
 }
 
-/// A wait that ended without its result; a timeout says what to do next.
+/// A wait that ended without its result, with what to do next: a longer timeout only
+/// when the operation was progressing, the API's status when it kept failing.
 pub fn wait_error<E: fmt::Display>(summary: &str, e: WaitError<E>, wait: &Wait) -> Diagnostics {
+    let failing = e.failing_advice(SERVICE);
     let timed_out = matches!(e, WaitError::TimedOut { .. });
     let mut detail = match e {
         // A change waits in steps (the operation, then the pool); the time that ran out is
         // the whole timeout, not the last step's share of it.
         WaitError::TimedOut {
-            what, last_seen, ..
+            what,
+            last_seen,
+            failing,
+            ..
         } => WaitError::<E>::TimedOut {
             what,
             after: wait.limit,
             last_seen,
+            failing,
         }
         .to_string(),
         other => other.to_string(),
     };
-    if timed_out {
-        detail.push_str(&format!(
+    match failing {
+        Some(advice) => {
+            detail.push_str(&format!(". The pool is left as the API holds it. {advice}"));
+        }
+        None if timed_out => detail.push_str(&format!(
             ". The pool is left as the API holds it. If the API needs longer than `timeouts.{}` ({}), raise it; otherwise check the pool in the Exoscale console, then apply again.",
             wait.timeout,
             human(wait.limit)
-        ));
+        )),
+        None => {}
     }
     Diagnostic::error(summary, detail).into()
 }
@@ -318,12 +334,12 @@ mod tests {
         let (_server, client) = client(vec![reply(200, PENDING)]).await;
         let pending: Operation = serde_json::from_str(PENDING).unwrap();
         let wait = Wait::new("test", Duration::from_millis(50), &Stop::new());
-        let err = operation(&client, "ch-gva-2", pending, "test", &wait)
+        let err = operation(&client, "ch-gva-2", pending, "create", &wait)
             .await
             .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "timed out after 50ms waiting for Exoscale API operation o1 (create-instance-pool) (last seen: state pending)"
+            "timed out after 50ms waiting for Exoscale API create operation o1 on instance pool p1 (last seen: state pending)"
         );
     }
 

@@ -19,7 +19,7 @@ use crate::wait::{Endpoint, Pacing};
 
 /// The public API base, as the official SDK uses it.
 pub const DEFAULT_BASE_URL: &str = "https://app.ona.com/api";
-const SERVICE: &str = "Ona API";
+pub const SERVICE: &str = "Ona API";
 const PREFIX: &str = "/gitpod.v1.PrebuildService/";
 /// The largest page the API serves.
 pub const PAGE_SIZE: i32 = 100;

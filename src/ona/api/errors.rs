@@ -1,7 +1,7 @@
 //! Ona's error bodies: Connect `{code, message}`. The Connect code, not the HTTP status,
 //! is what the protocol says to branch on.
 
-use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind};
+use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind, SensitiveFields, CREDENTIAL_WORDS};
 
 /// The [`ErrorDialect`] of the Ona (Connect) API.
 pub struct OnaErrors;
@@ -13,6 +13,16 @@ impl ErrorDialect for OnaErrors {
 
     fn error_in_success(&self, body: &[u8]) -> Option<ErrorBody> {
         error_in_success(body)
+    }
+
+    /// The token travels in the Authorization header; in bodies, the pagination `token`
+    /// and `nextToken` (cursors, masked with anything named like a credential). No warm
+    /// pool field carries user data.
+    fn sensitive_fields(&self) -> SensitiveFields {
+        SensitiveFields {
+            masked_words: CREDENTIAL_WORDS,
+            digested: &[],
+        }
     }
 }
 
@@ -150,6 +160,21 @@ mod tests {
         );
         assert_eq!(error_in_success(b"{}"), None);
         assert_eq!(error_in_success(b""), None);
+    }
+
+    /// A page request and its answer: the cursors are masked, the pools shown.
+    #[test]
+    fn logged_bodies_mask_tokens() {
+        let sensitive = OnaErrors.sensitive_fields();
+        let request = sensitive.shown(br#"{"pagination":{"token":"cursor-7f","pageSize":100}}"#);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&request).unwrap(),
+            serde_json::json!({"pagination": {"token": "<masked>", "pageSize": 100}})
+        );
+        let answer = sensitive
+            .shown(br#"{"pagination":{"nextToken":"cursor-80"},"warmPools":[{"id":"wp1"}]}"#);
+        assert!(!answer.contains("cursor-80"), "{answer}");
+        assert!(answer.contains(r#""warmPools":[{"id":"wp1"}]"#), "{answer}");
     }
 
     #[test]

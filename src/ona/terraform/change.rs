@@ -2,7 +2,7 @@
 //! waiting until it is gone), each sent once and never repeated blindly (see
 //! [`crate::wait::send_change`]), with advice for a change the API refuses.
 
-use super::diagnostics::{api_error, refused, FIX_SIZES};
+use super::diagnostics::{api_error, next_step, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, phase_name, pool_sizes, WarmPoolModel};
 use super::wait::{pool_gone, settle};
 use crate::http::ApiError;
@@ -80,7 +80,9 @@ async fn update_pool(
         }
         Err(Unsent::Ended(d)) => Err(d.into()),
         Err(Unsent::Waited(e)) => {
-            let detail = format!("{e}. The pool keeps its old sizes unless the API took them late: apply again, or raise timeouts.update.");
+            let next = next_step(&e, "Apply again, or raise timeouts.update.");
+            let detail =
+                format!("{e}. The pool keeps its old sizes unless the API took them late. {next}");
             Err(Diagnostic::error(summary, detail).into())
         }
     }
@@ -128,7 +130,10 @@ async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
         Err(Unsent::Waited(e)) => {
             return api_error(
                 summary,
-                format!("{e}. The pool is kept in the Terraform state: apply again, or raise timeouts.delete."),
+                format!(
+                    "{e}. The pool is kept in the Terraform state. {}",
+                    next_step(&e, "Apply again, or raise timeouts.delete.")
+                ),
             );
         }
     }
@@ -137,7 +142,10 @@ async fn delete_pool(client: &OnaClient, id: &str, wait: &Wait) -> Diagnostics {
         Err(WaitError::Failed(e)) => api_error("Cannot read the warm pool being deleted", &e),
         Err(e) => api_error(
             "The warm pool is not gone yet",
-            format!("{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete."),
+            format!(
+                "{e}. The API accepted the deletion; the pool stays in the Terraform state until it is gone. {}",
+                next_step(&e, "Run terraform apply (or destroy) again to wait for it, or raise timeouts.delete.")
+            ),
         ),
     }
 }

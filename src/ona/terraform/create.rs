@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::diagnostics::{api_error, refused, FIX_SIZES};
+use super::diagnostics::{api_error, next_step, refused, FIX_SIZES};
 use super::model::{has_sizes, is_going, WarmPoolModel};
 use super::read::find_pool;
 use super::wait::{pool_gone, settle};
@@ -172,20 +172,28 @@ async fn send_create(
     .await;
     let unsettled = in_flight.load(Ordering::Relaxed) || maybe_made.load(Ordering::Relaxed);
     sent.map_err(|e| {
-        let may_have_made = |e: &dyn std::fmt::Display| {
+        let may_have_made = |e: &dyn std::fmt::Display, next: &str| {
             Diagnostic::error(
                 "Cannot create the warm pool",
-                format!("{e}. The API may have made the pool all the same: the next apply from this working directory looks for it before creating one, and records it if it has the planned sizes (from elsewhere, the next apply names the pool and how to import it)."),
+                format!("{e}. The API may have made the pool all the same: the next apply from this working directory looks for it before creating one, and records it if it has the planned sizes (from elsewhere, the next apply names the pool and how to import it).{next}"),
             )
             .into()
         };
         let diagnostics = match e {
-            WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => may_have_made(&e),
+            WaitError::Failed(e) if unsettled && e.kind == ErrorKind::Stopped => {
+                may_have_made(&e, "")
+            }
             WaitError::Failed(e) => refused("Cannot create the warm pool", &e, advice(&e)),
-            other if unsettled => may_have_made(&other),
+            other if unsettled => {
+                let next = format!(" {}", next_step(&other, "Apply again later."));
+                may_have_made(&other, &next)
+            }
             other => Diagnostic::error(
                 "Cannot create the warm pool",
-                format!("{other}. Apply again later, or raise timeouts.create."),
+                format!(
+                    "{other}. {}",
+                    next_step(&other, "Apply again later, or raise timeouts.create.")
+                ),
             )
             .into(),
         };

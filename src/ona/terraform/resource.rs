@@ -17,7 +17,7 @@ use crate::plugin::{
     timeouts_block, validators, Applied, AttrPath, Attribute, Block, Ctx, Diagnostics, Identity,
     MoveSource, Resource, Schema, Timeouts, Value,
 };
-use crate::wait::{Wait, POLLING_RULE};
+use crate::wait::POLLING_RULE;
 
 const CREATE_TIMEOUT: Duration = Duration::from_secs(600);
 const UPDATE_TIMEOUT: Duration = Duration::from_secs(600);
@@ -115,7 +115,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(None, d),
         };
         let limit = Timeouts::of(&planned.timeouts, "create", CREATE_TIMEOUT);
-        let wait = Wait::new("create", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "create", limit);
         create::create(client, planned, &wait).await
     }
 
@@ -138,7 +138,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return Applied::failed(Some(prior), d),
         };
         let limit = Timeouts::of(&planned.timeouts, "update", UPDATE_TIMEOUT);
-        let wait = Wait::new("update", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "update", limit);
         change::update(client, prior, planned, &wait).await
     }
 
@@ -148,7 +148,7 @@ impl Resource for WarmPoolResource {
             Err(d) => return d,
         };
         let limit = Timeouts::of(&prior.timeouts, "delete", DELETE_TIMEOUT);
-        let wait = Wait::new("delete", limit, &ctx.stop);
+        let wait = Ona::wait(ctx, "delete", limit);
         change::delete(client, &prior, &wait).await
     }
 
@@ -184,21 +184,19 @@ fn uuid_eq(a: &Value, b: &Value) -> bool {
 
 // ---- plan rules -----------------------------------------------------------------------------
 
-/// min_size <= max_size when both are known: one diagnostic on each path.
+/// min_size <= max_size when both are known.
 fn check_size_order(config: &Value, diags: &mut Diagnostics) {
     let known = |name| config.attr(name).as_i64();
     if let (Some(min), Some(max)) = (known("min_size"), known("max_size")) {
         if min > max {
-            let detail = format!(
-                "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
+            // One error, on the lower bound: Terraform shows each diagnostic in full.
+            diags.error_at(
+                AttrPath::attrs(&["min_size"]),
+                "Invalid warm pool size range",
+                format!(
+                    "min_size must be less than or equal to max_size; got min_size = {min} and max_size = {max}."
+                ),
             );
-            for name in ["min_size", "max_size"] {
-                diags.error_at(
-                    AttrPath::attrs(&[name]),
-                    "Invalid warm pool size range",
-                    detail.clone(),
-                );
-            }
         }
     }
 }

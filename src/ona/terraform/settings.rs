@@ -1,6 +1,8 @@
 //! The provider's `ona` block: the token and the API base URL, with the environment
 //! variables the official SDK reads.
 
+use std::time::Duration;
+
 use super::descriptions as doc;
 use crate::ona::api::client::{OnaClient, DEFAULT_BASE_URL};
 use crate::plugin::{
@@ -8,6 +10,7 @@ use crate::plugin::{
     Tri, Value,
 };
 use crate::trust;
+use crate::wait::{self, Wait};
 
 /// Settings every Ona API call needs (see [`crate::plugin::Resource::settings`]).
 pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint", "ona.ca_file"];
@@ -16,9 +19,20 @@ pub const API_SETTINGS: &[&str] = &["ona.token", "ona.endpoint", "ona.ca_file"];
 pub struct Ona {
     /// `Err` holds the message to show when a resource needs the API but no token is set.
     pub client: Result<OnaClient, String>,
+    /// How long the API may keep failing before a wait gives up (`failure_window`).
+    pub failure_window: Duration,
 }
 
 impl Ona {
+    /// A wait of `limit`, set by `timeouts.<timeout>`, that gives up on a failure lasting
+    /// the provider's `failure_window`.
+    pub fn wait(ctx: &Ctx, timeout: &'static str, limit: Duration) -> Wait {
+        let window = ctx
+            .data::<Ona>()
+            .map_or(wait::FAILURE_WINDOW, |o| o.failure_window);
+        Wait::new(timeout, limit, &ctx.stop).failing_for(window)
+    }
+
     pub fn client(ctx: &Ctx) -> Result<&OnaClient, Diagnostics> {
         ctx.data::<Ona>()?
             .client
@@ -44,6 +58,7 @@ pub fn block() -> Block {
                 .validate(validators::http_url()),
         )
         .attribute(trust::ca_file_attribute("Ona API"))
+        .attribute(wait::failure_window_attribute("Ona API"))
 }
 
 /// Reads the `ona` block of the provider's configuration (null when absent).
@@ -67,6 +82,12 @@ pub fn configure(
         other => other,
     };
     let token = setting("token", &["ONA_API_KEY", "GITPOD_API_KEY", "ONA_TOKEN"]);
+    if token.is_null() {
+        settings.set_missing(
+            "ona.token",
+            "set `token` in the provider's `ona` block, or the ONA_API_KEY (or GITPOD_API_KEY, ONA_TOKEN) environment variable",
+        );
+    }
     let trust = trust::ca_file_setting(block, "ona", diags);
     for (name, unknown) in [
         ("ona.token", token.is_unknown()),
@@ -91,7 +112,10 @@ pub fn configure(
                 .to_string(),
         ),
     };
-    Ona { client }
+    Ona {
+        client,
+        failure_window: wait::failure_window_setting(block),
+    }
 }
 
 /// The API base URL of an Ona application host as the official provider's `ONA_HOST`

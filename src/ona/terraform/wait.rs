@@ -3,6 +3,7 @@
 
 use std::sync::Mutex;
 
+use super::diagnostics::next_step;
 use super::model::{is_going, phase_name, WarmPoolModel};
 use crate::http::ApiError;
 use crate::ona::api::client::OnaClient;
@@ -64,7 +65,8 @@ enum Settled {
 async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPool, WaitFailure> {
     let last = Mutex::new(None::<WarmPool>);
     let seen = &last;
-    let what = format!("warm pool {id} to be READY");
+    // The step's timeout is named after the change waited for: `create` or `update`.
+    let what = format!("warm pool {id} to be READY after its {}", wait.timeout);
     let pacing = client.pacing().kind("ready");
     let outcome = poll_paced(&pacing, wait, &what, move || async move {
         let found = match client.get_warm_pool(id).await {
@@ -119,10 +121,14 @@ async fn pool_ready(client: &OnaClient, id: &str, wait: &Wait) -> Result<WarmPoo
         }),
         Err(e) => {
             let (summary, detail) = match &e {
-                WaitError::TimedOut { .. } => (
-                    "Timed out waiting for the warm pool",
-                    format!("{e}. {kept} Raise timeouts if it needs longer."),
-                ),
+                WaitError::TimedOut { .. } | WaitError::Persisted { .. } => {
+                    let summary = match &e {
+                        WaitError::Persisted { .. } => "The Ona API keeps failing",
+                        _ => "Timed out waiting for the warm pool",
+                    };
+                    let next = next_step(&e, "Raise timeouts if it needs longer.");
+                    (summary, format!("{e}. {kept} {next}"))
+                }
                 WaitError::Stopped { .. } => (
                     "Stopped while waiting for the warm pool",
                     format!("{e}. {kept}"),

@@ -108,10 +108,6 @@ impl Number {
         self.digits.is_empty()
     }
 
-    pub fn is_negative(&self) -> bool {
-        self.negative
-    }
-
     pub fn is_integer(&self) -> bool {
         self.exponent >= 0
     }

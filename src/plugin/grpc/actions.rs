@@ -8,6 +8,7 @@ use tonic::{Response, Status};
 use super::codec::{decode, try_diags, RpcResult};
 use crate::plugin::action::{AnyAction, Progress};
 use crate::plugin::ctx::Ctx;
+use crate::plugin::log;
 use crate::plugin::proto::tfplugin6 as pb;
 
 pub(super) type InvokeStream = std::pin::Pin<
@@ -52,7 +53,8 @@ pub(super) fn plan(
     }))
 }
 
-/// Runs the action in its own task and streams its progress, then its outcome.
+/// Runs the action in its own task (logging as part of this RPC) and streams its
+/// progress, then its outcome.
 pub(super) fn invoke(
     action: Arc<dyn AnyAction>,
     ctx: Ctx,
@@ -65,7 +67,7 @@ pub(super) fn invoke(
         "action configuration",
     );
     let (events, stream) = tokio::sync::mpsc::channel(16);
-    tokio::spawn(async move {
+    tokio::spawn(log::in_this_rpc(async move {
         let (said, mut heard) = tokio::sync::mpsc::channel::<String>(16);
         let forward = {
             let events = events.clone();
@@ -94,7 +96,7 @@ pub(super) fn invoke(
             })),
         };
         let _ = events.send(Ok(done)).await;
-    });
+    }));
     let stream = tokio_stream::wrappers::ReceiverStream::new(stream);
     Ok(Response::new(Box::pin(stream)))
 }

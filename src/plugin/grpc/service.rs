@@ -3,7 +3,8 @@
 //! the stop signal. It answers the provider-level RPCs itself (metadata, schemas,
 //! validating and configuring the provider, StopProvider); every other RPC is looked up
 //! here (an unknown type name is NOT_FOUND), given its call's context, and answered by
-//! the file of its kind.
+//! the file of its kind. Every handler runs inside [`log::serving`], so each line it logs
+//! names the RPC and the type it serves.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,7 +21,7 @@ use crate::plugin::ctx::{Configured, Ctx};
 use crate::plugin::cty::Type;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::list::AnyListResource;
-use crate::plugin::log;
+use crate::plugin::log::{self, serving, Serves};
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::resource::{AnyDataSource, AnyResource, Provider};
 use crate::plugin::schema::validate_block;
@@ -153,12 +154,9 @@ fn capabilities() -> pb::ServerCapabilities {
     }
 }
 
-#[tonic::async_trait]
-impl pb::provider_server::Provider for ProviderService {
-    async fn get_metadata(
-        &self,
-        _: Request<pb::get_metadata::Request>,
-    ) -> RpcResult<pb::get_metadata::Response> {
+/// The provider-level RPCs, answered here (the trait below serves each as its RPC).
+impl ProviderService {
+    fn metadata(&self) -> RpcResult<pb::get_metadata::Response> {
         use pb::get_metadata::{DataSourceMetadata, ResourceMetadata};
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
@@ -194,17 +192,7 @@ impl pb::provider_server::Provider for ProviderService {
         }))
     }
 
-    async fn get_provider_schema(
-        &self,
-        _: Request<pb::get_provider_schema::Request>,
-    ) -> RpcResult<pb::get_provider_schema::Response> {
-        Ok(Response::new(self.schema.clone()))
-    }
-
-    async fn get_resource_identity_schemas(
-        &self,
-        _: Request<pb::get_resource_identity_schemas::Request>,
-    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+    fn identity_schemas(&self) -> RpcResult<pb::get_resource_identity_schemas::Response> {
         Ok(Response::new(pb::get_resource_identity_schemas::Response {
             identity_schemas: self
                 .resources
@@ -215,11 +203,10 @@ impl pb::provider_server::Provider for ProviderService {
         }))
     }
 
-    async fn validate_provider_config(
+    fn validate_config(
         &self,
-        request: Request<pb::validate_provider_config::Request>,
+        r: pb::validate_provider_config::Request,
     ) -> RpcResult<pb::validate_provider_config::Response> {
-        let r = request.into_inner();
         let empty = pb::validate_provider_config::Response::default();
         let config = try_diags!(
             decode(
@@ -242,11 +229,10 @@ impl pb::provider_server::Provider for ProviderService {
         }))
     }
 
-    async fn configure_provider(
+    async fn configure(
         &self,
-        request: Request<pb::configure_provider::Request>,
+        r: pb::configure_provider::Request,
     ) -> RpcResult<pb::configure_provider::Response> {
-        let r = request.into_inner();
         log::debug(
             "configuring provider",
             &[("terraform_version", &r.terraform_version)],
@@ -276,24 +262,72 @@ impl pb::provider_server::Provider for ProviderService {
             diagnostics: diags.to_proto(),
         }))
     }
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> RpcResult<pb::get_metadata::Response> {
+        serving("GetMetadata", Serves::Provider, async { self.metadata() }).await
+    }
+
+    async fn get_provider_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> RpcResult<pb::get_provider_schema::Response> {
+        let schema = async { Ok(Response::new(self.schema.clone())) };
+        serving("GetProviderSchema", Serves::Provider, schema).await
+    }
+
+    async fn get_resource_identity_schemas(
+        &self,
+        _: Request<pb::get_resource_identity_schemas::Request>,
+    ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        let schemas = async { self.identity_schemas() };
+        serving("GetResourceIdentitySchemas", Serves::Provider, schemas).await
+    }
+
+    async fn validate_provider_config(
+        &self,
+        request: Request<pb::validate_provider_config::Request>,
+    ) -> RpcResult<pb::validate_provider_config::Response> {
+        let validate = async { self.validate_config(request.into_inner()) };
+        serving("ValidateProviderConfig", Serves::Provider, validate).await
+    }
+
+    async fn configure_provider(
+        &self,
+        request: Request<pb::configure_provider::Request>,
+    ) -> RpcResult<pb::configure_provider::Response> {
+        let configure = self.configure(request.into_inner());
+        serving("ConfigureProvider", Serves::Provider, configure).await
+    }
 
     async fn stop_provider(
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> RpcResult<pb::stop_provider::Response> {
-        log::info("StopProvider: cancelling waits in progress", &[]);
-        self.stop.trigger();
-        Ok(Response::new(pb::stop_provider::Response::default()))
+        let stop = async {
+            log::info("StopProvider: cancelling waits in progress", &[]);
+            self.stop.trigger();
+            Ok(Response::new(pb::stop_provider::Response::default()))
+        };
+        serving("StopProvider", Serves::Provider, stop).await
     }
 
-    // Each RPC below is answered by the file of its kind, given what its request names.
+    // Each RPC below is answered by the file of its kind, given what its request names,
+    // and served as the RPC of that type (see `log::serving`).
 
     async fn validate_resource_config(
         &self,
         request: Request<pb::validate_resource_config::Request>,
     ) -> RpcResult<pb::validate_resource_config::Response> {
         let r = request.into_inner();
-        resources::validate(self.resource(&r.type_name)?, r)
+        let resource = self.resource(&r.type_name)?;
+        let validate = async { resources::validate(resource, r) };
+        serving("ValidateResourceConfig", serves(resource), validate).await
     }
 
     async fn upgrade_resource_state(
@@ -301,7 +335,9 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> RpcResult<pb::upgrade_resource_state::Response> {
         let r = request.into_inner();
-        resources::upgrade_state(self.resource(&r.type_name)?, r)
+        let resource = self.resource(&r.type_name)?;
+        let upgrade = async { resources::upgrade_state(resource, r) };
+        serving("UpgradeResourceState", serves(resource), upgrade).await
     }
 
     async fn upgrade_resource_identity(
@@ -309,7 +345,9 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
         let r = request.into_inner();
-        resources::upgrade_identity(self.resource(&r.type_name)?, r)
+        let resource = self.resource(&r.type_name)?;
+        let upgrade = async { resources::upgrade_identity(resource, r) };
+        serving("UpgradeResourceIdentity", serves(resource), upgrade).await
     }
 
     async fn read_resource(
@@ -317,8 +355,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
         let r = request.into_inner();
+        let resource = self.resource(&r.type_name)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        resources::read(self.resource(&r.type_name)?, &ctx, r).await
+        let read = resources::read(resource, &ctx, r);
+        serving("ReadResource", serves(resource), read).await
     }
 
     async fn plan_resource_change(
@@ -326,8 +366,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
         let r = request.into_inner();
+        let resource = self.resource(&r.type_name)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        resources::plan(self.resource(&r.type_name)?, &ctx, r).await
+        let plan = resources::plan(resource, &ctx, r);
+        serving("PlanResourceChange", serves(resource), plan).await
     }
 
     async fn apply_resource_change(
@@ -335,7 +377,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
         let r = request.into_inner();
-        resources::apply(self.resource(&r.type_name)?, &self.ctx(None), r).await
+        let resource = self.resource(&r.type_name)?;
+        let ctx = self.ctx(None);
+        let apply = resources::apply(resource, &ctx, r);
+        serving("ApplyResourceChange", serves(resource), apply).await
     }
 
     async fn import_resource_state(
@@ -343,8 +388,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
         let r = request.into_inner();
+        let resource = self.resource(&r.type_name)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        resources::import(self.resource(&r.type_name)?, &ctx, r).await
+        let import = resources::import(resource, &ctx, r);
+        serving("ImportResourceState", serves(resource), import).await
     }
 
     async fn move_resource_state(
@@ -352,7 +399,9 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::move_resource_state::Request>,
     ) -> RpcResult<pb::move_resource_state::Response> {
         let r = request.into_inner();
-        resources::move_state(self.resource(&r.target_type_name)?, r)
+        let resource = self.resource(&r.target_type_name)?;
+        let move_state = async { resources::move_state(resource, r) };
+        serving("MoveResourceState", serves(resource), move_state).await
     }
 
     async fn validate_data_resource_config(
@@ -360,7 +409,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_data_resource_config::Request>,
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let r = request.into_inner();
-        data_sources::validate(self.data_source(&r.type_name)?, r)
+        let data_source = self.data_source(&r.type_name)?;
+        let validate = async { data_sources::validate(data_source, r) };
+        let serves = Serves::DataSource(data_source.type_name());
+        serving("ValidateDataResourceConfig", serves, validate).await
     }
 
     async fn read_data_source(
@@ -368,8 +420,11 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::read_data_source::Request>,
     ) -> RpcResult<pb::read_data_source::Response> {
         let r = request.into_inner();
+        let data_source = self.data_source(&r.type_name)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        data_sources::read(self.data_source(&r.type_name)?, &ctx, r).await
+        let serves = Serves::DataSource(data_source.type_name());
+        let read = data_sources::read(data_source, &ctx, r);
+        serving("ReadDataSource", serves, read).await
     }
 
     async fn validate_list_resource_config(
@@ -377,7 +432,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_list_resource_config::Request>,
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
         let r = request.into_inner();
-        list_resources::validate(self.list_resource(&r.type_name)?, r)
+        let list = self.list_resource(&r.type_name)?;
+        let validate = async { list_resources::validate(list, r) };
+        let serves = Serves::ListResource(list.type_name());
+        serving("ValidateListResourceConfig", serves, validate).await
     }
 
     async fn list_resource(
@@ -389,7 +447,10 @@ impl pb::provider_server::Provider for ProviderService {
             self.list_resource(&r.type_name)?,
             self.resource(&r.type_name)?,
         );
-        list_resources::list(list, resource, &self.ctx(None), r).await
+        let ctx = self.ctx(None);
+        let serves = Serves::ListResource(list.type_name());
+        let listed = list_resources::list(list, resource, &ctx, r);
+        serving("ListResource", serves, listed).await
     }
 
     async fn validate_action_config(
@@ -397,7 +458,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::validate_action_config::Request>,
     ) -> RpcResult<pb::validate_action_config::Response> {
         let r = request.into_inner();
-        actions::validate(&*self.action(&r.type_name)?, r)
+        let action = self.action(&r.type_name)?;
+        let validate = async { actions::validate(&*action, r) };
+        let serves = Serves::Action(action.type_name());
+        serving("ValidateActionConfig", serves, validate).await
     }
 
     async fn plan_action(
@@ -405,8 +469,10 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::plan_action::Request>,
     ) -> RpcResult<pb::plan_action::Response> {
         let r = request.into_inner();
+        let action = self.action(&r.action_type)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        actions::plan(&*self.action(&r.action_type)?, &ctx, r)
+        let plan = async { actions::plan(&*action, &ctx, r) };
+        serving("PlanAction", Serves::Action(action.type_name()), plan).await
     }
 
     async fn invoke_action(
@@ -414,7 +480,16 @@ impl pb::provider_server::Provider for ProviderService {
         request: Request<pb::invoke_action::Request>,
     ) -> Result<Response<InvokeStream>, Status> {
         let r = request.into_inner();
+        let action = self.action(&r.action_type)?;
         let ctx = self.ctx(r.client_capabilities.as_ref());
-        actions::invoke(self.action(&r.action_type)?, ctx, r)
+        let serves = Serves::Action(action.type_name());
+        // The action runs in a task of its own, which keeps this RPC's log fields.
+        let invoke = async { actions::invoke(action, ctx, r) };
+        serving("InvokeAction", serves, invoke).await
     }
+}
+
+/// How a resource RPC names what it serves in the log.
+fn serves(resource: &dyn AnyResource) -> Serves {
+    Serves::Resource(resource.type_name())
 }

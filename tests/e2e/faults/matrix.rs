@@ -34,6 +34,9 @@ const SLOW_SETTLE: Duration = Duration::from_secs(3);
 /// A poll answered this late: well below the provider's 60 s per-attempt timeout, which no
 /// Terraform setting reaches (see the notes in docs/reliability.md).
 const SLOW_POLL_MS: u64 = 1500;
+/// The provider's `failure_window` in the rows whose fault persists: far below `LONG`, so
+/// a row that fails on its timeout instead is told apart by its error.
+const FAILURE_WINDOW: &str = "2s";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
@@ -113,10 +116,17 @@ enum Fault {
     OperationTimeout,
     /// Exoscale: the pool stays in its transitional state past the operation's timeout.
     Stuck,
+    /// Every call of the change answers 500.
+    Persistent500,
+    /// Every call of the change answers 503: for Ona, whose 500 (Connect `internal`) is
+    /// final at once, the server error that may heal.
+    Persistent503,
+    /// Every call of the change loses its connection (no answer, nothing done).
+    PersistentReset,
 }
 
 impl Fault {
-    const ALL: [Fault; 8] = [
+    const ALL: [Fault; 11] = [
         Fault::Burst,
         Fault::Throttle,
         Fault::Reset,
@@ -125,6 +135,9 @@ impl Fault {
         Fault::Failure,
         Fault::OperationTimeout,
         Fault::Stuck,
+        Fault::Persistent500,
+        Fault::Persistent503,
+        Fault::PersistentReset,
     ];
 
     fn label(self, kind: Kind) -> &'static str {
@@ -139,7 +152,18 @@ impl Fault {
             (Fault::OperationTimeout, Kind::InstancePool) => "operation timeout",
             (Fault::OperationTimeout, Kind::WarmPool) => "settles after the timeout",
             (Fault::Stuck, _) => "stuck past the timeout",
+            (Fault::Persistent500, _) => "persistent 500",
+            (Fault::Persistent503, _) => "persistent 503 (unavailable)",
+            (Fault::PersistentReset, _) => "persistent connection reset",
         }
+    }
+
+    /// Whether the fault never stops firing (its rule has no count).
+    fn persists(self) -> bool {
+        matches!(
+            self,
+            Fault::Persistent500 | Fault::Persistent503 | Fault::PersistentReset
+        )
     }
 
     /// Whether the change is expected to go through despite the fault.
@@ -198,6 +222,9 @@ impl Row {
             }
             (Fault::OperationTimeout, Kind::WarmPool) => return None,
             (Fault::Stuck, _) => format!("{change}=stuck:{}*1", self.op.transitional()),
+            (Fault::Persistent500, _) => format!("{change}=status:500"),
+            (Fault::Persistent503, _) => format!("{change}=status:503"),
+            (Fault::PersistentReset, _) => format!("{change}=reset"),
         })
     }
 
@@ -209,6 +236,8 @@ impl Row {
         };
         if self.fault.outlasts_timeout(self.kind) {
             format!("{rule}, `timeouts.{}` {SHORT}", self.op.timeout())
+        } else if self.fault.persists() {
+            format!("{rule}, `failure_window` {FAILURE_WINDOW}")
         } else {
             rule
         }
@@ -244,6 +273,12 @@ impl Row {
             limit("update"),
             limit("delete")
         );
+        let provider = match self.fault.persists() {
+            true => format!(
+                "provider \"pools\" {{\n  exoscale {{\n    failure_window = \"{FAILURE_WINDOW}\"\n  }}\n  ona {{\n    failure_window = \"{FAILURE_WINDOW}\"\n  }}\n}}\n\n"
+            ),
+            false => String::new(),
+        };
         match self.kind {
             Kind::InstancePool => {
                 let size = if changed && self.op == Op::Scale {
@@ -257,7 +292,7 @@ impl Row {
                     ""
                 };
                 format!(
-                    r#"resource "pools_instance_pool" "p" {{
+                    r#"{provider}resource "pools_instance_pool" "p" {{
   name               = "matrix"
   zone               = "ch-gva-2"
   size               = {size}
@@ -275,7 +310,7 @@ impl Row {
                     1
                 };
                 format!(
-                    r#"resource "pools_warm_pool" "p" {{
+                    r#"{provider}resource "pools_warm_pool" "p" {{
   project_id           = "{PROJECT_ID}"
   environment_class_id = "{CLASS_SMALL_ID}"
   min_size             = 1
@@ -324,6 +359,33 @@ impl Row {
                 "last seen: phase PENDING",
                 "Raise timeouts",
             ],
+            // Connect's `internal` is final: refused at once.
+            (Kind::WarmPool, Fault::Persistent500, _) => {
+                vec!["answered 500 Internal Server Error (internal)"]
+            }
+            // Given up within the failure window, not at the timeout, with advice to match.
+            (_, Fault::Persistent500 | Fault::Persistent503, _) => vec![
+                "attempts in a row over",
+                "got a server error",
+                "keeps failing, so a longer timeout would not help",
+            ],
+            // A lost answer is looked for; the change is sent again at most once.
+            (Kind::InstancePool, Fault::PersistentReset, Op::Create) => vec![
+                "The answer to the create request was lost",
+                "The create is not sent again",
+            ],
+            (Kind::InstancePool, Fault::PersistentReset, _) => {
+                vec!["The change was sent twice, both answers were lost"]
+            }
+            (Kind::WarmPool, Fault::PersistentReset, Op::Create) => {
+                vec!["the create did not take effect"]
+            }
+            (Kind::WarmPool, Fault::PersistentReset, Op::Update) => {
+                vec!["was sent twice and no answer came back either time"]
+            }
+            (Kind::WarmPool, Fault::PersistentReset, Op::Delete) => {
+                vec!["The delete was sent twice, no answer came back either time"]
+            }
             _ => Vec::new(),
         };
         phrases.into_iter().map(str::to_string).collect()
@@ -333,11 +395,15 @@ impl Row {
 /// Every row: each operation of each resource under each fault that applies to it. Warm
 /// pools have no scale (a size change is an update) and no stuck state in the sandbox (a
 /// pool that never settles is the operation-timeout row), and DEGRADED comes from creates
-/// and updates only.
+/// and updates only. A persistent 503 is a row of its own for Ona only, where a 500 is
+/// final (for Exoscale both are server errors that may heal).
 fn rows() -> Vec<Row> {
     let mut rows = Vec::new();
     for op in [Op::Create, Op::Update, Op::Scale, Op::Delete] {
-        for fault in Fault::ALL {
+        for fault in Fault::ALL
+            .into_iter()
+            .filter(|f| *f != Fault::Persistent503)
+        {
             rows.push(Row {
                 kind: Kind::InstancePool,
                 op,
@@ -417,8 +483,9 @@ fn run_row(row: Row) -> Outcome {
     let calls = rig.mutations(kind);
     let unfired = rig.sandbox.faults().list();
     rig.sandbox.faults().clear();
+    // A persistent fault's rule has no count: it is there to the end.
     assert!(
-        unfired.is_empty(),
+        unfired.is_empty() || row.fault.persists(),
         "{label}: the fault did not fire as often as asked ({unfired:?}):\n{run}"
     );
     assert!(!run.timed_out, "{label}: Terraform was killed:\n{run}");
@@ -451,10 +518,27 @@ fn run_row(row: Row) -> Outcome {
             .unwrap_or_else(|| panic!("{label}: a failure without an error:\n{run}"));
         format!("failed: {first}")
     };
-    Outcome {
-        outcome,
-        calls: render_calls(&calls),
-    }
+    let status = match row.fault {
+        Fault::Persistent500 => 500,
+        _ => 503,
+    };
+    let calls = match row.fault {
+        // How many times the change was sent before the provider gave up depends on the
+        // pace: at least the rule's minimum, which is what the table shows.
+        Fault::Persistent500 | Fault::Persistent503 if calls.len() > 1 => {
+            let route = row.op.route(kind);
+            let least = terraform_provider_pools::wait::PERSISTENT_ATTEMPTS as usize;
+            assert!(
+                calls.len() >= least
+                    && calls.iter().all(|c| c.route == route && c.status == status),
+                "{label}: {least} or more sends, each answered {status}: {}",
+                render_calls(&calls)
+            );
+            format!("`{route}` {status}, {least} times or more, until the provider gave up")
+        }
+        _ => render_calls(&calls),
+    };
+    Outcome { outcome, calls }
 }
 
 /// A converged row: the pool the state records is the one the operation changed (or none
@@ -503,6 +587,15 @@ fn check_converged(rig: &Rig, row: Row, before: Option<&str>, ids: &[String], ru
 /// the error says what failed and what to do.
 fn check_failed(rig: &Rig, row: Row, before: Option<&str>, ids: &[String], run: &Run) {
     let label = row.label();
+    // A create whose every call failed made nothing, and nothing is recorded.
+    if row.op == Op::Create && row.fault.persists() {
+        assert!(ids.is_empty(), "{label}: no pool made:\n{run}");
+        assert!(
+            rig.recorded().is_empty(),
+            "{label}: nothing recorded:\n{run}"
+        );
+        return check_says(row, run);
+    }
     assert_eq!(
         ids.len(),
         1,
@@ -517,6 +610,12 @@ fn check_failed(rig: &Rig, row: Row, before: Option<&str>, ids: &[String], run: 
         row.op == Op::Create,
         "{label}: only a failed create is tainted: {recorded:?}"
     );
+    check_says(row, run);
+}
+
+/// The error says what failed and what to do.
+fn check_says(row: Row, run: &Run) {
+    let label = row.label();
     let phrases = row.error_says();
     assert!(!phrases.is_empty(), "{label}: no expected error text");
     for phrase in phrases {
