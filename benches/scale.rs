@@ -3,10 +3,14 @@
 //! /proc/PID while Terraform's CPU comes from the waited children of this process. Run it
 //! with `cargo xtask bench`; results go to docs/performance.md by hand.
 //!
-//! Rows: 1,000 instance pools (20 ms operations, -parallelism=20) through plan, apply,
-//! refreshing plan, plan -refresh=false and destroy; 50 pools at -parallelism=10 with 2 s
-//! operations as a multiple of one operation; and one create against 0.5 s, 5 s and 30 s
-//! operations: the apply's overhead over the operation, and how many polls it made.
+//! Rows: 1,000 instance pools in two zones (20 ms operations, -parallelism=20) through plan,
+//! apply, refreshing plan, plan -refresh=false and destroy, with the API calls of the
+//! refreshing plan; then, before the destroy, both plans again with every API request 50 ms
+//! late (a remote API's round trip), and a refreshing plan after one pool was scaled and
+//! one deleted outside Terraform (then an apply that puts them back). 50 pools at
+//! -parallelism=10 with 2 s operations as a multiple of one operation; and one create
+//! against 0.5 s, 5 s and 30 s operations: the apply's overhead over the operation, and how
+//! many polls it made.
 //!
 //!     POOLS_PROVIDER_BIN=target/release/terraform-provider-pools \
 //!     POOLS_TERRAFORM=.tools/terraform/1.15.5/terraform cargo bench --bench scale
@@ -17,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pools_sandbox::{Config, Sandbox};
+use pools_sandbox::{Config, FaultRule, Sandbox};
+use terraform_provider_pools::exoscale::api::ExoscaleClient;
 
 #[path = "support/debug_provider.rs"]
 mod debug_provider;
@@ -74,6 +79,8 @@ struct Step {
     wall: Duration,
     provider_cpu: f64,
     terraform_cpu: f64,
+    /// The `Plan: ...` line, or else the last line of the output.
+    summary: String,
 }
 
 fn terraform(tf: &Path, dir: &Path, attached: &DebugProvider, args: &[&str]) -> Step {
@@ -102,14 +109,142 @@ fn terraform(tf: &Path, dir: &Path, attached: &DebugProvider, args: &[&str]) -> 
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = || stdout.lines().map(str::trim).filter(|l| !l.is_empty());
+    let summary = lines()
+        .find(|l| l.starts_with("Plan:"))
+        .or_else(|| lines().next_back())
+        .unwrap_or_default()
+        .to_string();
     Step {
         wall,
         provider_cpu: cpu_seconds(&attached.pid()) - cpu_before,
         terraform_cpu: children_cpu_seconds() - tf_before,
+        summary,
     }
 }
 
-fn config(dir: &Path, count: usize) {
+fn row(name: &str, step: &Step) {
+    println!(
+        "| {name} | {:.2} s | {:.2} s | {:.2} s |",
+        step.wall.as_secs_f64(),
+        step.provider_cpu,
+        step.terraform_cpu
+    );
+}
+
+/// The requests the sandbox logged since it was last cleared: how many, and by route.
+fn calls_by_route(sb: &Sandbox) -> String {
+    let routes = sb.requests().routes();
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for route in &routes {
+        match counted.iter_mut().find(|(r, _)| r == route) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((route, 1)),
+        }
+    }
+    counted.sort();
+    let each: Vec<String> = counted.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    format!("{} ({})", routes.len(), each.join(", "))
+}
+
+/// Both plans with every API request served 50 ms late: their walls, and the ratio of the
+/// refreshing plan's to the other's.
+fn against_latency(
+    tf: &Path,
+    dir: &Path,
+    attached: &DebugProvider,
+    sb: &Sandbox,
+    refreshing: &[&str],
+    not_refreshing: &[&str],
+) -> String {
+    sb.faults()
+        .add(FaultRule::parse("*=latency:50").expect("a fault rule"));
+    let fixed = terraform(tf, dir, attached, not_refreshing);
+    sb.requests().clear();
+    let refreshed = terraform(tf, dir, attached, refreshing);
+    let calls = calls_by_route(sb);
+    sb.faults().clear();
+    let (fixed, refreshed) = (fixed.wall.as_secs_f64(), refreshed.wall.as_secs_f64());
+    format!(
+        "\nWith every request 50 ms late: plan -refresh=false {fixed:.2} s, refreshing plan {refreshed:.2} s = {:.2}x (its API calls: {calls})",
+        refreshed / fixed
+    )
+}
+
+/// One pool scaled (in ch-gva-2) and one deleted (in de-fra-1) outside Terraform: the
+/// refreshing plan's wall, calls and plan summary; then an apply puts both back.
+fn drift(
+    rt: &tokio::runtime::Runtime,
+    tf: &Path,
+    dir: &Path,
+    attached: &DebugProvider,
+    sb: &Sandbox,
+    refreshing: &[&str],
+) -> String {
+    let client = ExoscaleClient::new(
+        pools_sandbox::DEFAULT_EXOSCALE_KEY,
+        pools_sandbox::DEFAULT_EXOSCALE_SECRET,
+        &sb.exoscale_endpoint(),
+    )
+    .expect("client");
+    rt.block_on(async {
+        let id_of = |pools: Vec<terraform_provider_pools::exoscale::api::wire::InstancePool>,
+                     name: &str| {
+            pools
+                .into_iter()
+                .find(|p| p.name.as_deref() == Some(name))
+                .and_then(|p| p.id)
+                .expect("the pool exists")
+        };
+        let scaled = id_of(
+            client.list_instance_pools("ch-gva-2").await.expect("list"),
+            "bench-4",
+        );
+        let deleted = id_of(
+            client.list_instance_pools("de-fra-1").await.expect("list"),
+            "bench-7",
+        );
+        client
+            .scale_instance_pool("ch-gva-2", &scaled, 2)
+            .await
+            .expect("scale");
+        client
+            .delete_instance_pool("de-fra-1", &deleted)
+            .await
+            .expect("delete");
+        // Both operations end after 20 ms.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    });
+    sb.requests().clear();
+    let step = terraform(tf, dir, attached, refreshing);
+    let calls = calls_by_route(sb);
+    terraform(
+        tf,
+        dir,
+        attached,
+        &[
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-parallelism=20",
+        ],
+    );
+    format!(
+        "\nAfter one pool scaled and one deleted outside Terraform: refreshing plan {:.2} s, provider CPU {:.2} s, API calls {calls}; {}",
+        step.wall.as_secs_f64(),
+        step.provider_cpu,
+        step.summary
+    )
+}
+
+/// Every pool in the provider's zone (ch-gva-2), or half of them in each zone.
+const ONE_ZONE: &str = "\"ch-gva-2\"";
+const TWO_ZONES: &str = "count.index % 2 == 0 ? \"ch-gva-2\" : \"de-fra-1\"";
+
+/// `count` pools, in the zone that the HCL expression `zone` gives each.
+fn config(dir: &Path, count: usize, zone: &str) {
     std::fs::write(
         dir.join("main.tf"),
         format!(
@@ -122,6 +257,7 @@ fn config(dir: &Path, count: usize) {
 resource "pools_instance_pool" "p" {{
   count         = {count}
   name          = "bench-${{count.index}}"
+  zone          = {zone}
   size          = 1
   instance_type = "standard.small"
   template_id   = "{UBUNTU}"
@@ -166,23 +302,17 @@ fn main() {
         .unwrap_or(1000);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
 
-    println!("## {n} instance pools (20 ms operations, -parallelism=20)\n");
+    println!("## {n} instance pools in two zones (20 ms operations, -parallelism=20)\n");
     println!("| step | wall | provider CPU | Terraform CPU |\n|---|---|---|---|");
     let sb = sandbox(&rt, Duration::from_millis(20));
     let attached = attach(&provider, &sb);
     let dir = scratch("scale");
-    config(&dir, n);
-    let rows: [(&str, &[&str]); 5] = [
-        (
-            "plan (create)",
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-parallelism=20",
-                "-out=create.tfplan",
-            ],
-        ),
+    config(&dir, n, TWO_ZONES);
+    let plan: &[&str] = &["plan", "-input=false", "-no-color", "-parallelism=20"];
+    let refreshing = [plan, &["-detailed-exitcode"]].concat();
+    let not_refreshing = [plan, &["-refresh=false", "-detailed-exitcode"]].concat();
+    let rows: [(&str, &[&str]); 4] = [
+        ("plan (create)", &[plan, &["-out=create.tfplan"]].concat()),
         (
             "apply (create)",
             &[
@@ -193,47 +323,30 @@ fn main() {
                 "create.tfplan",
             ],
         ),
-        (
-            "plan (refresh, no changes)",
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-parallelism=20",
-                "-detailed-exitcode",
-            ],
-        ),
-        (
-            "plan -refresh=false",
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-parallelism=20",
-                "-refresh=false",
-                "-detailed-exitcode",
-            ],
-        ),
-        (
-            "destroy",
-            &[
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-no-color",
-                "-parallelism=20",
-            ],
-        ),
+        ("plan (refresh, no changes)", &refreshing),
+        ("plan -refresh=false", &not_refreshing),
     ];
+    let mut calls = String::new();
     for (name, args) in rows {
+        sb.requests().clear();
         let step = terraform(&tf, &dir, &attached, args);
-        println!(
-            "| {name} | {:.2} s | {:.2} s | {:.2} s |",
-            step.wall.as_secs_f64(),
-            step.provider_cpu,
-            step.terraform_cpu
-        );
+        row(name, &step);
+        if name.starts_with("plan (refresh") {
+            calls = calls_by_route(&sb);
+        }
     }
+    let latency = against_latency(&tf, &dir, &attached, &sb, &refreshing, &not_refreshing);
+    let drift = drift(&rt, &tf, &dir, &attached, &sb, &refreshing);
+    let destroy = [
+        "destroy",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        "-parallelism=20",
+    ];
+    let step = terraform(&tf, &dir, &attached, &destroy);
+    row("destroy", &step);
+    println!("\nAPI calls of the refreshing plan: {calls}\n{latency}\n{drift}");
     println!(
         "\nPeak provider RSS: {:.1} MiB",
         peak_rss_mib(&attached.pid())
@@ -246,7 +359,7 @@ fn main() {
     let sb = sandbox(&rt, operation);
     let attached = attach(&provider, &sb);
     let dir = scratch("fifty");
-    config(&dir, 50);
+    config(&dir, 50, ONE_ZONE);
     let step = terraform(
         &tf,
         &dir,
@@ -289,7 +402,7 @@ fn main() {
         let sb = sandbox(&rt, operation);
         let attached = attach(&provider, &sb);
         let dir = scratch("overhead");
-        config(&dir, 1);
+        config(&dir, 1, ONE_ZONE);
         terraform(
             &tf,
             &dir,

@@ -18,6 +18,7 @@ mod logs;
 mod migrate;
 mod protocol;
 mod query;
+mod refresh;
 mod selftest;
 // Also included by path in `cargo xtask demo`, so the demo runs Terraform as the tests do.
 mod terraform_env;

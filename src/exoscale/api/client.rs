@@ -1,7 +1,8 @@
 //! The Exoscale API v2 client: one signed JSON call per method, for instance pools, their
-//! operations, instances and instance types, the load balancers that use a pool, and how
-//! waits on a zone are paced
-//! ([`ExoscaleClient::pacing`]). It never waits for an operation: that is the caller's step.
+//! operations, instances and instance types, the load balancers that use a pool, how
+//! waits on a zone are paced ([`ExoscaleClient::pacing`]), and each zone's shared lists of
+//! pools and members ([`ExoscaleClient::zone_listing`]). It never waits for an operation:
+//! that is the caller's step.
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use super::catalogue::{find_instance_type, Catalogue};
 use super::errors::{load_balancer_lock, ExoscaleErrors};
 use super::sign::{Signer, VALIDITY_SECS};
 use super::wire::*;
+use super::zone_lists::{Changing, Listing, ZoneLists};
 use crate::http::{path_segment, ApiError, Call, ErrorKind, HttpApi};
 use crate::plugin::Stop;
 use crate::trust::Trust;
@@ -49,6 +51,7 @@ pub struct ExoscaleClient {
     signer: Signer,
     endpoint: String,
     catalogue: Catalogue,
+    zone_lists: ZoneLists,
 }
 
 impl fmt::Debug for ExoscaleClient {
@@ -90,6 +93,7 @@ impl ExoscaleClient {
             signer: Signer::new(key, secret),
             endpoint,
             catalogue: Catalogue::default(),
+            zone_lists: ZoneLists::default(),
         })
     }
 
@@ -168,6 +172,39 @@ impl ExoscaleClient {
             .call(zone, Method::GET, path, None::<&()>, true)
             .await?;
         Ok(list.instances)
+    }
+
+    /// Every instance that an instance pool manages in `zone`, in one call.
+    pub async fn list_zone_pool_members(&self, zone: &str) -> Result<Vec<Instance>, ApiError> {
+        let path = "/instance?manager-type=instance-pool".to_string();
+        let list: InstanceList = self
+            .call(zone, Method::GET, path, None::<&()>, true)
+            .await?;
+        Ok(list.instances)
+    }
+
+    /// `zone`'s pools and pool members, listed by two concurrent calls at most once at a
+    /// time and kept for a while (see [`ZoneLists::listing`]).
+    pub async fn zone_listing(&self, zone: &str) -> Result<Arc<Listing>, ApiError> {
+        let fetch = || async {
+            let (pools, members) = tokio::join!(
+                self.list_instance_pools(zone),
+                self.list_zone_pool_members(zone)
+            );
+            Ok((pools?, members?))
+        };
+        self.zone_lists.listing(zone, fetch).await
+    }
+
+    /// The ledger of reads and changes that decides when a listing may serve a read.
+    pub fn zone_lists(&self) -> &ZoneLists {
+        &self.zone_lists
+    }
+
+    /// Marks pool `id` as changing until the guard drops, so that no listing requested
+    /// before then stands for it.
+    pub fn changing(&self, zone: &str, id: &str) -> Changing<'_> {
+        self.zone_lists.changing(zone, id)
     }
 
     // Updates, scales, resets and deletes are sent once each: after a lost answer the first

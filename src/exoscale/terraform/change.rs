@@ -39,6 +39,8 @@ pub async fn update(
         }
     }
     let changes = model::changes(&prior, &planned);
+    // No listing requested before the change ends stands for the pool.
+    let _changing = client.changing(zone, &id);
     if !changes.is_empty() {
         if let Some(d) = managed_error(&prior, "changed") {
             return Applied::failed(Some(prior), d);
@@ -74,6 +76,7 @@ pub async fn delete(
     id: &str,
     wait: &Wait,
 ) -> Result<(), Diagnostics> {
+    let _changing = client.changing(zone, id);
     let gone_or_going =
         |pool: Option<&InstancePool>| pool.is_none_or(|p| p.state == Some(PoolState::Destroying));
     let call = || client.delete_instance_pool(zone, id);

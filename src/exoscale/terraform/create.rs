@@ -64,6 +64,8 @@ pub async fn create(
     };
     // From here on the pool exists: every outcome records its id.
     state.id = Tri::Known(id.clone());
+    // No listing requested before the create ends stands for the pool.
+    let _changing = client.changing(zone, &id);
     let summary = "Creating the instance pool did not complete";
     let waited = async {
         if let Some(op) = op {

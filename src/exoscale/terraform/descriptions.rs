@@ -4,7 +4,9 @@
 //! each chain reads as a declaration.
 
 use super::model::USER_DATA_MAX;
+use super::read::READS_BEFORE_LISTING;
 use super::settings::ZONES;
+use crate::exoscale::api::zone_lists::LISTING_TTL;
 
 pub const RESOURCE: &str = "An [Exoscale Instance Pool](https://community.exoscale.com/product/compute/instances/how-to/instance-pools/): a managed group of identical Compute instances. A change of `size` alone scales the pool; other changes update it in place; changing `zone` creates a new pool. Every change is waited for, within `timeouts`.";
 
@@ -167,3 +169,18 @@ pub const VIEW_MANAGER_TYPE: &str =
 // ---- the evict action (evict.rs) ------------------------------------------------------
 
 pub const EVICT: &str = "Evicts instances from an Exoscale Instance Pool: the API destroys them and lowers the pool's size by their number. A `pools_instance_pool` that still configures the old size plans to scale back up (with new instances) on its next apply; add `lifecycle { ignore_changes = [size] }` to keep the smaller size.";
+
+// ---- refreshing many pools (read.rs) ------------------------------------------------
+
+/// The resource's "Refreshing many pools" section: when a refresh reads from zone-wide lists.
+pub fn refreshing_many_pools() -> String {
+    format!(
+        "A refresh (`terraform plan`, `apply`, `refresh`) reads a pool with two calls: the pool, then its instances. Once a Terraform command has read {READS_BEFORE_LISTING} pools of a zone, it reads that zone's further pools from two zone-wide lists, `GET /instance-pool` and `GET /instance?manager-type=instance-pool`, taken once and shared by every read in flight (the first reads take their instances from them too, when they are under way by then). A refresh of 1,000 pools in two zones costs about 4 calls per zone instead of 2,000, and a configuration with one or two pools in a zone lists nothing, however many pools the zone holds. The lists only ever confirm what the state holds:\n\n\
+- a pool they show exactly as the state records it is read from them;\n\
+- a pool they show otherwise (changed outside Terraform), or do not show, is read with its own `GET` before any change or removal is planned, so drift shows as it always did;\n\
+- lists serve reads for {} seconds after they were requested, and each pool once: a second read of a pool in the same command, and a read of a pool that the command changed after the lists were requested, make the pool's own calls;\n\
+- should the lists fail, each read makes its own calls.\n\n\
+Imports, the reads that end a create or an update, and the data sources make their own calls.",
+        LISTING_TTL.as_secs()
+    )
+}

@@ -102,6 +102,8 @@ impl Action for EvictAction {
                 "Evicting {count} instance(s) from instance pool {pool} in {zone}"
             ))
             .await;
+        // No listing requested before the eviction ends stands for the pool.
+        let _changing = client.changing(&zone, pool);
         let op = match client
             .evict_instance_pool_members(&zone, pool, &config.instance_ids)
             .await

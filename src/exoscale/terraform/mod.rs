@@ -31,6 +31,8 @@ mod load_balancer_lock;
 pub mod migrate;
 pub mod model;
 mod read;
+#[cfg(test)]
+mod refresh_tests;
 pub mod resource;
 #[cfg(test)]
 mod resource_tests;

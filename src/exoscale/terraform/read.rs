@@ -1,17 +1,25 @@
 //! Reading a pool back into the resource's model: the pool and its members, the instance
-//! type in the user's spelling, within the read timeout; and the import id that names the
-//! pool to read.
+//! type in the user's spelling, within the read timeout; when a refresh reads many pools of
+//! a zone, from the zone's shared lists instead ([`refresh`]);
+//! and the import id that names the pool to read.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::diagnostics::api_error;
 use super::model::{self, InstancePoolModel, Member};
 use super::settings::ZONES;
-use crate::exoscale::api::wire::InstancePool;
+use crate::exoscale::api::wire::{Instance, InstancePool};
+use crate::exoscale::api::zone_lists::Listing;
 use crate::exoscale::api::ExoscaleClient;
 use crate::plugin::validators::is_uuid;
 use crate::plugin::{Diagnostic, Diagnostics, Tri, Value};
 use crate::wait::human;
+
+/// How many pools of a zone a provider configuration reads one by one before it lists the
+/// zone: a configuration with one or two pools in a zone costs what it always did, two calls
+/// each, however many pools the zone holds.
+pub const READS_BEFORE_LISTING: usize = 2;
 
 /// Reads the pool and maps it onto `current`'s spelling. None: the pool is gone.
 pub async fn read_back(
@@ -20,14 +28,84 @@ pub async fn read_back(
     id: &str,
     current: &InstancePoolModel,
 ) -> Result<Option<InstancePoolModel>, Diagnostics> {
-    let Some(pool) = client
-        .get_instance_pool(zone, id)
-        .await
-        .map_err(|e| api_error("Could not read the instance pool", e))?
-    else {
+    let Some(pool) = get(client, zone, id).await? else {
         return Ok(None);
     };
     model_of(client, zone, &pool, current).await.map(Some)
+}
+
+/// A refresh's read: from the zone's lists when they may stand for the pool, else by the
+/// pool's own calls (the rules: `descriptions::refreshing_many_pools`). None: the pool is
+/// gone.
+pub async fn refresh(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+    current: &InstancePoolModel,
+) -> Result<Option<InstancePoolModel>, Diagnostics> {
+    let lists = client.zone_lists();
+    let noted = lists.note_read(zone, id);
+    if noted.again {
+        // A pool read before asks for the present.
+        return read_back(client, zone, id, current).await;
+    }
+    let serves = |listing: &Arc<Listing>| lists.serves(zone, listing, id);
+    // A failed listing leaves each read its own calls.
+    let listing = if noted.earlier >= READS_BEFORE_LISTING {
+        client.zone_listing(zone).await.ok().filter(serves)
+    } else {
+        None
+    };
+    if let Some(read) = listing
+        .as_deref()
+        .and_then(|l| confirmed(zone, id, l, current))
+    {
+        return Ok(Some(read));
+    }
+    let Some(pool) = get(client, zone, id).await? else {
+        return Ok(None);
+    };
+    let shown = shown_type(client, zone, &pool, current).await?;
+    // A listing under way by now (none is taken for this) may give the members.
+    let listing = match listing {
+        Some(listing) => Some(listing),
+        None => lists.latest(zone).await.filter(serves),
+    };
+    let members = match listing.as_deref().and_then(|l| l.members_of(&pool)) {
+        Some(listed) => sorted(listed),
+        None => members(client, zone, &pool).await?,
+    };
+    Ok(Some(assemble(current, zone, &pool, shown, members)))
+}
+
+/// The pool as `listing` shows it, when that is exactly `current`; None when the listing
+/// does not show it, or shows it otherwise.
+fn confirmed(
+    zone: &str,
+    id: &str,
+    listing: &Listing,
+    current: &InstancePoolModel,
+) -> Option<InstancePoolModel> {
+    let pool = listing.pool(id)?;
+    // Another type would need the catalogue to name it: a change all the same.
+    let listed_type = pool.instance_type.as_ref().map(|t| &t.id);
+    if listed_type.is_none() || listed_type != current.instance_type_id.known() {
+        return None;
+    }
+    let members = sorted(listing.members_of(pool)?);
+    let read = assemble(current, zone, pool, current.instance_type.clone(), members);
+    (read == *current).then_some(read)
+}
+
+async fn get(
+    client: &ExoscaleClient,
+    zone: &str,
+    id: &str,
+) -> Result<Option<InstancePool>, Diagnostics> {
+    client
+        .get_instance_pool(zone, id)
+        .await
+        .map_err(|e| api_error("Could not read the instance pool", e))
 }
 
 /// `pool` as the resource's model, in `current`'s spelling.
@@ -37,8 +115,21 @@ pub async fn model_of(
     pool: &InstancePool,
     current: &InstancePoolModel,
 ) -> Result<InstancePoolModel, Diagnostics> {
+    let shown = shown_type(client, zone, pool, current).await?;
+    let members = members(client, zone, pool).await?;
+    Ok(assemble(current, zone, pool, shown, members))
+}
+
+/// The pool's instance type as `instance_type` shows it: `current`'s spelling when it names
+/// the same type, else the type's name (or id, as the user wrote an id).
+async fn shown_type(
+    client: &ExoscaleClient,
+    zone: &str,
+    pool: &InstancePool,
+    current: &InstancePoolModel,
+) -> Result<String, Diagnostics> {
     let api_type = pool.instance_type.as_ref().map(|t| t.id.clone());
-    let shown = match api_type {
+    Ok(match api_type {
         None => current.instance_type.clone(),
         Some(t) if current.instance_type_id.known() == Some(&t) => current.instance_type.clone(),
         Some(t) if is_uuid(&current.instance_type) => t,
@@ -50,11 +141,20 @@ pub async fn model_of(
             Ok(None) => t,
             Err(e) => return Err(api_error("Could not read the pool's instance type", e)),
         },
-    };
-    let mut read = model::refreshed(current, pool, shown);
+    })
+}
+
+fn assemble(
+    current: &InstancePoolModel,
+    zone: &str,
+    pool: &InstancePool,
+    shown_type: String,
+    members: Vec<Member>,
+) -> InstancePoolModel {
+    let mut read = model::refreshed(current, pool, shown_type);
     read.zone = Tri::Known(zone.to_string());
-    read.instances = Tri::Known(members(client, zone, pool).await?);
-    Ok(read)
+    read.instances = Tri::Known(members);
+    read
 }
 
 /// The pool's instances, in one `GET /instance?manager-id=` call (none for an empty pool).
@@ -69,15 +169,20 @@ pub async fn members(
     ) else {
         return Ok(Vec::new());
     };
-    let mut listed = client
+    let listed = client
         .list_pool_instances(zone, id)
         .await
         .map_err(|e| api_error("Could not list the pool's instances", e))?;
-    listed.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-    Ok(listed.iter().map(Member::from).collect())
+    Ok(sorted(listed.iter().collect()))
 }
 
-/// [`read_back`], bounded by the resource's read timeout.
+/// Members by name, then id, as `instances` shows them.
+fn sorted(mut listed: Vec<&Instance>) -> Vec<Member> {
+    listed.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    listed.into_iter().map(Member::from).collect()
+}
+
+/// [`refresh`], bounded by the resource's read timeout.
 pub async fn read_within(
     limit: Duration,
     client: &ExoscaleClient,
@@ -85,7 +190,7 @@ pub async fn read_within(
     id: &str,
     current: &InstancePoolModel,
 ) -> Result<Option<InstancePoolModel>, Diagnostics> {
-    tokio::time::timeout(limit, read_back(client, zone, id, current))
+    tokio::time::timeout(limit, refresh(client, zone, id, current))
         .await
         .unwrap_or_else(|_| {
             Err(api_error(

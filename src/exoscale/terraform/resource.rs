@@ -186,6 +186,8 @@ pub(super) fn resource_schema() -> Schema {
     ] {
         schema = schema.with_doc_section(title, text);
     }
+    let refreshing = descriptions::refreshing_many_pools();
+    schema = schema.with_doc_section("Refreshing many pools", &refreshing);
     schema
 }
 
@@ -315,6 +317,8 @@ impl Resource for InstancePoolResource {
         super::create::create(client, &zone, &body, state, wait_instances, &wait).await
     }
 
+    /// A refresh: from the zone's shared lists when many pools are read (see
+    /// `descriptions::refreshing_many_pools`).
     async fn read(
         &self,
         ctx: &Ctx,
