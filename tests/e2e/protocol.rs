@@ -2,7 +2,7 @@
 //! empty plan, with every Terraform version we support.
 
 use crate::harness::{for_each_terraform, Workspace, PROVIDER_SOURCE};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn required_providers() -> String {
     format!("terraform {{\n  required_providers {{\n    pools = {{ source = \"{PROVIDER_SOURCE}\" }}\n  }}\n}}\n")
@@ -52,6 +52,7 @@ fn schema_shows_the_provider_configuration() {
                     ("endpoint", false),
                     ("ca_file", false),
                     ("failure_window", false),
+                    ("default_labels", false),
                 ][..],
             ),
             (
@@ -78,7 +79,11 @@ fn schema_shows_the_provider_configuration() {
             for (name, sensitive) in attributes {
                 let attr = &attrs[*name];
                 let path = format!("{block}.{name}");
-                assert_eq!(attr["type"], "string", "{path}: {attr}");
+                let kind = match *name {
+                    "default_labels" => json!(["map", "string"]),
+                    _ => json!("string"),
+                };
+                assert_eq!(attr["type"], kind, "{path}: {attr}");
                 assert_eq!(attr["optional"], true, "{path} must be optional: {attr}");
                 assert_ne!(
                     attr["required"], true,
