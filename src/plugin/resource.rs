@@ -84,6 +84,11 @@ pub trait Resource: Send + Sync + 'static {
     async fn delete(&self, ctx: &Ctx, prior: Self::Model) -> Diagnostics;
     /// The full state of an existing object named by the user's import id.
     async fn import(&self, ctx: &Ctx, id: &str) -> Result<Self::Model, Diagnostics>;
+    /// Warnings about an object just imported, shown with the import (such as changes the
+    /// API will refuse).
+    fn import_warnings(&self, _imported: &Self::Model) -> Diagnostics {
+        Diagnostics::new()
+    }
 
     /// One upgrader per earlier schema version whose state this resource still reads (see
     /// [`super::upgrade`]). Only called for state older than the schema.
@@ -354,7 +359,10 @@ impl<R: Resource> AnyResource for ResourceAdapter<R> {
             return (None, diags);
         }
         match self.core.inner.import(ctx, id).await {
-            Ok(m) => (Some(self.core.encode(&m)), Diagnostics::new()),
+            Ok(m) => (
+                Some(self.core.encode(&m)),
+                self.core.inner.import_warnings(&m),
+            ),
             Err(d) => (None, d),
         }
     }

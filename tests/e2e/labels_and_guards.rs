@@ -194,6 +194,43 @@ fn default_labels_managed_pools_and_load_balancer_locks_with_terraform() {
     without.assert_output_contains("web (");
     assert!(!without.output().contains("nodepool-sandbox"), "{without}");
     query(&ws, true).assert_output_contains("nodepool-sandbox (");
+    // Importing it (as that query would generate) warns that changes will be refused.
+    let managed = format!(
+        r#"{build}
+import {{
+  to = pools_instance_pool.nodepool
+  id = "{id}@{zone}"
+}}
+
+resource "pools_instance_pool" "nodepool" {{
+  name               = "nodepool-sandbox"
+  zone               = "{zone}"
+  size               = 3
+  instance_type      = "standard.medium"
+  template_id        = "{ubuntu}"
+  disk_size          = 50
+  description        = "Managed by SKS"
+  security_group_ids = ["{group}"]
+}}
+"#,
+        id = fx::MANAGED_POOL,
+        zone = fx::MANAGED_POOL_ZONE,
+        ubuntu = fx::TEMPLATE_UBUNTU,
+        group = fx::SECURITY_GROUP_DEFAULT,
+    );
+    ws.write("main.tf", &main_tf(later, &managed));
+    let plan = ws.terraform(&["plan", "-input=false", "-no-color"]);
+    plan.assert_success()
+        .assert_output_contains("1 to import, 0 to add, 0 to change, 0 to destroy");
+    assert!(
+        says(&plan, "Imported an instance pool another service manages")
+            && says(
+                &plan,
+                &format!("managed by sks-nodepool {}", fx::MANAGER_NODEPOOL)
+            )
+            && says(&plan, "Terraform will refuse to change or destroy it here"),
+        "{plan}"
+    );
 
     // 5. An import shows in `labels` only the labels that are not defaults.
     made_outside(

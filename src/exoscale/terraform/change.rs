@@ -303,6 +303,22 @@ pub fn managed_error(model: &InstancePoolModel, action: &str) -> Option<Diagnost
     )
 }
 
+/// The warning for importing a pool that another service manages, if it is one: every
+/// later change of it will be refused ([`managed_error`]).
+pub fn managed_import_warning(model: &InstancePoolModel) -> Diagnostics {
+    let (Some(manager), Some(id)) = (model.manager_id.as_deref(), model.id.as_deref()) else {
+        return Diagnostics::new();
+    };
+    let kind = model.manager_type.as_deref().unwrap_or("another service");
+    Diagnostic::warning(
+        "Imported an instance pool another service manages",
+        format!(
+            "Instance pool {id} is managed by {kind} {manager}. Terraform will refuse to change or destroy it here: change it through its manager. Keep it in state only to read its attributes, or read it with the `pools_instance_pool` data source instead."
+        ),
+    )
+    .into()
+}
+
 /// [`managed_error`] at plan, for a change of the pool whose state is `prior`.
 pub fn managed_plan_error(prior: &Value) -> Option<Diagnostics> {
     let attr = |name| prior.attr(name).as_str();

@@ -113,7 +113,7 @@ Every pool this provider creates or changes carries them beside its own `labels`
 
 pub const MANAGED_POOLS_SECTION: (&str, &str) = (
     "Pools another service manages",
-    "A pool that another service made and manages, such as the pool of an SKS nodepool, has `manager_id` and `manager_type` set (also on both `pools_instance_pool` data sources). Such a pool must not be changed behind its manager's back: a plan that would change it, and any plan to destroy it, fails naming its manager; change it through the manager (or stop managing it here with `terraform state rm`). `list \"pools_instance_pool\"` leaves managed pools out unless its `config` sets `include_managed = true`.",
+    "A pool that another service made and manages, such as the pool of an SKS nodepool, has `manager_id` and `manager_type` set (also on both `pools_instance_pool` data sources). Such a pool must not be changed behind its manager's back: importing it warns so, and a plan that would change it, and any plan to destroy it, fails naming its manager; change it through the manager (or stop managing it here with `terraform state rm`). `list \"pools_instance_pool\"` leaves managed pools out unless its `config` sets `include_managed = true`.",
 );
 
 pub const LOAD_BALANCER_SECTION: (&str, &str) = (

@@ -275,7 +275,7 @@ async fn a_managed_pool_does_not_get_the_default_labels() {
     let r = pool_resource();
     let managed = format!("{}@{}", fx::MANAGED_POOL, fx::MANAGED_POOL_ZONE);
     let (state, diags) = h.import(&*r, &managed).await;
-    assert!(diags.is_empty(), "{diags}");
+    assert!(!diags.has_errors(), "{diags}");
     with_defaults(&mut h, map(&[("team", "platform")])).await;
     let cfg = object([
         ("name", s("nodepool-sandbox")),

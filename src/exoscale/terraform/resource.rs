@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::change::{self, managed_error, managed_plan_error};
+use super::change::{self, managed_error, managed_import_warning, managed_plan_error};
 use super::descriptions;
 use super::instance_types;
 use super::labels;
@@ -389,5 +389,9 @@ impl Resource for InstancePoolResource {
             })?;
         labels::split_read(ctx, &seed.labels, &mut imported.labels);
         Ok(imported)
+    }
+
+    fn import_warnings(&self, imported: &InstancePoolModel) -> Diagnostics {
+        managed_import_warning(imported)
     }
 }
