@@ -6,13 +6,10 @@ use std::time::Duration;
 
 use pools_sandbox::{Config, FaultRule, Sandbox};
 use serde_json::Value;
-use terraform_provider_pools::exoscale::api::{Deletion, ExoscaleClient};
-use terraform_provider_pools::exoscale::terraform::wait;
-use terraform_provider_pools::plugin::Stop;
-use terraform_provider_pools::wait::Wait;
 use tokio::runtime::Runtime;
 
 use crate::harness::{for_each_terraform, terraforms, Run, Terraform, Workspace, PROVIDER_SOURCE};
+use crate::out_of_band;
 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 const DEFAULT_SG: &str = "33333333-0000-4000-8000-000000000001";
@@ -141,49 +138,18 @@ impl Bed {
             .to_string()
     }
 
-    /// The live pool as the sandbox serves it, through the provider's own signed client.
-    fn client(&self) -> ExoscaleClient {
-        ExoscaleClient::new(
-            pools_sandbox::DEFAULT_EXOSCALE_KEY,
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-            &self.sandbox.exoscale_endpoint(),
-        )
-        .unwrap_or_else(|e| panic!("client: {e}"))
-    }
-
     /// Deletes a pool behind Terraform's back and waits until it is gone.
     fn delete_out_of_band(&self, zone: &str, id: &str) {
-        let client = self.client();
-        self.rt.block_on(async {
-            let deletion = client
-                .delete_instance_pool(zone, id)
-                .await
-                .unwrap_or_else(|e| panic!("out-of-band delete: {e}"));
-            assert!(matches!(deletion, Deletion::Started(_)), "{deletion:?}");
-            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            wait::pool_gone(&client, zone, id, &wait)
-                .await
-                .unwrap_or_else(|e| panic!("waiting for the delete: {e}"));
-        });
+        out_of_band::delete_pool(&self.sandbox, &self.rt, zone, id);
     }
 
     /// Scales a pool behind Terraform's back and waits for the operation.
     fn scale_out_of_band(&self, zone: &str, id: &str, size: i64) {
-        let client = self.client();
-        self.rt.block_on(async {
-            let op = client
-                .scale_instance_pool(zone, id, size)
-                .await
-                .unwrap_or_else(|e| panic!("out-of-band scale: {e}"));
-            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            wait::operation(&client, zone, op, "scale", &wait)
-                .await
-                .unwrap_or_else(|e| panic!("waiting for the scale: {e}"));
-        });
+        out_of_band::scale_pool(&self.sandbox, &self.rt, zone, id, size);
     }
 
     fn pool_size(&self, zone: &str, id: &str) -> Option<i64> {
-        let client = self.client();
+        let client = out_of_band::exoscale(&self.sandbox);
         self.rt
             .block_on(client.get_instance_pool(zone, id))
             .unwrap_or_else(|e| panic!("get pool: {e}"))

@@ -2,18 +2,12 @@
 //! refuses, and a state from a newer API (issue 23), with the real Terraform CLI against
 //! the sandbox: one sandbox and one working directory, one step after another.
 
-use std::time::Duration;
-
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::{FaultRule, Sandbox};
 use serde_json::{json, Value};
-use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
-use terraform_provider_pools::exoscale::api::ExoscaleClient;
-use terraform_provider_pools::exoscale::terraform::wait;
-use terraform_provider_pools::plugin::Stop;
-use terraform_provider_pools::wait::Wait;
 
 use crate::harness::{newest_terraform, quick_sandbox, Run, Workspace, PROVIDER_SOURCE};
+use crate::out_of_band;
 
 const APPLY: &[&str] = &["apply", "-auto-approve", "-input=false", "-no-color"];
 const PLAN: &[&str] = &["plan", "-detailed-exitcode", "-input=false", "-no-color"];
@@ -90,28 +84,12 @@ fn assert_plan_clean(ws: &Workspace, args: &[&str]) {
 
 /// A pool made outside Terraform (as someone else would), carrying `labels`.
 fn made_outside(sandbox: &Sandbox, rt: &tokio::runtime::Runtime, labels: Value) {
-    let client = ExoscaleClient::new(
-        pools_sandbox::DEFAULT_EXOSCALE_KEY,
-        pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        &sandbox.exoscale_endpoint(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let body: CreateInstancePool = serde_json::from_value(json!({
+    let body = json!({
         "name": "api", "size": 1, "disk-size": 10, "labels": labels,
         "instance-type": {"id": fx::INSTANCE_TYPE_SMALL},
         "template": {"id": fx::TEMPLATE_UBUNTU},
-    }))
-    .unwrap_or_else(|e| panic!("{e}"));
-    rt.block_on(async {
-        let op = client
-            .create_instance_pool("ch-gva-2", &body)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-        wait::operation(&client, "ch-gva-2", op, "create", &wait)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
     });
+    out_of_band::create_pool(sandbox, rt, "ch-gva-2", body);
 }
 
 fn query(ws: &Workspace, include_managed: bool) -> Run {

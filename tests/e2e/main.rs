@@ -16,6 +16,7 @@ mod instance_pool;
 mod labels_and_guards;
 mod logs;
 mod migrate;
+mod out_of_band;
 mod protocol;
 mod query;
 mod refresh;

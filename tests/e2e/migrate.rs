@@ -7,15 +7,14 @@ use std::time::Duration;
 use pools_sandbox::ona::fixtures::{CLASS_SMALL_ID, PROJECT_ID};
 use serde_json::json;
 use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
-use terraform_provider_pools::exoscale::api::ExoscaleClient;
 use terraform_provider_pools::exoscale::terraform::wait;
-use terraform_provider_pools::ona::api::OnaClient;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
 
 use crate::harness::{
     newest_terraform, provider_bin, quick_sandbox, TempDir, Workspace, PROVIDER_SOURCE,
 };
+use crate::out_of_band;
 
 /// The stand-in for the official providers (`tests/e2e/stand_in_provider.rs`, an example
 /// target that `cargo test` builds beside this test), under the names Terraform looks for.
@@ -69,14 +68,8 @@ fn state_file(provider: &str, kind: &str, name: &str, attributes: serde_json::Va
 fn moved_blocks_adopt_state_from_the_official_providers() {
     let tf = newest_terraform();
     let (sandbox, rt) = quick_sandbox();
-    let exoscale = ExoscaleClient::new(
-        pools_sandbox::DEFAULT_EXOSCALE_KEY,
-        pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        &sandbox.exoscale_endpoint(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let ona = OnaClient::new(pools_sandbox::DEFAULT_ONA_TOKEN, &sandbox.ona_endpoint())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let exoscale = out_of_band::exoscale(&sandbox);
+    let ona = out_of_band::ona(&sandbox);
     // The objects the official providers created.
     let (pool_id, members, warm) = rt.block_on(async {
         let body: CreateInstancePool = serde_json::from_value(json!({

@@ -7,27 +7,20 @@ use std::time::Duration;
 use pools_sandbox::ona::fixtures::{CLASS_LARGE_ID, CLASS_SMALL_ID, PROJECT_ID};
 use pools_sandbox::Sandbox;
 use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
-use terraform_provider_pools::exoscale::api::ExoscaleClient;
 use terraform_provider_pools::exoscale::terraform::wait;
-use terraform_provider_pools::ona::api::OnaClient;
 use terraform_provider_pools::plugin::Stop;
 use terraform_provider_pools::wait::Wait;
 
 use crate::harness::{newest_terraform, quick_sandbox, Workspace, PROVIDER_SOURCE};
+use crate::out_of_band;
 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 
 /// Pools made the way someone outside this configuration would: with the provider's own
 /// API clients, straight against the sandbox.
 fn create_pools(sandbox: &Sandbox, rt: &tokio::runtime::Runtime) {
-    let exoscale = ExoscaleClient::new(
-        pools_sandbox::DEFAULT_EXOSCALE_KEY,
-        pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-        &sandbox.exoscale_endpoint(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let ona = OnaClient::new(pools_sandbox::DEFAULT_ONA_TOKEN, &sandbox.ona_endpoint())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let exoscale = out_of_band::exoscale(sandbox);
+    let ona = out_of_band::ona(sandbox);
     rt.block_on(async {
         for (name, labels) in [
             ("web-a", serde_json::json!({"team": "web"})),

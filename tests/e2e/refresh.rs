@@ -10,13 +10,10 @@ use std::time::Duration;
 use pools_sandbox::{Config, Sandbox};
 use serde_json::Value;
 use terraform_provider_pools::exoscale::api::wire::CreateInstancePool;
-use terraform_provider_pools::exoscale::api::{Deletion, ExoscaleClient};
-use terraform_provider_pools::exoscale::terraform::wait;
-use terraform_provider_pools::plugin::Stop;
-use terraform_provider_pools::wait::Wait;
 use tokio::runtime::Runtime;
 
 use crate::harness::{newest_terraform, terraforms, Run, Workspace, PROVIDER_SOURCE};
+use crate::out_of_band;
 
 const UBUNTU: &str = "22222222-0000-4000-8000-000000000001";
 const GVA: &str = "ch-gva-2";
@@ -93,18 +90,9 @@ impl Bed {
         calls
     }
 
-    fn client(&self) -> ExoscaleClient {
-        ExoscaleClient::new(
-            pools_sandbox::DEFAULT_EXOSCALE_KEY,
-            pools_sandbox::DEFAULT_EXOSCALE_SECRET,
-            &self.sandbox.exoscale_endpoint(),
-        )
-        .unwrap_or_else(|e| panic!("client: {e}"))
-    }
-
     /// Makes `count` pools in `zone` through the API, as another tool would.
     fn seed(&self, zone: &str, count: usize) {
-        let client = self.client();
+        let client = out_of_band::exoscale(&self.sandbox);
         self.rt.block_on(async {
             for n in 0..count {
                 let body: CreateInstancePool = serde_json::from_value(serde_json::json!({
@@ -122,32 +110,11 @@ impl Bed {
     }
 
     fn scale_out_of_band(&self, zone: &str, id: &str, size: i64) {
-        let client = self.client();
-        self.rt.block_on(async {
-            let op = client
-                .scale_instance_pool(zone, id, size)
-                .await
-                .unwrap_or_else(|e| panic!("out-of-band scale: {e}"));
-            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            wait::operation(&client, zone, op, "scale", &wait)
-                .await
-                .unwrap_or_else(|e| panic!("waiting for the scale: {e}"));
-        });
+        out_of_band::scale_pool(&self.sandbox, &self.rt, zone, id, size);
     }
 
     fn delete_out_of_band(&self, zone: &str, id: &str) {
-        let client = self.client();
-        self.rt.block_on(async {
-            let deletion = client
-                .delete_instance_pool(zone, id)
-                .await
-                .unwrap_or_else(|e| panic!("out-of-band delete: {e}"));
-            assert!(matches!(deletion, Deletion::Started(_)), "{deletion:?}");
-            let wait = Wait::new("test", Duration::from_secs(10), &Stop::new());
-            wait::pool_gone(&client, zone, id, &wait)
-                .await
-                .unwrap_or_else(|e| panic!("waiting for the delete: {e}"));
-        });
+        out_of_band::delete_pool(&self.sandbox, &self.rt, zone, id);
     }
 }
 

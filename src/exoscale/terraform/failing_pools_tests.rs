@@ -2,32 +2,16 @@
 //! sandbox: a delete a load balancer refuses, a pool that turns `degraded`, and a state
 //! from a newer API.
 
-use std::collections::BTreeMap;
-
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
-use super::resource::InstancePoolResource;
-use crate::plugin::{resource, AnyResource, Value};
+use super::test_support::{pool_config, pool_resource};
+use crate::plugin::Value;
 use crate::testing::{id_of, n, object, s, Harness};
 
-fn pool_resource() -> Box<dyn AnyResource> {
-    resource(InstancePoolResource::default())
-}
-
+/// A minimal pool of one instance, with `changes`.
 fn config(changes: &[(&str, Value)]) -> Value {
-    let mut attrs: BTreeMap<String, Value> = [
-        ("name", s("web")),
-        ("size", n(1)),
-        ("instance_type", s("standard.small")),
-        ("template_id", s(fx::TEMPLATE_UBUNTU)),
-        ("disk_size", n(10)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    attrs.extend(changes.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    Value::Object(attrs)
+    pool_config(&[&[("size", n(1))][..], changes].concat())
 }
 
 fn fault(h: &Harness, rule: &str) {

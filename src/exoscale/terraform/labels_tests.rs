@@ -8,36 +8,19 @@ use pools_sandbox::exoscale::fixtures as fx;
 
 use super::data_source::InstancePoolDataSource;
 use super::migrate::{sources, OFFICIAL_PROVIDER};
-use super::resource::InstancePoolResource;
 use super::settings::Exoscale;
+use super::test_support::{map, pool_config, pool_resource};
 use crate::plugin::moves::move_state;
-use crate::plugin::{conform, data_source, resource, AnyResource, Value};
+use crate::plugin::{conform, data_source, Value};
 use crate::testing::{id_of, n, object, s, Harness};
 
-fn pool_resource() -> Box<dyn AnyResource> {
-    resource(InstancePoolResource::default())
-}
-
-fn map(items: &[(&str, &str)]) -> Value {
-    Value::Map(items.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
-}
-
-/// A minimal pool named `name`, with `labels` when given.
+/// A minimal pool of one instance named `name`, with `labels` when given.
 fn config(name: &str, labels: Option<Value>) -> Value {
-    let mut attrs: BTreeMap<String, Value> = [
+    pool_config(&[
         ("name", s(name)),
         ("size", n(1)),
-        ("instance_type", s("standard.small")),
-        ("template_id", s(fx::TEMPLATE_UBUNTU)),
-        ("disk_size", n(10)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    if let Some(labels) = labels {
-        attrs.insert("labels".into(), labels);
-    }
-    Value::Object(attrs)
+        ("labels", labels.unwrap_or(Value::Null)),
+    ])
 }
 
 async fn with_defaults(h: &mut Harness, defaults: Value) {

@@ -40,4 +40,6 @@ pub mod settings;
 mod state_upgrade;
 #[cfg(test)]
 mod state_upgrade_tests;
+#[cfg(test)]
+mod test_support;
 pub mod wait;

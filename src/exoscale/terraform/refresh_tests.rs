@@ -7,19 +7,15 @@ use std::time::Duration;
 use pools_sandbox::exoscale::fixtures as fx;
 use pools_sandbox::FaultRule;
 
-use super::resource::InstancePoolResource;
+use super::test_support::pool_resource;
 use super::wait;
 use crate::exoscale::api::{Deletion, ExoscaleClient};
-use crate::plugin::{resource, AnyResource, Stop, Value};
+use crate::plugin::{Stop, Value};
 use crate::testing::{id_of, n, object, s, Harness};
 use crate::wait::Wait;
 
 const GVA: &str = "ch-gva-2";
 const FRA: &str = "de-fra-1";
-
-fn pool_resource() -> Box<dyn AnyResource> {
-    resource(InstancePoolResource::default())
-}
 
 fn config(name: &str, zone: &str, size: i64) -> Value {
     object([

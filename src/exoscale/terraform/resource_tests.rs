@@ -1,6 +1,5 @@
 //! The instance pool resource and data sources, driven like Terraform against the sandbox.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,49 +8,17 @@ use pools_sandbox::FaultRule;
 
 use super::data_source::{InstancePoolDataSource, InstancePoolsDataSource};
 use super::labels::DEFAULT_LABELS_SETTING;
-use super::resource::InstancePoolResource;
 use super::settings::{Exoscale, ZONE_SETTING};
+use super::test_support::{map, pool_config as config, pool_resource};
 use super::wait::pool_gone;
 use crate::exoscale::api::ExoscaleClient;
 use crate::intents;
-use crate::plugin::{
-    data_source, resource, AnyResource, AttrPath, Configured, Ctx, Diagnostics, Settings, Tri,
-    Value,
-};
+use crate::plugin::{data_source, AttrPath, Configured, Ctx, Diagnostics, Settings, Tri, Value};
 use crate::testing::{assert_final_plan_compatible, id_of, n, object, s, Harness};
 use crate::wait::Wait;
 
-fn pool_resource() -> Box<dyn AnyResource> {
-    resource(InstancePoolResource::default())
-}
-
-/// A minimal valid configuration with `changes` applied (a null value removes the attribute).
-fn config(changes: &[(&str, Value)]) -> Value {
-    let mut attrs: BTreeMap<String, Value> = [
-        ("name", s("web")),
-        ("size", n(2)),
-        ("instance_type", s("standard.small")),
-        ("template_id", s(fx::TEMPLATE_UBUNTU)),
-        ("disk_size", n(10)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in changes {
-        match v {
-            Value::Null => attrs.remove(*k),
-            v => attrs.insert(k.to_string(), v.clone()),
-        };
-    }
-    Value::Object(attrs)
-}
-
 fn set(items: &[&str]) -> Value {
     Value::Set(items.iter().map(|i| s(i)).collect())
-}
-
-fn map(items: &[(&str, &str)]) -> Value {
-    Value::Map(items.iter().map(|(k, v)| (k.to_string(), s(v))).collect())
 }
 
 fn has_error_at(diags: &Diagnostics, name: &str) -> bool {
