@@ -2,8 +2,9 @@
 //! `GET /instance?manager-type=instance-pool` give every pool of a zone and every pool member
 //! in two calls ([`Listing`]), where reading pools one by one costs two calls per pool.
 //!
-//! [`ZoneLists`] keeps each zone's latest listing for [`LISTING_TTL`] and takes one at a time
-//! (single flight: whoever asks while one is in flight shares it, a failure included), and
+//! [`ZoneLists`] serves each zone's latest listing for [`LISTING_TTL`] and takes one at a
+//! time (single flight: whoever asks while one is in flight shares it, a failure included,
+//! however long it took), and
 //! it keeps the ledger a reader needs to decide when a listing may stand for a read: which
 //! pools were read already, and when this process last changed each pool. It is handed the
 //! fetch: it knows no client.
@@ -20,9 +21,10 @@ use super::wire::{Instance, InstancePool};
 use crate::http::ApiError;
 
 /// How long a listing may serve reads after it was requested; a read after that takes a new
-/// one. Long enough for one refresh of a few thousand pools, short enough that a provider
-/// that lives on (`--debug`) does not show a zone as it was long ago. A failed listing is
-/// remembered as long, so that the reads it leaves to their own calls do not each try again.
+/// one. Long enough for one refresh of a few thousand pools. Terraform configures the
+/// provider anew for each command, with a new client and so new lists: the TTL bounds a
+/// long refresh, not a long-lived process. A failed listing is remembered as long, so that
+/// the reads it leaves to their own calls do not each try again.
 pub const LISTING_TTL: Duration = Duration::from_secs(30);
 
 /// A zone's pools and pool members, as listed together.
@@ -74,7 +76,10 @@ impl Listing {
             .and_then(|id| self.members.get(id))
             .map(|m| m.iter().collect())
             .unwrap_or_default();
-        let same = listed.len() == named.len() && listed.iter().all(|m| named.contains(&*m.id));
+        // The same ids, each once on both sides.
+        let listed_ids: HashSet<&str> = listed.iter().map(|m| m.id.as_str()).collect();
+        let named_count = pool.instances.as_ref().map_or(0, Vec::len);
+        let same = listed_ids == named && listed.len() == named.len() && named.len() == named_count;
         same.then_some(listed)
     }
 }
@@ -100,6 +105,9 @@ pub struct ZoneLists {
 struct Zone {
     ledger: Mutex<Ledger>,
     held: tokio::sync::Mutex<Held>,
+    /// How many fetches have ended: a caller that saw it change while it waited for `held`
+    /// takes the outcome of the fetch it waited behind, however old.
+    fetched: AtomicU64,
 }
 
 #[derive(Default)]
@@ -163,7 +171,17 @@ impl ZoneLists {
         Fut: Future<Output = Result<(Vec<InstancePool>, Vec<Instance>), ApiError>>,
     {
         let zone = self.zone(zone);
+        let before = zone.fetched.load(Ordering::Acquire);
         let mut held = zone.held.lock().await;
+        if zone.fetched.load(Ordering::Acquire) != before {
+            // Queued behind a fetch: its outcome is this caller's too, even when the fetch
+            // took longer than the TTL (else each caller behind a slow API would list again).
+            match (&held.listing, &held.failed) {
+                (Some((listing, _)), _) => return Ok(listing.clone()),
+                (None, Some((e, _))) => return Err(e.clone()),
+                (None, None) => {}
+            }
+        }
         if let Some(listing) = fresh(&held) {
             return Ok(listing);
         }
@@ -173,7 +191,7 @@ impl ZoneLists {
             }
         }
         let (taken, requested) = (self.tick(), Instant::now());
-        match fetch().await {
+        let outcome = match fetch().await {
             Ok((pools, members)) => {
                 let listing = Arc::new(Listing::new(taken, pools, members));
                 *held = Held {
@@ -183,10 +201,15 @@ impl ZoneLists {
                 Ok(listing)
             }
             Err(e) => {
-                held.failed = Some((e.clone(), Instant::now()));
+                *held = Held {
+                    listing: None,
+                    failed: Some((e.clone(), Instant::now())),
+                };
                 Err(e)
             }
-        }
+        };
+        zone.fetched.fetch_add(1, Ordering::Release);
+        outcome
     }
 
     /// `zone`'s listing if one is fresh or in flight (waiting for it), without taking one.
@@ -322,6 +345,16 @@ mod tests {
         assert_eq!(listing.members_of(&pool("p1", &["i1", "i3"])), None);
         assert_eq!(listing.members_of(&pool("p1", &["i1"])), None);
         assert_eq!(listing.members_of(&pool("p2", &["i4"])), None);
+        // One member listed twice does not stand for two.
+        let twice = Listing::new(
+            1,
+            vec![pool("p3", &["a", "b"])],
+            vec![member("a", "a", "p3"), member("a", "a", "p3")],
+        );
+        assert_eq!(twice.members_of(twice.pool("p3").unwrap()), None);
+        // Nor does a pool that names one instance twice.
+        let named_twice = Listing::new(1, vec![], vec![member("a", "a", "p4")]);
+        assert_eq!(named_twice.members_of(&pool("p4", &["a", "a"])), None);
         assert!(listing.pool("gone").is_none());
     }
 
@@ -366,6 +399,29 @@ mod tests {
             .await
             .unwrap();
         assert!(!Arc::ptr_eq(&other, &all[0]));
+        assert_eq!(count(&calls), 2);
+    }
+
+    /// A fetch slower than the TTL still serves everyone who queued behind it: one fetch.
+    #[tokio::test(start_paused = true)]
+    async fn callers_behind_a_slow_fetch_share_it_however_long_it_took() {
+        let (lists, calls) = setup();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..10 {
+            let (lists, calls) = (lists.clone(), calls.clone());
+            set.spawn(async move {
+                let slow = || fetch(calls, LISTING_TTL + Duration::from_secs(5));
+                lists.listing(ZONE, slow).await.unwrap()
+            });
+        }
+        let all = set.join_all().await;
+        assert_eq!(count(&calls), 1);
+        assert!(all.iter().all(|l| Arc::ptr_eq(l, &all[0])));
+        // A caller after it, not queued behind it, finds it too old and lists again.
+        lists
+            .listing(ZONE, || fetch(calls.clone(), Duration::ZERO))
+            .await
+            .unwrap();
         assert_eq!(count(&calls), 2);
     }
 

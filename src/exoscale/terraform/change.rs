@@ -8,6 +8,7 @@ use std::future::Future;
 
 use super::diagnostics::api_error;
 use super::instance_types;
+use super::labels;
 use super::load_balancer_lock::locked_error;
 use super::model::{self, Changes, InstancePoolModel};
 use super::read::{model_of, read_back};
@@ -50,7 +51,9 @@ pub async fn update(
     let sent = send_changes(client, zone, &id, &changes, wait_instances, wait).await;
     let read = match &sent {
         Ok(Some(settled)) => model_of(client, zone, settled, &planned).await.map(Some),
-        _ => read_back(client, zone, &id, &planned).await,
+        _ => read_back(client, zone, &id, &planned)
+            .await
+            .map(|read| read.map(|read| without_defaults(read, &prior, &planned))),
     };
     match (read, sent.map(|_| ())) {
         (Ok(Some(model)), Ok(())) => Applied::ok(model),
@@ -193,6 +196,26 @@ async fn send_changes(
     Ok(seen)
 }
 
+/// A pool read back after a change that may not have landed: the API may hold the prior
+/// default labels or the planned ones, and neither may show in `labels` as the pool's own.
+fn without_defaults(
+    mut read: InstancePoolModel,
+    prior: &InstancePoolModel,
+    planned: &InstancePoolModel,
+) -> InstancePoolModel {
+    let applied =
+        |m: &InstancePoolModel| labels::applied_defaults(m.labels.as_ref(), m.labels_all.known());
+    if let Some(held) = read.labels_all.known() {
+        let own = labels::own(
+            held,
+            planned.labels.as_ref(),
+            &[&applied(planned), &applied(prior)],
+        );
+        read.labels = labels::keep_labels(&planned.labels, own);
+    }
+    read
+}
+
 /// Sends a change that is never repeated blindly (`what` as in "scale the instance pool"):
 /// see [`crate::wait::send_change`]. A look reads the pool: while an operation runs on it (a
 /// transitional state) the change waits; `landed` says whether the pool shows the change.
@@ -253,7 +276,12 @@ async fn settle(
 ) -> Result<InstancePool, Diagnostics> {
     let summary = format!("{doing} did not complete");
     match sent {
-        Sent::Landed(Some(pool)) => return Ok(*pool),
+        // A pool the API reports as failing, or in a state this provider does not know,
+        // goes through the wait's rules instead (it ends with the API's reason, or waits).
+        Sent::Landed(Some(pool)) if pool.failure().is_none() && !pool.state_is_unknown() => {
+            return Ok(*pool)
+        }
+        Sent::Landed(Some(_)) => {}
         Sent::Answered(op) => {
             wait::operation_succeeded(client, zone, op, kind, wait, &summary).await?
         }

@@ -125,7 +125,9 @@ resource "exoscale_nlb_service" "http" {
   # ...
   depends_on = [pools_instance_pool.web]
 }
-```"#,
+```
+
+When the pool is replaced (a change of `zone`, say), the old pool's delete meets the same refusal while the service still uses it: give the pool `lifecycle { create_before_destroy = true }` and let the service take the new pool's id, so that the old pool is free by the time it is deleted."#,
 );
 
 pub const STATES_SECTION: (&str, &str) = (
@@ -176,11 +178,11 @@ pub const EVICT: &str = "Evicts instances from an Exoscale Instance Pool: the AP
 pub fn refreshing_many_pools() -> String {
     format!(
         "A refresh (`terraform plan`, `apply`, `refresh`) reads a pool with two calls: the pool, then its instances. Once a Terraform command has read {READS_BEFORE_LISTING} pools of a zone, it reads that zone's further pools from two zone-wide lists, `GET /instance-pool` and `GET /instance?manager-type=instance-pool`, taken once and shared by every read in flight (the first reads take their instances from them too, when they are under way by then). A refresh of 1,000 pools in two zones costs about 4 calls per zone instead of 2,000, and a configuration with one or two pools in a zone lists nothing, however many pools the zone holds. The lists only ever confirm what the state holds:\n\n\
-- a pool they show exactly as the state records it is read from them;\n\
+- a pool they show exactly as the state records it, with every field a pool's own `GET` carries, is read from them;\n\
 - a pool they show otherwise (changed outside Terraform), or do not show, is read with its own `GET` before any change or removal is planned, so drift shows as it always did;\n\
-- lists serve reads for {} seconds after they were requested, and each pool once: a second read of a pool in the same command, and a read of a pool that the command changed after the lists were requested, make the pool's own calls;\n\
+- lists serve the reads that waited for them, then later reads for {} seconds after they were requested, and each pool once: a second read of a pool in the same command, and a read of a pool that the command changed after the lists were requested, make the pool's own calls;\n\
 - should the lists fail, each read makes its own calls.\n\n\
-Imports, the reads that end a create or an update, and the data sources make their own calls.",
+An import's own read, the reads that end a create or an update, and the data sources make their own calls.",
         LISTING_TTL.as_secs()
     )
 }

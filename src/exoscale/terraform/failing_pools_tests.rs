@@ -106,6 +106,16 @@ async fn a_pool_that_turns_degraded_ends_the_wait_with_the_apis_reason() {
         "{text}"
     );
     assert_eq!(after.attr("state"), &s("degraded"));
+
+    // Destroying a failing pool is the way out: its `error_reason`, kept while it is
+    // destroyed, does not fail the delete, even when the delete's answer is lost.
+    fault(&h, "delete-instance-pool=lost*1");
+    let (gone, diags) = h.apply(&*r, &after, &Value::Null).await;
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(gone, Value::Null);
+    let (gone, diags) = h.apply(&*r, &state, &Value::Null).await;
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(gone, Value::Null);
 }
 
 #[tokio::test]

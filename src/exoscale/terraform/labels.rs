@@ -24,12 +24,14 @@ pub fn defaults(ctx: &Ctx) -> Tri<Labels> {
     labels_of(&ctx.setting(DEFAULT_LABELS_SETTING))
 }
 
-/// A map of strings as labels: null is none, and anything not wholly known is unknown.
+/// A map of strings as labels: null is none, a null element is no label, and anything not
+/// wholly known is unknown.
 fn labels_of(value: &Value) -> Tri<Labels> {
     match value {
         Value::Null => Tri::Known(Labels::new()),
         Value::Map(items) | Value::Object(items) => items
             .iter()
+            .filter(|(_, v)| !v.is_null())
             .map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
             .collect::<Option<Labels>>()
             .map_or(Tri::Unknown, Tri::Known),
@@ -194,6 +196,12 @@ mod tests {
         assert_eq!(labels_of(&partly), Tri::Unknown);
         let known = labels_value(&labels(&[("a", "1")]));
         assert_eq!(labels_of(&known), Tri::Known(labels(&[("a", "1")])));
+        // `{ a = "1", b = null }` (a variable left null, say): no label `b`.
+        let with_null = Value::Map(BTreeMap::from([
+            ("a".to_string(), Value::String("1".into())),
+            ("b".to_string(), Value::Null),
+        ]));
+        assert_eq!(labels_of(&with_null), Tri::Known(labels(&[("a", "1")])));
     }
 
     #[test]

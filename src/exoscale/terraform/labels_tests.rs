@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use pools_sandbox::exoscale::fixtures as fx;
+use pools_sandbox::FaultRule;
 
 use super::data_source::InstancePoolDataSource;
 use super::migrate::{sources, OFFICIAL_PROVIDER};
@@ -121,6 +122,28 @@ async fn changing_the_defaults_updates_exactly_the_pools_whose_labels_change() {
     assert_eq!(mutations(&h), ["reset-instance-pool-field"]);
     assert_eq!(held(&h, &id_of(&state)), serde_json::Value::Null);
     h.assert_plan_empty(&*r, &state, &plain_cfg).await;
+}
+
+/// An update the API refuses leaves the old default on the pool: it still does not show as
+/// the pool's own label.
+#[tokio::test]
+async fn a_refused_update_keeps_the_old_default_out_of_labels() {
+    let mut h = Harness::start().await;
+    let r = pool_resource();
+    with_defaults(&mut h, map(&[("team", "a")])).await;
+    let cfg = config("web", None);
+    let state = h.converge(&*r, &Value::Null, &cfg).await;
+    with_defaults(&mut h, map(&[("team", "b")])).await;
+    let plan = h.plan(&*r, &state, &cfg).await;
+    assert_eq!(plan.planned.attr("labels_all"), &map(&[("team", "b")]));
+    h.sandbox
+        .faults()
+        .add(FaultRule::parse("update-instance-pool=status:400*1").unwrap());
+    let (failed, diags) = h.apply(&*r, &state, &plan.planned).await;
+    assert!(diags.has_errors(), "the update should fail: {diags}");
+    assert_eq!(held(&h, &id_of(&state)), serde_json::json!({"team": "a"}));
+    assert_eq!(failed.attr("labels"), &Value::Null, "{failed:?}");
+    assert_eq!(failed.attr("labels_all"), &map(&[("team", "a")]));
 }
 
 #[tokio::test]

@@ -29,7 +29,7 @@ pub async fn locked_error(
     api_error(
         SUMMARY,
         format!(
-            "The Exoscale API refused to delete instance pool {pool_id} in zone {zone} ({message}). {holder} forwards traffic to it. Detach the pool from the load balancer's service first (point the service at another instance pool, or delete the service), then run Terraform again. Or destroy the service first: if Terraform manages it, give the service's resource `depends_on` naming this pool's resource, so that Terraform destroys the service before the pool."
+            "The Exoscale API refused to delete instance pool {pool_id} in zone {zone} ({message}). {holder} forwards traffic to it. Detach the pool from the load balancer's service first (point the service at another instance pool, or delete the service), then run Terraform again. Or destroy the service first: if Terraform manages it, give the service's resource `depends_on` naming this pool's resource, so that Terraform destroys the service before the pool. When the pool is being replaced (a change of `zone`, say), point the service at the new pool first: `lifecycle {{ create_before_destroy = true }}` on the pool makes the new one before the old one is deleted."
         ),
     )
 }

@@ -86,7 +86,7 @@ fn confirmed(
     listing: &Listing,
     current: &InstancePoolModel,
 ) -> Option<InstancePoolModel> {
-    let pool = listing.pool(id)?;
+    let pool = listing.pool(id).filter(|p| listed_in_full(p))?;
     // Another type would need the catalogue to name it: a change all the same.
     let listed_type = pool.instance_type.as_ref().map(|t| &t.id);
     if listed_type.is_none() || listed_type != current.instance_type_id.known() {
@@ -95,6 +95,24 @@ fn confirmed(
     let members = sorted(listing.members_of(pool)?);
     let read = assemble(current, zone, pool, current.instance_type.clone(), members);
     (read == *current).then_some(read)
+}
+
+/// Whether a listed pool carries every field a pool's own `GET` always does. A read keeps
+/// the state's value where the API leaves one out (model::refreshed), which is right for a
+/// `GET` but would hide drift if a list left fields out: such an item is read with a `GET`.
+/// The API documents list items with the same schema as the `GET` (openapi.json of PyPI
+/// `exoscale` 0.16.4), so this only guards against an API that trims them.
+fn listed_in_full(pool: &InstancePool) -> bool {
+    pool.id.is_some()
+        && pool.name.is_some()
+        && pool.size.is_some()
+        && pool.state.is_some()
+        && pool.template.is_some()
+        && pool.disk_size.is_some()
+        && pool.instance_type.is_some()
+        && pool.instances.is_some()
+        && pool.public_ip_assignment.is_some()
+        && pool.ipv6_enabled.is_some()
 }
 
 async fn get(
@@ -229,4 +247,29 @@ pub fn import_id_of(identity: &Value) -> Option<String> {
         Some(zone) => format!("{id}@{zone}"),
         None => id.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list item missing any field a `GET` always carries is not read from the list.
+    #[test]
+    fn only_list_items_with_every_field_stand_for_a_read() {
+        let full = serde_json::json!({
+            "id": "p1", "name": "web", "size": 1, "state": "running",
+            "template": {"id": "t"}, "disk-size": 10, "instance-type": {"id": "i"},
+            "instances": [{"id": "m1"}], "public-ip-assignment": "inet4",
+            "ipv6-enabled": false
+        });
+        let pool = |value: &serde_json::Value| -> InstancePool {
+            serde_json::from_value(value.clone()).unwrap()
+        };
+        assert!(listed_in_full(&pool(&full)));
+        for field in full.as_object().unwrap().keys() {
+            let mut trimmed = full.clone();
+            trimmed.as_object_mut().unwrap().remove(field);
+            assert!(!listed_in_full(&pool(&trimmed)), "without {field}");
+        }
+    }
 }

@@ -163,8 +163,8 @@ pub async fn pool_running(
         .map_err(|e| settling_error(summary, e, id, zone, wait))
 }
 
-/// Polls until the pool no longer exists (after a delete). A pool the API reports as
-/// failing ends the wait.
+/// Polls until the pool no longer exists (after a delete). A failing pool does not end this
+/// wait: deleting it is the way out, and it may carry its `error_reason` until it is gone.
 pub async fn pool_gone(
     client: &ExoscaleClient,
     zone: &str,
@@ -179,9 +179,7 @@ pub async fn pool_gone(
             Ok(None) => Ok(Poll::Ready(())),
             Ok(Some(pool)) => {
                 let seen = format!("state {}", state_text(&pool));
-                Ok(Poll::pending(
-                    watch.look(&pool, Err(seen))?.unwrap_or_default(),
-                ))
+                Ok(Poll::pending(watch.still(&pool, seen)))
             }
             Err(e) => Poll::retry(e).map_err(PoolError::Api),
         }
@@ -277,16 +275,19 @@ impl<'a> Watch<'a> {
             let state = state_text(pool);
             return Err(PoolError::Failing { state, reason });
         }
-        let Err(seen) = ready else {
-            return Ok(None);
-        };
-        Ok(Some(match &pool.state {
+        Ok(ready.err().map(|seen| self.still(pool, seen)))
+    }
+
+    /// What a wait still waiting on `pool` last saw (`seen`), naming a state this provider
+    /// does not know (logged once).
+    fn still(&self, pool: &InstancePool, seen: String) -> String {
+        match &pool.state {
             Some(state) if state.is_unknown() => {
                 self.warn_once(state);
                 format!("{seen}, a state this provider does not know")
             }
             _ => seen,
-        }))
+        }
     }
 
     fn warn_once(&self, state: &PoolState) {
@@ -417,11 +418,13 @@ mod tests {
         );
     }
 
-    /// A pool the API reports as failing ends every wait on the pool at once, quoting the
-    /// state and the reason; a state this provider does not know is waited on.
+    /// A pool the API reports as failing ends a wait for a change at once, quoting the
+    /// state and the reason; a state this provider does not know is waited on; a delete
+    /// waits on a failing pool until it is gone (deleting it is the way out).
     #[tokio::test]
     async fn a_failing_pool_ends_the_wait_and_an_unknown_state_does_not() {
         let degraded = r#"{"id":"p1","state":"degraded","error_reason":{"cause":"no quota left","type":"quota-exceeded"}}"#;
+        let destroying = r#"{"id":"p1","state":"destroying","error_reason":{"cause":"no quota left","type":"quota-exceeded"}}"#;
         let newer = r#"{"id":"p1","state":"hibernating"}"#;
         let running = r#"{"id":"p1","state":"running","instances":[]}"#;
         let script = vec![
@@ -430,15 +433,20 @@ mod tests {
             reply(200, running),
             reply(200, newer),
             reply(200, degraded),
+            reply(200, destroying),
+            reply(404, r#"{"message":"not found"}"#),
         ];
         let (server, client) = client(script).await;
-        let wait = Wait::new("delete", Duration::from_secs(30), &Stop::new());
-        let err = pool_gone(&client, "ch-gva-2", "p1", &wait)
+        let wait = Wait::new("update", Duration::from_secs(30), &Stop::new());
+        let err = pool_settled(&client, "ch-gva-2", "p1", &wait, "Updating")
             .await
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the API reports the pool in state degraded: quota-exceeded: no quota left"
+        let text = err.to_string();
+        assert!(
+            text.contains(
+                "the API reports the pool in state degraded: quota-exceeded: no quota left"
+            ),
+            "{text}"
         );
         let settled = pool_settled(&client, "ch-gva-2", "p1", &wait, "Updating")
             .await
@@ -452,7 +460,8 @@ mod tests {
             text.contains("Instance pool p1: the API reports the pool in state degraded: quota-exceeded: no quota left. Waiting longer would not help"),
             "{text}"
         );
-        assert_eq!(server.requests().len(), 5);
+        pool_gone(&client, "ch-gva-2", "p1", &wait).await.unwrap();
+        assert_eq!(server.requests().len(), 7);
     }
 
     /// The protocol layer runs calls on a multi-threaded runtime: the waits must be Send.

@@ -129,8 +129,9 @@ impl<'de> Deserialize<'de> for PoolState {
 }
 
 /// Why a pool is `degraded` (or otherwise failing), as newer API versions say it. Every
-/// field is optional: the API may send an empty object.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// field is optional: the API may send an empty object. Read leniently (see its
+/// `Deserialize`), so that a newer shape never makes the pool itself unreadable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ErrorReason {
     /// What went wrong, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,6 +142,26 @@ pub struct ErrorReason {
     /// The API job that failed.
     #[serde(rename = "job-id", default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ErrorReason {
+    /// An object with string fields as documented; a bare string is its cause; anything
+    /// else (or a field of another type) says nothing.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        Ok(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Object(fields) => ErrorReason {
+                cause: text(fields.get("cause")),
+                kind: text(fields.get("type")),
+                job_id: text(fields.get("job-id")),
+            },
+            serde_json::Value::String(cause) => ErrorReason {
+                cause: Some(cause),
+                ..ErrorReason::default()
+            },
+            _ => ErrorReason::default(),
+        })
+    }
 }
 
 impl ErrorReason {
@@ -239,6 +260,11 @@ impl InstancePool {
             (Some(PoolState::Degraded), None) => Some("the API gives no reason".to_string()),
             _ => None,
         }
+    }
+
+    /// Whether the pool is in a state this provider does not know (from a newer API).
+    pub fn state_is_unknown(&self) -> bool {
+        self.state.as_ref().is_some_and(PoolState::is_unknown)
     }
 }
 
@@ -684,6 +710,21 @@ mod tests {
             None
         );
         assert_eq!(failure(json!({"state": "running"})), None);
+        // Another shape never makes the pool unreadable: a string is the cause, the rest
+        // says nothing (and a degraded pool still fails).
+        assert_eq!(
+            failure(json!({"state": "running", "error_reason": "out of quota"})).as_deref(),
+            Some("out of quota")
+        );
+        assert_eq!(
+            failure(json!({"state": "running", "error_reason": [1, 2]})),
+            None
+        );
+        assert_eq!(
+            failure(json!({"state": "degraded", "error_reason": {"cause": 7, "type": "x"}}))
+                .as_deref(),
+            Some("x")
+        );
         // Written back as the API sends it.
         assert_eq!(
             serde_json::to_value(&pool).unwrap()["error_reason"]["job-id"],
