@@ -26,7 +26,7 @@ pub struct Config {
     /// Where to persist the state across restarts, if anywhere.
     pub state_file: Option<PathBuf>,
     pub faults: Vec<FaultRule>,
-    /// Serve HTTPS with a certificate from a CA made at start-up ([`Sandbox::ca_pem`]).
+    /// Serve HTTPS with a certificate from a CA made at start-up ([`crate::Sandbox::ca_pem`]).
     pub tls: bool,
 }
 

@@ -7,7 +7,7 @@
 //! (so one filter reads Go and Rust providers alike): `tf_provider_addr` always, and while an
 //! RPC is served, `tf_rpc`, `tf_req_id` and the type name it serves (`tf_resource_type`,
 //! `tf_data_source_type`, `tf_list_resource_type` with `tf_resource_type`, or
-//! `tf_action_type`). The RPC layer runs each handler inside [`serving`], so callers never
+//! `tf_action_type`). The RPC layer runs each handler inside `serving`, so callers never
 //! pass any of it.
 //!
 //! Callers pass only values that are safe to print: secrets never reach this module.

@@ -20,7 +20,7 @@ pub struct Wait {
     /// What that timeout is (the deadline is this long after the step began).
     pub limit: Duration,
     /// How long the API may keep failing the same way before the wait gives up (see
-    /// [`super::persistence`]).
+    /// `persistence.rs`).
     pub failure_window: Duration,
 }
 

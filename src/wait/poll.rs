@@ -30,7 +30,7 @@ pub enum Poll<T> {
     Ready(T),
     /// Not there yet: `seen` describes what was observed (for the timeout message);
     /// `retry_after` is a pause the server asked for, if any; `failure` is set when the look
-    /// failed in a way that may heal (see [`super::persistence`]).
+    /// failed in a way that may heal (see `persistence.rs`).
     Pending {
         seen: String,
         retry_after: Option<Duration>,

@@ -28,7 +28,7 @@ struct Task {
 const TASKS: &[Task] = &[
     Task {
         name: "test",
-        about: "the one test command: fmt, clippy, install-tools, release build, cargo test",
+        about: "the one test command: fmt, clippy, doc, install-tools, release build, cargo test",
         flags: &[],
         run: |repo, _| test::run(repo),
     },

@@ -26,6 +26,15 @@ pub fn run(repo: &Repo) -> Result<(), String> {
             ]))
         },
     )?;
+    // Broken or private doc links fail here; after clippy, the dependencies are checked
+    // already, so this documents the workspace's own crates only (seconds).
+    run::step("cargo doc --workspace --no-deps (warnings denied)", || {
+        run::status(
+            run::cargo(repo)
+                .args(["doc", "--workspace", "--no-deps", "--quiet"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )
+    })?;
     let tools = run::step("install-tools", || tools::install(repo))?;
     crate::release::build(repo)?;
     // The install test (tests/e2e/install.rs) builds a provider mirror from these.
