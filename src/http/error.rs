@@ -194,6 +194,34 @@ impl ErrorBody {
     }
 }
 
+/// The JSON object of an error answer, as both backends read theirs: its text fields
+/// trimmed, an empty one counting as absent.
+pub struct ErrorFields(serde_json::Map<String, serde_json::Value>);
+
+impl ErrorFields {
+    /// None when the body is not a JSON object.
+    pub fn parse(body: &[u8]) -> Option<ErrorFields> {
+        match serde_json::from_slice(body) {
+            Ok(serde_json::Value::Object(fields)) => Some(ErrorFields(fields)),
+            _ => None,
+        }
+    }
+
+    /// Field `name` when it is a string with more than blanks in it.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Field `name` when it is a number.
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.0.get(name).and_then(|v| v.as_f64())
+    }
+}
+
 /// How one API writes its bodies: what its errors say, and which of its fields the log
 /// must hide. Each backend implements it next to its client, so the transport knows no
 /// API's shapes.

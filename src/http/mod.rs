@@ -32,5 +32,5 @@ pub use answer::{clip, decode_json};
 pub use body_log::{SensitiveFields, CREDENTIAL_WORDS};
 pub use call::{path_segment, Authorize, Call};
 pub use client::HttpApi;
-pub use error::{ApiError, ErrorBody, ErrorDialect, ErrorKind};
+pub use error::{ApiError, ErrorBody, ErrorDialect, ErrorFields, ErrorKind};
 pub use jitter::Jitter;

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind, SensitiveFields, CREDENTIAL_WORDS};
+use crate::http::{
+    clip, ErrorBody, ErrorDialect, ErrorFields, ErrorKind, SensitiveFields, CREDENTIAL_WORDS,
+};
 
 /// The [`ErrorDialect`] of the Exoscale API.
 pub struct ExoscaleErrors;
@@ -27,16 +29,10 @@ impl ErrorDialect for ExoscaleErrors {
 
 /// Reads an Exoscale error answer; the status alone decides the kind.
 pub fn parse(status: u16, body: &[u8]) -> ErrorBody {
-    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
+    let Some(fields) = ErrorFields::parse(body) else {
         return ErrorBody::text(status, body);
     };
-    let field = |name: &str| {
-        obj.get(name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
+    let field = |name: &str| fields.text(name);
     let message = match (field("title"), field("detail")) {
         (Some(title), Some(detail)) if !detail.contains(title) => format!("{title}: {detail}"),
         (_, Some(detail)) => detail.to_string(),
@@ -45,9 +41,8 @@ pub fn parse(status: u16, body: &[u8]) -> ErrorBody {
             None => return ErrorBody::text(status, body),
         },
     };
-    let retry_after = obj
-        .get("retry_after")
-        .and_then(|v| v.as_f64())
+    let retry_after = fields
+        .number("retry_after")
         .filter(|s| s.is_finite() && *s >= 0.0)
         .map(|s| Duration::from_secs_f64(s.min(3600.0)));
     ErrorBody {

@@ -1,7 +1,9 @@
 //! Ona's error bodies: Connect `{code, message}`. The Connect code, not the HTTP status,
 //! is what the protocol says to branch on.
 
-use crate::http::{clip, ErrorBody, ErrorDialect, ErrorKind, SensitiveFields, CREDENTIAL_WORDS};
+use crate::http::{
+    clip, ErrorBody, ErrorDialect, ErrorFields, ErrorKind, SensitiveFields, CREDENTIAL_WORDS,
+};
 
 /// The [`ErrorDialect`] of the Ona (Connect) API.
 pub struct OnaErrors;
@@ -81,16 +83,10 @@ pub fn error_in_success(body: &[u8]) -> Option<ErrorBody> {
 
 /// Reads a Connect error answer; a body that is not one is quoted as text.
 pub fn parse(status: u16, body: &[u8]) -> ErrorBody {
-    let Ok(serde_json::Value::Object(obj)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
+    let Some(fields) = ErrorFields::parse(body) else {
         return ErrorBody::text(status, body);
     };
-    let field = |name: &str| {
-        obj.get(name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
+    let field = |name: &str| fields.text(name);
     let code = field("code").map(str::to_string);
     ErrorBody {
         kind: classify(status, code.as_deref()),
