@@ -219,11 +219,13 @@ impl ZoneLists {
         fresh(&held)
     }
 
+    /// Every read asks for its zone a few times: only the first makes the entry.
     fn zone(&self, zone: &str) -> Arc<Zone> {
-        lock(&self.zones)
-            .entry(zone.to_string())
-            .or_default()
-            .clone()
+        let mut zones = lock(&self.zones);
+        match zones.get(zone) {
+            Some(known) => known.clone(),
+            None => zones.entry(zone.to_string()).or_default().clone(),
+        }
     }
 
     fn tick(&self) -> u64 {
